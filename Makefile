@@ -1,0 +1,58 @@
+# The book's two commands: `make book` and `make test` (see README.md).
+# Both create the local virtual environment .venv from the pinned requirements.txt first.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
+JB     := $(BIN)/jupyter-book
+NBDIR  := _build/notebooks
+# pytest-xdist workers for the notebook runs (the machine has 2 cores)
+JOBS   ?= 2
+
+.PHONY: help venv book test unit nbval build assignments clean clean-cache
+
+help:
+	@echo "make book         build the HTML book into _build/html (executes every chapter)"
+	@echo "make test         unit tests, nbval over every chapter, assignments, strict build"
+	@echo "make assignments  student notebooks and autograders into _build/assignments"
+	@echo "make clean        remove _build (keeps .venv)"
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+build: venv
+	$(BIN)/python scripts/cache_guard.py
+	$(JB) build . -n -W --keep-going
+
+book: build
+	@echo "HTML written to _build/html/index.html"
+
+unit: venv
+	$(BIN)/python -m pytest tests -m "not slow" -q
+
+nbval: venv
+	rm -rf $(NBDIR)
+	$(BIN)/python scripts/chapters.py notebooks $(NBDIR)
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider \
+	    -n $(JOBS) --dist loadscope $(NBDIR) -q
+
+assignments: venv
+	$(BIN)/python scripts/assignments.py generate _build/assignments
+
+test: venv
+	$(BIN)/python -m pytest tests -q -n $(JOBS) --dist loadscope
+	$(MAKE) nbval
+	$(MAKE) build
+
+clean:
+	rm -rf _build
+
+clean-cache:
+	rm -rf _build/.jupyter_cache _build/.lib-hash

@@ -1,0 +1,78 @@
+"""The book's figure style.
+
+One call, :func:`use_book_style`, at the top of a chapter. The colour cycle is the
+Okabe-Ito palette, readable by colour-blind readers; line styles and markers also
+cycle, so that curves stay distinguishable in greyscale print.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib as mpl
+from cycler import cycler
+
+__all__ = ["OKABE_ITO", "LINESTYLES", "MARKERS", "use_book_style", "loglog_axes"]
+
+#: Okabe-Ito colour-blind-safe palette (black first for the reference curve).
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow
+)
+LINESTYLES: tuple[str, ...] = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1)), "-")
+MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def use_book_style(font_size: float = 10.0) -> None:
+    """Set matplotlib's rc parameters for the book's figures.
+
+    Uses the non-interactive Agg-compatible defaults, a small figure size suited to
+    the HTML column, a grid, and a colour x line-style x marker cycle.
+    """
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (6.0, 3.8),
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+            "font.size": font_size,
+            "axes.titlesize": font_size + 1,
+            "axes.labelsize": font_size,
+            "legend.fontsize": font_size - 1,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "lines.linewidth": 1.6,
+            "lines.markersize": 5,
+            "figure.constrained_layout.use": True,
+            "axes.prop_cycle": cycler(color=list(OKABE_ITO))
+            + cycler(linestyle=list(LINESTYLES))
+            + cycler(marker=list(MARKERS)),
+        }
+    )
+
+
+def loglog_axes(ax, xlabel: str, ylabel: str, title: str | None = None) -> None:
+    """Put ``ax`` on log-log scales and label it (rates are straight lines there)."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+
+
+def reference_slope(ax, x: Sequence[float], y0: float, slope: float, label: str) -> None:
+    """Draw the line y = y0 (x / x[0])^slope on ``ax`` (a rate guide on log-log axes)."""
+    import numpy as np
+
+    x = np.asarray(x, dtype=float)
+    ax.plot(x, y0 * (x / x[0]) ** slope, color="0.4", linestyle=":", marker="", label=label)
+
+
+__all__.append("reference_slope")

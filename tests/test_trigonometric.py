@@ -1,0 +1,127 @@
+"""Unit tests of dynapprox.trigonometric against independent references."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import integrate
+
+from dynapprox import trigonometric as trig
+
+
+def smooth(x):
+    return np.exp(np.sin(x)) + 0.5 * np.cos(3 * x)
+
+
+def test_fourier_truncation_matches_quadrature():
+    m = 6
+    coef = trig.fourier_truncation(smooth, m, n_grid=512)
+    for k in range(m):
+        a = integrate.quad(lambda t: smooth(t) * np.cos(k * t), 0, 2 * np.pi, limit=200)[0] / np.pi
+        if k == 0:
+            a /= 2
+        assert coef[k] == pytest.approx(a, abs=1e-12)
+    for k in range(1, m):
+        b = integrate.quad(lambda t: smooth(t) * np.sin(k * t), 0, 2 * np.pi, limit=200)[0] / np.pi
+        assert coef[m - 1 + k] == pytest.approx(b, abs=1e-12)
+
+
+def test_truncation_reproduces_trig_polynomials():
+    rng = np.random.default_rng(1)
+    coef = rng.normal(size=2 * 5 - 1)
+    f = lambda x: trig.trig_eval(coef, x)  # noqa: E731
+    np.testing.assert_allclose(trig.fourier_truncation(f, 5, n_grid=64), coef, atol=1e-13)
+    # a larger space contains it: the extra coefficients vanish
+    big = trig.fourier_truncation(f, 8, n_grid=64)
+    assert np.allclose(big[5:8], 0, atol=1e-13) and np.allclose(big[8 + 4 :], 0, atol=1e-13)
+
+
+def test_least_squares_equals_truncated_dft_on_uniform_grid():
+    x = trig.uniform_grid(200)
+    y = smooth(x) + np.abs(np.sin(x))
+    for m in (1, 4, 17):
+        ls = trig.least_squares_fit(x, y, m)
+        dft = trig.fourier_truncation(lambda t: smooth(t) + np.abs(np.sin(t)), m, n_grid=200)
+        np.testing.assert_allclose(ls, dft, atol=1e-11)
+
+
+def test_l2_error_is_parseval_tail():
+    f = trig.AbsSinPower(3)
+    m = 7
+    coef = trig.fourier_truncation(f, m, n_grid=8192)
+    fhat = np.fft.fft(f(trig.uniform_grid(8192))) / 8192
+    tail = np.sqrt(np.sum(np.abs(fhat[m : 8192 - m + 1]) ** 2))
+    assert trig.l2_error(f, coef, n_grid=8192) == pytest.approx(tail, rel=1e-9)
+
+
+def test_best_uniform_constant_and_known_values():
+    # best constant approximation of |sin x| is 1/2 with error 1/2; degree 1 cannot do better
+    # because |sin x| has only even frequencies.
+    for m in (1, 2):
+        b = trig.best_uniform_approximation(lambda x: np.abs(np.sin(x)), m)
+        assert b.lower == pytest.approx(0.5, abs=1e-7)
+        assert b.lower <= b.upper + 1e-12
+    # degree 2: the best approximation a + b cos 2x of |sin x| has error 1/8 (equioscillation)
+    b = trig.best_uniform_approximation(lambda x: np.abs(np.sin(x)), 3)
+    assert b.lower == pytest.approx(0.125, abs=1e-6)
+
+
+def test_best_uniform_beats_truncation_and_brackets():
+    f = trig.AbsSinPower(1)
+    for m in (4, 9):
+        b = trig.best_uniform_approximation(f, m)
+        t = trig.sup_error(f, trig.fourier_truncation(f, m))
+        assert b.lower <= b.upper <= t
+
+
+def test_favard_constants_closed_forms():
+    assert trig.favard_constant(0) == 1.0
+    assert trig.favard_constant(1) == pytest.approx(np.pi / 2, rel=1e-14)
+    assert trig.favard_constant(2) == pytest.approx(np.pi**2 / 8, rel=1e-14)
+    assert trig.favard_constant(3) == pytest.approx(np.pi**3 / 24, rel=1e-14)
+    assert trig.favard_constant(4) == pytest.approx(5 * np.pi**4 / 384, rel=1e-14)
+    # brute-force partial sums of the defining series
+    j = np.arange(200000)
+    for r in (2, 5, 6):
+        brute = 4 / np.pi * np.sum(((-1.0) ** j / (2 * j + 1)) ** (r + 1))
+        assert trig.favard_constant(r) == pytest.approx(brute, rel=1e-9)
+
+
+def test_jackson_bound_holds_for_lipschitz_example():
+    f = trig.AbsSinPower(1)
+    for m in (3, 6, 12):
+        assert trig.best_uniform_approximation(f, m).upper <= trig.jackson_bound(m, 1, 1.0)
+
+
+def test_abs_sin_power_derivatives_against_finite_differences():
+    f = trig.AbsSinPower(3, omega=2)
+    x = np.linspace(0.1, 1.4, 9)  # inside (0, pi/2), away from kinks
+    h = 1e-5
+    fd1 = (f(x + h) - f(x - h)) / (2 * h)
+    np.testing.assert_allclose(f.derivative(1, x), fd1, rtol=1e-6, atol=1e-8)
+    fd2 = (f.derivative(1, x + h) - f.derivative(1, x - h)) / (2 * h)
+    np.testing.assert_allclose(f.derivative(2, x), fd2, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(f.derivative(0, x), f(x), atol=1e-14)
+    assert f.derivative_sup_norm() == pytest.approx(8 * trig.AbsSinPower(3).derivative_sup_norm(), rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "call, exc, words",
+    [
+        (lambda: trig.fourier_truncation(np.sin, 0), ValueError, "m must be a positive integer"),
+        (lambda: trig.fourier_truncation(np.sin, 2.5), TypeError, "m must be a positive integer"),
+        (lambda: trig.fourier_truncation("sin", 3), TypeError, "f must be callable"),
+        (lambda: trig.fourier_truncation(np.sin, 10, n_grid=8), ValueError, "samples"),
+        (lambda: trig.fourier_truncation(lambda x: x[:3], 2), ValueError, "f must map"),
+        (lambda: trig.least_squares_fit([0, 1], [0, 1, 2], 1), ValueError, "x and y must have the same shape"),
+        (lambda: trig.least_squares_fit([0, 1], [0, 1], 3), ValueError, "at least 2m-1"),
+        (lambda: trig.trig_eval([1.0, 2.0], [0.0]), ValueError, "odd length"),
+        (lambda: trig.best_uniform_approximation(np.sin, 8, n_grid=16), ValueError, "n_grid"),
+        (lambda: trig.AbsSinPower(2), ValueError, "k must be odd"),
+        (lambda: trig.AbsSinPower(3, omega=0), ValueError, "omega"),
+        (lambda: trig.jackson_bound(4, 1, -1.0), ValueError, "derivative_sup_norm"),
+        (lambda: trig.least_squares_fit([0, np.nan, 2], [0, 1, 2], 1), ValueError, "x must contain only finite"),
+    ],
+)
+def test_bad_input_names_the_argument(call, exc, words):
+    with pytest.raises(exc, match=words):
+        call()
