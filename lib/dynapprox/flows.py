@@ -1,0 +1,552 @@
+r"""Flows of ordinary differential equations and continuous-time residual networks.
+
+A residual network :math:`x_{k+1} = x_k + h\, f(x_k, \theta_k)` is the forward Euler
+scheme of the controlled dynamics
+
+.. math::
+
+    \dot x_t = f(x_t, \theta_t), \qquad t \in [0, T], \qquad x_0 = x,
+
+and the model's output is :math:`g(\varphi_T(x))`, with :math:`\varphi_T` the flow map
+(time-:math:`T` map) and :math:`g` a terminal map. This module provides
+
+* :func:`odeint` - fixed-step integration of :math:`\dot x = f(t, x)` (forward Euler,
+  i.e. a ResNet, or classical fourth-order Runge-Kutta), batched and differentiable
+  with PyTorch autograd;
+* :func:`control_field` and :func:`controlled_flow` - the control family
+  :math:`f(x, \theta) = V \sigma(W x + b)` with *piecewise constant* controls
+  :math:`\theta_t = \theta_k` on the :math:`K` equal sub-intervals
+  :math:`[kT/K, (k+1)T/K)` of :math:`[0, T]`;
+* :class:`ContinuousResNet` - a :class:`torch.nn.Module` holding the controls and a
+  terminal map (identity, coordinate projection, affine map, binary linear
+  classifier);
+* :func:`train_full_batch` - a deterministic full-batch Adam loop;
+* :func:`talk_vector_field` - the two-dimensional example of the talk.
+
+Time is dimensionless throughout: ``T`` is the horizon of the flow and ``h`` the step.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+
+from ._validation import (
+    check_callable,
+    check_finite_float,
+    check_in,
+    check_nonnegative_int,
+    check_positive_float,
+    check_positive_int,
+)
+
+__all__ = [
+    "METHODS",
+    "ACTIVATIONS",
+    "TERMINALS",
+    "odeint",
+    "talk_vector_field",
+    "control_field",
+    "controlled_flow",
+    "ContinuousResNet",
+    "train_full_batch",
+]
+
+#: Fixed-step integrators of :func:`odeint` and their orders of convergence.
+METHODS: dict[str, int] = {"euler": 1, "rk4": 4}
+
+#: Activations :math:`\sigma` of the control family, applied entrywise.
+ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "sigmoid": torch.sigmoid,
+    "softplus": torch.nn.functional.softplus,
+}
+
+#: Terminal maps :math:`g` of :class:`ContinuousResNet`.
+TERMINALS: tuple[str, ...] = ("identity", "projection", "affine", "classifier")
+
+
+def _check_tensor(name: str, value, ndim: int | None = None) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if not torch.is_floating_point(value):
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
+    if ndim is not None and value.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {tuple(value.shape)}")
+    if value.numel() == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(value.shape)}")
+    return value
+
+
+def odeint(
+    f: Callable[[float, torch.Tensor], torch.Tensor],
+    x0: torch.Tensor,
+    t0: float = 0.0,
+    t1: float = 1.0,
+    n_steps: int = 100,
+    method: str = "rk4",
+    return_trajectory: bool = False,
+) -> torch.Tensor:
+    r"""Integrate :math:`\dot x = f(t, x)` from :math:`t_0` to :math:`t_1` with a fixed step.
+
+    With :math:`h = (t_1 - t_0)/N` and :math:`t_k = t_0 + k h`, ``method="euler"`` is
+
+    .. math::
+
+        x_{k+1} = x_k + h\, f(t_k, x_k),
+
+    exactly a residual network with :math:`N` layers (global error :math:`O(h)`), and
+    ``method="rk4"`` the classical Runge-Kutta scheme
+
+    .. math::
+
+        x_{k+1} = x_k + \tfrac h6 (k_1 + 2k_2 + 2k_3 + k_4),\quad
+        k_1 = f(t_k, x_k),\ k_2 = f(t_k + \tfrac h2, x_k + \tfrac h2 k_1),\
+        k_3 = f(t_k + \tfrac h2, x_k + \tfrac h2 k_2),\ k_4 = f(t_k + h, x_k + h k_3),
+
+    with global error :math:`O(h^4)` for smooth :math:`f`. Every operation is a torch
+    operation, so the result is differentiable in ``x0`` and in any parameter ``f``
+    uses.
+
+    Parameters
+    ----------
+    f : callable
+        Vector field ``f(t, x)`` taking a float time ``t`` and a tensor ``x`` of the
+        shape of ``x0`` (typically ``[batch, n]``) and returning a tensor of that shape.
+    x0 : torch.Tensor
+        Initial states, floating point, typically of shape ``[batch, n]``.
+    t0 : float
+        Initial time.
+    t1 : float
+        Final time, different from ``t0`` (``t1 < t0`` integrates backwards).
+    n_steps : int
+        Number :math:`N \ge 1` of steps.
+    method : str
+        ``"euler"`` or ``"rk4"``.
+    return_trajectory : bool
+        If true, return all states :math:`x_0, \dots, x_N`.
+
+    Returns
+    -------
+    x : torch.Tensor
+        :math:`x_N \approx x(t_1)`, shape of ``x0``; or, if ``return_trajectory``, the
+        trajectory of shape ``[n_steps + 1, *x0.shape]``.
+    """
+    check_callable("f", f)
+    x0 = _check_tensor("x0", x0)
+    t0 = check_finite_float("t0", t0)
+    t1 = check_finite_float("t1", t1)
+    if t1 == t0:
+        raise ValueError(f"t1 must differ from t0, got t0 = t1 = {t0}")
+    n_steps = check_positive_int("n_steps", n_steps)
+    check_in("method", method, tuple(METHODS))
+    h = (t1 - t0) / n_steps
+
+    def field(t: float, x: torch.Tensor) -> torch.Tensor:
+        out = f(t, x)
+        if not isinstance(out, torch.Tensor) or out.shape != x.shape:
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise ValueError(f"f(t, x) must return a tensor of the shape of x {tuple(x.shape)}, got {shape}")
+        return out
+
+    x = x0
+    traj = [x0] if return_trajectory else None
+    for k in range(n_steps):
+        t = t0 + k * h
+        if method == "euler":
+            x = x + h * field(t, x)
+        else:
+            k1 = field(t, x)
+            k2 = field(t + 0.5 * h, x + (0.5 * h) * k1)
+            k3 = field(t + 0.5 * h, x + (0.5 * h) * k2)
+            k4 = field(t + h, x + h * k3)
+            x = x + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        if traj is not None:
+            traj.append(x)
+    return torch.stack(traj) if traj is not None else x
+
+
+def talk_vector_field(t: float, x: torch.Tensor) -> torch.Tensor:
+    r"""The talk's example, a forced van der Pol-type field in the plane.
+
+    .. math::
+
+        \dot x_1 = -x_2 \sin t, \qquad
+        \dot x_2 = -\tfrac12 (1 - x_1^2)\, x_2 + x_1 \cos t .
+
+    Parameters
+    ----------
+    t : float
+        Time.
+    x : torch.Tensor
+        States, shape ``[batch, 2]``.
+
+    Returns
+    -------
+    dx : torch.Tensor
+        :math:`\dot x`, shape ``[batch, 2]``.
+    """
+    if x.ndim != 2 or x.shape[-1] != 2:
+        raise ValueError(f"x must have shape [batch, 2], got {tuple(x.shape)}")
+    x1, x2 = x[:, 0], x[:, 1]
+    d1 = -x2 * math.sin(t)
+    d2 = -0.5 * (1.0 - x1**2) * x2 + x1 * math.cos(t)
+    return torch.stack([d1, d2], dim=-1)
+
+
+def _check_controls(W: torch.Tensor, b: torch.Tensor, V: torch.Tensor, pieces: bool) -> tuple[int, int, int]:
+    nd = 3 if pieces else 2
+    W = _check_tensor("W", W, nd)
+    b = _check_tensor("b", b, nd - 1)
+    V = _check_tensor("V", V, nd)
+    m, n = W.shape[-2], W.shape[-1]
+    if b.shape[-1] != m:
+        raise ValueError(f"b must have width {m} (rows of W) in its last axis, got shape {tuple(b.shape)}")
+    if V.shape[-2:] != (n, m):
+        raise ValueError(f"V must have trailing shape ({n}, {m}) (the transpose of W's), got {tuple(V.shape)}")
+    if pieces and not (W.shape[0] == b.shape[0] == V.shape[0]):
+        raise ValueError(
+            f"W, b, V must have the same number of pieces K in axis 0, got {W.shape[0]}, {b.shape[0]}, {V.shape[0]}"
+        )
+    return (W.shape[0] if pieces else 1), m, n
+
+
+def control_field(
+    x: torch.Tensor, W: torch.Tensor, b: torch.Tensor, V: torch.Tensor, activation: str = "tanh"
+) -> torch.Tensor:
+    r"""The control family :math:`f(x, \theta) = V \sigma(W x + b)`, :math:`\theta = (W, b, V)`.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        States, shape ``[batch, n]``.
+    W : torch.Tensor
+        Inner weights, shape ``[m, n]`` (``m`` is the width).
+    b : torch.Tensor
+        Biases, shape ``[m]``.
+    V : torch.Tensor
+        Outer weights, shape ``[n, m]``.
+    activation : str
+        A key of :data:`ACTIVATIONS`.
+
+    Returns
+    -------
+    dx : torch.Tensor
+        :math:`f(x, \theta)`, shape ``[batch, n]``.
+    """
+    x = _check_tensor("x", x, 2)
+    _, _, n = _check_controls(W, b, V, pieces=False)
+    check_in("activation", activation, tuple(ACTIVATIONS))
+    if x.shape[1] != n:
+        raise ValueError(f"x must have {n} columns (the columns of W), got shape {tuple(x.shape)}")
+    return ACTIVATIONS[activation](x @ W.T + b) @ V.T
+
+
+def controlled_flow(
+    x0: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    V: torch.Tensor,
+    T: float = 1.0,
+    activation: str = "tanh",
+    method: str = "rk4",
+    steps_per_piece: int = 4,
+    return_trajectory: bool = False,
+) -> torch.Tensor:
+    r"""Flow map :math:`\varphi_T` of :math:`\dot x = V_k \sigma(W_k x + b_k)` on the :math:`k`-th piece.
+
+    The horizon :math:`[0, T]` is cut into :math:`K` equal pieces
+    :math:`[kT/K, (k+1)T/K)`; on piece :math:`k` the control is
+    :math:`\theta_k = (W_k, b_k, V_k)`. Each piece is integrated by :func:`odeint` with
+    ``steps_per_piece`` steps, so the step is :math:`h = T/(K s)`. With
+    ``method="euler"`` this is exactly the residual network
+    :math:`x_{j+1} = x_j + h V_k \sigma(W_k x_j + b_k)` with :math:`K s` layers.
+
+    Parameters
+    ----------
+    x0 : torch.Tensor
+        Initial states, shape ``[batch, n]``.
+    W : torch.Tensor
+        Shape ``[K, m, n]``.
+    b : torch.Tensor
+        Shape ``[K, m]``.
+    V : torch.Tensor
+        Shape ``[K, n, m]``.
+    T : float
+        Horizon :math:`T > 0`.
+    activation : str
+        A key of :data:`ACTIVATIONS`.
+    method : str
+        ``"euler"`` or ``"rk4"``.
+    steps_per_piece : int
+        Integration steps per piece, :math:`s \ge 1`.
+    return_trajectory : bool
+        If true, return the states at all :math:`K s + 1` grid times.
+
+    Returns
+    -------
+    x : torch.Tensor
+        :math:`\varphi_T(x_0)`, shape ``[batch, n]``; or the trajectory, shape
+        ``[K * steps_per_piece + 1, batch, n]``.
+    """
+    x0 = _check_tensor("x0", x0, 2)
+    K, _, n = _check_controls(W, b, V, pieces=True)
+    if x0.shape[1] != n:
+        raise ValueError(f"x0 must have {n} columns (the last axis of W), got shape {tuple(x0.shape)}")
+    T = check_positive_float("T", T)
+    check_in("activation", activation, tuple(ACTIVATIONS))
+    check_in("method", method, tuple(METHODS))
+    steps_per_piece = check_positive_int("steps_per_piece", steps_per_piece)
+    sigma = ACTIVATIONS[activation]
+    dt = T / K
+    x = x0
+    pieces = [x0[None]] if return_trajectory else None
+    for k in range(K):
+        Wk, bk, Vk = W[k], b[k], V[k]
+
+        def f(t: float, y: torch.Tensor, Wk=Wk, bk=bk, Vk=Vk) -> torch.Tensor:
+            return sigma(y @ Wk.T + bk) @ Vk.T
+
+        out = odeint(f, x, k * dt, (k + 1) * dt, steps_per_piece, method, return_trajectory)
+        if pieces is not None:
+            pieces.append(out[1:])
+            x = out[-1]
+        else:
+            x = out
+    return torch.cat(pieces) if pieces is not None else x
+
+
+class ContinuousResNet(torch.nn.Module):
+    r"""Continuous-time residual network :math:`x \mapsto g(\varphi_T(\iota(x)))`.
+
+    The flow :math:`\varphi_T` is that of :func:`controlled_flow`, with learnable
+    piecewise constant controls :math:`\theta_k = (W_k, b_k, V_k)`,
+    :math:`k = 0, \dots, K-1`, in the family :math:`f(x, \theta) = V\sigma(Wx + b)`.
+    The input :math:`x \in \mathbb R^{d}` is embedded by
+    :math:`\iota(x) = (x, 0) \in \mathbb R^{n}` when ``input_dim`` :math:`d < n` (the
+    "augmented" or lifted flow). The terminal map :math:`g` is
+
+    * ``"identity"``: :math:`g(z) = z`;
+    * ``"projection"``: :math:`g(z) = (z_1, \dots, z_{p})`, ``p = out_dim`` (no parameters);
+    * ``"affine"``: :math:`g(z) = A z + c` with :math:`A \in \mathbb R^{p \times n}`;
+    * ``"classifier"``: a binary linear classifier, logit :math:`g(z) = a^\top z + c`
+      (shape ``[batch]``); :meth:`predict` returns :math:`\mathbf 1\{g(z) > 0\}`.
+
+    Parameters
+    ----------
+    dim : int
+        State dimension :math:`n` of the flow.
+    n_pieces : int
+        Number :math:`K` of constant pieces of the control.
+    T : float
+        Horizon :math:`T > 0`.
+    width : int
+        Width :math:`m` of each control (rows of :math:`W_k`).
+    activation : str
+        A key of :data:`ACTIVATIONS`.
+    method : str
+        ``"euler"`` (ResNet) or ``"rk4"``.
+    steps_per_piece : int
+        Integration steps per piece.
+    terminal : str
+        One of :data:`TERMINALS`.
+    out_dim : int, optional
+        Output dimension ``p`` of ``"projection"`` and ``"affine"`` (default ``dim``).
+    input_dim : int, optional
+        Input dimension :math:`d \le n` (default ``dim``).
+    init_scale : float
+        Standard deviation of the Gaussian initial controls is ``init_scale`` times
+        :math:`1/\sqrt{\text{fan-in}}`.
+    seed : int
+        Seed of the initial controls (a private :class:`torch.Generator`).
+    dtype : torch.dtype
+        Floating-point type of the parameters.
+    """
+
+    def __init__(
+        self,
+        dim: int,
+        n_pieces: int,
+        T: float = 1.0,
+        width: int = 8,
+        activation: str = "tanh",
+        method: str = "rk4",
+        steps_per_piece: int = 4,
+        terminal: str = "identity",
+        out_dim: int | None = None,
+        input_dim: int | None = None,
+        init_scale: float = 1.0,
+        seed: int = 0,
+        dtype: torch.dtype = torch.float64,
+    ) -> None:
+        super().__init__()
+        self.dim = check_positive_int("dim", dim)
+        self.n_pieces = check_positive_int("n_pieces", n_pieces)
+        self.T = check_positive_float("T", T)
+        self.width = check_positive_int("width", width)
+        self.activation = check_in("activation", activation, tuple(ACTIVATIONS))
+        self.method = check_in("method", method, tuple(METHODS))
+        self.steps_per_piece = check_positive_int("steps_per_piece", steps_per_piece)
+        self.terminal = check_in("terminal", terminal, TERMINALS)
+        self.input_dim = self.dim if input_dim is None else check_positive_int("input_dim", input_dim)
+        if self.input_dim > self.dim:
+            raise ValueError(f"input_dim must be at most dim = {self.dim}, got {self.input_dim}")
+        self.out_dim = self.dim if out_dim is None else check_positive_int("out_dim", out_dim)
+        if terminal == "projection" and self.out_dim > self.dim:
+            raise ValueError(f"out_dim of a projection must be at most dim = {self.dim}, got {self.out_dim}")
+        if terminal == "classifier":
+            self.out_dim = 1
+        init_scale = check_finite_float("init_scale", init_scale)
+        if init_scale < 0:
+            raise ValueError(f"init_scale must be non-negative, got {init_scale}")
+        seed = check_nonnegative_int("seed", seed)
+        if dtype not in (torch.float32, torch.float64):
+            raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+        g = torch.Generator(device="cpu")
+        g.manual_seed(seed)
+        K, m, n = self.n_pieces, self.width, self.dim
+
+        def randn(*shape: int, fan_in: int) -> torch.Tensor:
+            return torch.randn(*shape, generator=g, dtype=dtype) * (init_scale / math.sqrt(fan_in))
+
+        self.W = torch.nn.Parameter(randn(K, m, n, fan_in=n))
+        self.b = torch.nn.Parameter(randn(K, m, fan_in=1))
+        self.V = torch.nn.Parameter(randn(K, n, m, fan_in=m))
+        if terminal in ("affine", "classifier"):
+            self.A = torch.nn.Parameter(randn(self.out_dim, n, fan_in=n))
+            self.c = torch.nn.Parameter(torch.zeros(self.out_dim, dtype=dtype))
+
+    def lift(self, x: torch.Tensor) -> torch.Tensor:
+        r"""The embedding :math:`\iota(x) = (x, 0) \in \mathbb R^n`, shape ``[batch, n]``."""
+        x = _check_tensor("x", x, 2)
+        if x.shape[1] != self.input_dim:
+            raise ValueError(f"x must have {self.input_dim} columns (input_dim), got shape {tuple(x.shape)}")
+        x = x.to(self.W.dtype)
+        if self.input_dim == self.dim:
+            return x
+        return torch.cat([x, x.new_zeros(x.shape[0], self.dim - self.input_dim)], dim=1)
+
+    def flow(
+        self,
+        x: torch.Tensor,
+        method: str | None = None,
+        steps_per_piece: int | None = None,
+        return_trajectory: bool = False,
+    ) -> torch.Tensor:
+        r"""The flow map :math:`\varphi_T(\iota(x))` (or its trajectory).
+
+        ``method`` and ``steps_per_piece`` override the model's own integrator, e.g. to
+        compare Euler ResNets of increasing depth with an accurate RK4 reference.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Inputs, shape ``[batch, input_dim]``.
+        method : str, optional
+            ``"euler"`` or ``"rk4"``.
+        steps_per_piece : int, optional
+            Steps per piece.
+        return_trajectory : bool
+            Return the states at every grid time, shape ``[K s + 1, batch, dim]``.
+
+        Returns
+        -------
+        z : torch.Tensor
+            :math:`\varphi_T(\iota(x))`, shape ``[batch, dim]``.
+        """
+        return controlled_flow(
+            self.lift(x),
+            self.W,
+            self.b,
+            self.V,
+            self.T,
+            self.activation,
+            self.method if method is None else method,
+            self.steps_per_piece if steps_per_piece is None else steps_per_piece,
+            return_trajectory,
+        )
+
+    def readout(self, z: torch.Tensor) -> torch.Tensor:
+        r"""The terminal map :math:`g(z)`; shape ``[batch, out_dim]`` (``[batch]`` for a classifier)."""
+        if self.terminal == "identity":
+            return z
+        if self.terminal == "projection":
+            return z[:, : self.out_dim]
+        out = z @ self.A.T + self.c
+        return out[:, 0] if self.terminal == "classifier" else out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        r"""The model :math:`g(\varphi_T(\iota(x)))`."""
+        return self.readout(self.flow(x))
+
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        r"""Class labels :math:`\mathbf 1\{g(\varphi_T(x)) > 0\}` (``terminal="classifier"`` only)."""
+        if self.terminal != "classifier":
+            raise ValueError(f"predict needs terminal='classifier', this model has terminal={self.terminal!r}")
+        return (self.forward(x) > 0).to(torch.int64)
+
+
+def train_full_batch(
+    model: torch.nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    loss: str = "mse",
+    n_iter: int = 300,
+    lr: float = 1e-2,
+) -> list[float]:
+    r"""Minimise the empirical risk of ``model`` on ``(x, y)`` by full-batch Adam.
+
+    ``loss="mse"`` is :math:`\frac1N \sum_i \|\text{model}(x_i) - y_i\|^2` (mean over
+    all entries); ``loss="bce"`` is the logistic loss of logits ``model(x)`` against
+    labels ``y`` in :math:`\{0, 1\}`. Full batches and no randomness: the result depends
+    only on the model's initial parameters.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model, e.g. a :class:`ContinuousResNet`.
+    x : torch.Tensor
+        Inputs, shape ``[N, d]``.
+    y : torch.Tensor
+        Targets, shape of ``model(x)``.
+    loss : str
+        ``"mse"`` or ``"bce"``.
+    n_iter : int
+        Number of Adam steps.
+    lr : float
+        Learning rate.
+
+    Returns
+    -------
+    history : list of float
+        The loss before each step.
+    """
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    x = _check_tensor("x", x)
+    y = _check_tensor("y", y)
+    check_in("loss", loss, ("mse", "bce"))
+    n_iter = check_nonnegative_int("n_iter", n_iter)
+    lr = check_positive_float("lr", lr)
+    with torch.no_grad():
+        out_shape = tuple(model(x[:1]).shape[1:])
+    if tuple(y.shape) != (x.shape[0],) + out_shape:
+        raise ValueError(f"y must have shape {(x.shape[0],) + out_shape} (that of model(x)), got {tuple(y.shape)}")
+    if loss == "bce" and not bool(torch.all((y == 0) | (y == 1))):
+        raise ValueError("y must contain only labels 0 and 1 for loss='bce'")
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    history = []
+    for _ in range(n_iter):
+        opt.zero_grad()
+        out = model(x)
+        if loss == "mse":
+            value = torch.mean((out - y.to(out.dtype)) ** 2)
+        else:
+            value = torch.nn.functional.binary_cross_entropy_with_logits(out, y.to(out.dtype))
+        value.backward()
+        opt.step()
+        history.append(float(value.detach()))
+    return history
