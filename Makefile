@@ -35,7 +35,7 @@ book: build
 	@echo "HTML written to _build/html/index.html"
 
 unit: venv
-	$(BIN)/python -m pytest tests -m "not slow" -q
+	$(BIN)/python -m pytest tests -m "not slow and not build and not html" -q
 
 nbval: venv
 	rm -rf $(NBDIR)
@@ -46,10 +46,13 @@ nbval: venv
 assignments: venv
 	$(BIN)/python scripts/assignments.py generate _build/assignments
 
+# 1. unit tests, book structure, reproducibility and assignment checks (in parallel)
+# 2. nbval over every chapter listed in _toc.yml
+# 3. the strict build of the whole book (and the checks of the built HTML)
 test: venv
-	$(BIN)/python -m pytest tests -q -n $(JOBS) --dist loadscope
+	$(BIN)/python -m pytest tests -m "not build and not html" -q -n $(JOBS) --dist loadscope
 	$(MAKE) nbval
-	$(MAKE) build
+	$(BIN)/python -m pytest tests -m "build or html" -q
 
 clean:
 	rm -rf _build
