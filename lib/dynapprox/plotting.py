@@ -59,8 +59,13 @@ def use_book_style(font_size: float = 10.0) -> None:
 
 def loglog_axes(ax, xlabel: str, ylabel: str, title: str | None = None) -> None:
     """Put ``ax`` on log-log scales and label it (rates are straight lines there)."""
+    from matplotlib import ticker
+
     ax.set_xscale("log")
     ax.set_yscale("log")
+    # budgets are integers: label the x axis 5, 10, 20, 50 ... rather than 5x10^0
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
