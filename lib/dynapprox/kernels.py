@@ -1,0 +1,232 @@
+r"""Memory kernels :math:`\rho : [0, \infty) \to \R^d` of linear functionals.
+
+A time-homogeneous, causal, continuous, linear and regular family of functionals
+has a Riesz representation :math:`H_t(\mathbf x) = \int_0^\infty \rho(s)^\top x_{t-s}\,\dd s`
+(chapter "Riesz representation and density of linear RNNs"). This module builds the
+kernels :math:`\rho` used as targets in the book; a :class:`Kernel` evaluated on an
+array ``t`` of shape ``(n,)`` returns an array of shape ``(n, d)``.
+
+==========================  =====================================================
+constructor                 :math:`\rho(t)`
+==========================  =====================================================
+:func:`exponential`         :math:`\sum_j w_j e^{-\beta_j t}` (exponential memory)
+:func:`oscillating`         :math:`e^{-\beta t}\cos(\nu t)`
+:func:`polynomial`          :math:`(1+t)^{-(1+\omega)}` (polynomial memory)
+:func:`delayed_bump`        :math:`\exp(-((t - t_0)/w)^2)`
+:func:`airy`                :math:`\mathrm{Ai}(s_0 (t - t_0))`
+:func:`sum_kernels`         :math:`\rho_1 + \rho_2 + \dots`
+==========================  =====================================================
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from scipy import special
+
+from ._validation import check_callable, check_finite_float, check_positive_float, check_positive_int, check_real_array
+
+__all__ = ["Kernel", "exponential", "oscillating", "polynomial", "delayed_bump", "airy", "sum_kernels"]
+
+
+class Kernel:
+    r"""A memory kernel :math:`\rho : [0, \infty) \to \R^d`.
+
+    Parameters
+    ----------
+    func : callable
+        Maps a 1-D float array ``t`` (times, :math:`t \ge 0`) to an array of shape
+        ``(len(t), d)`` (or ``(len(t),)`` when ``d == 1``).
+    d : int
+        Number of input channels.
+    name : str
+        A short label (used in legends).
+    """
+
+    def __init__(self, func: Callable[[np.ndarray], np.ndarray], d: int = 1, name: str = "rho") -> None:
+        self._func = check_callable("func", func)
+        self.d = check_positive_int("d", d)
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a str, got {type(name).__name__}")
+        self.name = name
+
+    def __call__(self, t) -> np.ndarray:
+        r"""Sample the kernel.
+
+        Parameters
+        ----------
+        t : array_like
+            Times :math:`t \ge 0`, shape ``(n,)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            :math:`\rho(t)`, shape ``(n, d)``.
+        """
+        t = check_real_array("t", t, ndim=1)
+        if np.any(t < 0):
+            raise ValueError("t must be non-negative: a memory kernel lives on [0, inf)")
+        vals = np.asarray(self._func(t), dtype=float)
+        if vals.ndim == 1:
+            vals = vals[:, None]
+        if vals.shape != (t.size, self.d):
+            raise ValueError(f"kernel function returned shape {vals.shape}, expected {(t.size, self.d)}")
+        return vals
+
+    def __add__(self, other: "Kernel") -> "Kernel":
+        return sum_kernels(self, other)
+
+    def __repr__(self) -> str:
+        return f"Kernel({self.name!r}, d={self.d})"
+
+
+def exponential(beta, d: int = 1, weights=None) -> Kernel:
+    r"""Exponential memory :math:`\rho(t) = \sum_{j} w_j\, e^{-\beta_j t}`, :math:`w_j \in \R^d`.
+
+    Parameters
+    ----------
+    beta : float or array_like
+        Decay rate(s) :math:`\beta_j > 0`, a scalar or shape ``(n,)``.
+    d : int
+        Number of input channels.
+    weights : array_like, optional
+        :math:`w_j`: shape ``(d,)`` for a scalar ``beta``, ``(n, d)`` (or ``(n,)`` when
+        ``d == 1``) for ``n`` rates. Default: all ones.
+
+    Returns
+    -------
+    Kernel
+        The kernel, an exact linear RNN kernel of width ``n``.
+    """
+    d = check_positive_int("d", d)
+    b = check_real_array("beta", beta, ndim=(0, 1))
+    scalar = b.ndim == 0
+    b = np.atleast_1d(b)
+    if np.any(b <= 0):
+        raise ValueError(f"beta must be positive (a decay rate), got {b}")
+    if weights is None:
+        w = np.ones((b.size, d))
+    else:
+        w = check_real_array("weights", weights, ndim=(1, 2))
+        if scalar and w.shape == (d,):
+            w = w[None, :]
+        elif w.ndim == 1 and d == 1 and w.shape == (b.size,):
+            w = w[:, None]
+        if w.shape != (b.size, d):
+            raise ValueError(f"weights must have shape {(b.size, d)} (one row per rate), got {np.shape(weights)}")
+
+    def f(t):
+        return np.exp(-np.outer(t, b)) @ w
+
+    name = fr"$e^{{-{b[0]:g}t}}$" if b.size == 1 else "exp. sum"
+    return Kernel(f, d, name)
+
+
+def oscillating(beta: float, freq: float) -> Kernel:
+    r"""Damped oscillation :math:`\rho(t) = e^{-\beta t}\cos(\nu t)` (``d = 1``).
+
+    Parameters
+    ----------
+    beta : float
+        Decay rate :math:`\beta > 0`.
+    freq : float
+        Angular frequency :math:`\nu` (radians per unit time).
+
+    Returns
+    -------
+    Kernel
+        An exact linear RNN kernel of width 2.
+    """
+    beta = check_positive_float("beta", beta)
+    freq = check_finite_float("freq", freq)
+    return Kernel(lambda t: np.exp(-beta * t) * np.cos(freq * t), 1, fr"$e^{{-{beta:g}t}}\cos({freq:g}t)$")
+
+
+def polynomial(omega: float) -> Kernel:
+    r"""Polynomial memory :math:`\rho(t) = (1 + t)^{-(1 + \omega)}` (``d = 1``).
+
+    :math:`\|\rho\|_{L^1} = 1/\omega`: the smaller :math:`\omega`, the longer the memory.
+
+    Parameters
+    ----------
+    omega : float
+        Decay exponent :math:`\omega > 0`.
+
+    Returns
+    -------
+    Kernel
+        The kernel.
+    """
+    omega = check_positive_float("omega", omega)
+    return Kernel(lambda t: (1.0 + t) ** (-(1.0 + omega)), 1, fr"$(1+t)^{{-{1 + omega:g}}}$")
+
+
+def delayed_bump(t0: float, width: float = 1.0) -> Kernel:
+    r"""A bump of memory at lag :math:`t_0`: :math:`\rho(t) = \exp(-((t - t_0)/w)^2)` (``d = 1``).
+
+    Parameters
+    ----------
+    t0 : float
+        Lag of the bump, :math:`t_0 \ge 0`.
+    width : float
+        Width :math:`w > 0`.
+
+    Returns
+    -------
+    Kernel
+        The kernel.
+    """
+    t0 = check_finite_float("t0", t0)
+    if t0 < 0:
+        raise ValueError(f"t0 must be non-negative, got {t0}")
+    width = check_positive_float("width", width)
+    return Kernel(lambda t: np.exp(-(((t - t0) / width) ** 2)), 1, fr"bump at $t_0={t0:g}$")
+
+
+def airy(s0: float, t0: float) -> Kernel:
+    r"""The Airy kernel :math:`\rho(t) = \mathrm{Ai}(s_0 (t - t_0))` (``d = 1``).
+
+    Oscillates for :math:`t < t_0` and decays like :math:`\exp(-\tfrac23 (s_0(t-t_0))^{3/2})`
+    after :math:`t_0`: memory concentrated on a window ending near :math:`t_0`.
+
+    Parameters
+    ----------
+    s0 : float
+        Scale :math:`s_0 > 0`.
+    t0 : float
+        Shift :math:`t_0 \ge 0`.
+
+    Returns
+    -------
+    Kernel
+        The kernel.
+    """
+    s0 = check_positive_float("s0", s0)
+    t0 = check_finite_float("t0", t0)
+    if t0 < 0:
+        raise ValueError(f"t0 must be non-negative, got {t0}")
+    return Kernel(lambda t: special.airy(s0 * (t - t0))[0], 1, fr"Ai$({s0:g}(t-{t0:g}))$")
+
+
+def sum_kernels(*kernels: Kernel) -> Kernel:
+    r"""The sum :math:`\rho = \rho_1 + \dots + \rho_n` of kernels with the same ``d``.
+
+    Parameters
+    ----------
+    *kernels : Kernel
+        At least one kernel; all with the same number of channels.
+
+    Returns
+    -------
+    Kernel
+        The sum.
+    """
+    if not kernels:
+        raise ValueError("kernels must contain at least one Kernel")
+    for j, k in enumerate(kernels):
+        if not isinstance(k, Kernel):
+            raise TypeError(f"kernels[{j}] must be a Kernel, got {type(k).__name__}")
+    d = kernels[0].d
+    if any(k.d != d for k in kernels):
+        raise ValueError(f"kernels must all have the same d, got {[k.d for k in kernels]}")
+    return Kernel(lambda t: sum(k(t) for k in kernels), d, " + ".join(k.name for k in kernels))

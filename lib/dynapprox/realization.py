@@ -1,0 +1,376 @@
+r"""Realisation of a memory kernel by a linear RNN: Hankel singular values, ERA, training.
+
+Approximating a target :math:`H_t(\mathbf x) = \int_0^\infty \rho(s)^\top x_{t-s}\,\dd s` by a
+linear RNN of width :math:`m` in the uniform norm is the same as approximating
+:math:`\rho` in :math:`L^1(0,\infty)` by :math:`\hat\rho(s) = (c^\top e^{Ws} U)^\top` with
+:math:`W \in \Wset_m` (chapter "Riesz representation and density of linear RNNs").
+This module computes such approximations from samples :math:`\rho(t_k)`,
+:math:`t_k = k\,\Delta t`:
+
+* :func:`hankel_singular_values`: singular values :math:`\sigma_1 \ge \sigma_2 \ge \dots`
+  of the discretised Hankel operator :math:`(\Gamma u)(t) = \int_0^\infty \rho(t+s) u(s)\,\dd s`;
+  by the theorem of Adamjan-Arov-Krein and Glover, every width-:math:`m` RNN has
+  :math:`\sigma_{m+1} \le \|\rho - \hat\rho\|_{\mathcal H_\infty} \le \|\rho - \hat\rho\|_{L^1}`;
+* :func:`era_fit`: the Eigensystem Realization Algorithm (Ho-Kalman), an order-:math:`m`
+  realisation obtained by truncating the SVD of the Hankel matrix, converted to a
+  continuous-time :class:`~dynapprox.linear_rnn.LinearRNN`;
+* :func:`train_linear_rnn`: gradient training (PyTorch, Adam) of the kernel loss;
+* :func:`l1_distance`: the Riemann sum of :math:`\|\rho - \hat\rho\|_{L^1}`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import (
+    check_in,
+    check_nonnegative_int,
+    check_positive_float,
+    check_positive_int,
+    check_real_array,
+)
+from .linear_rnn import LinearRNN
+
+__all__ = ["hankel_matrix", "hankel_singular_values", "era_fit", "era_fits", "l1_distance", "train_linear_rnn"]
+
+
+def _kernel_samples(rho_vals) -> np.ndarray:
+    rho = check_real_array("rho_vals", rho_vals, ndim=(1, 2), min_size=3)
+    if rho.ndim == 1:
+        rho = rho[:, None]
+    if rho.shape[0] < 3:
+        raise ValueError(f"rho_vals must have at least 3 time samples (rows), got shape {rho.shape}")
+    return rho
+
+
+def _sizes(n: int, size) -> int:
+    n_max = (n - 1) // 2
+    if size is None:
+        return n_max
+    size = check_positive_int("size", size)
+    if size > n_max:
+        raise ValueError(f"size must be at most (n_t - 1) // 2 = {n_max} for {n} kernel samples, got {size}")
+    return size
+
+
+def hankel_matrix(rho_vals, size: int | None = None, shift: int = 0) -> np.ndarray:
+    r"""The block Hankel matrix :math:`[\rho(t_{i+j+\mathrm{shift}})^\top]_{i,j<\mathrm{size}}`.
+
+    Parameters
+    ----------
+    rho_vals : array_like
+        Kernel samples :math:`\rho(t_k)`, shape ``(n_t, d)`` (or ``(n_t,)``).
+    size : int, optional
+        Number of block rows and columns; default and maximum ``(n_t - 1) // 2``.
+    shift : int
+        0 or 1 (the shifted matrix used by the ERA).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(size, size * d)``; entry ``[i, j*d + c]`` is :math:`\rho_c(t_{i+j+\mathrm{shift}})`.
+    """
+    rho = _kernel_samples(rho_vals)
+    size = _sizes(rho.shape[0], size)
+    shift = check_nonnegative_int("shift", shift)
+    if shift > 1:
+        raise ValueError(f"shift must be 0 or 1, got {shift}")
+    idx = np.arange(size)[:, None] + np.arange(size)[None, :] + shift
+    return rho[idx].reshape(size, size * rho.shape[1])
+
+
+def hankel_singular_values(rho_vals, dt: float, size: int | None = None) -> np.ndarray:
+    r"""Singular values of the discretised Hankel operator of the kernel, in decreasing order.
+
+    The Hankel operator :math:`(\Gamma u)(t) = \int_0^\infty \rho(t+s)^\top u(s)\,\dd s` maps
+    past inputs to future outputs; with the rectangle rule on :math:`t_k = k\,\Delta t` it
+    becomes :math:`\Delta t\,[\rho(t_{i+j})^\top]_{i,j}` (:func:`hankel_matrix`). Its
+    singular values approximate the Hankel singular values :math:`\sigma_k` of the kernel
+    (for :math:`\rho(t) = e^{-a t}`: :math:`\sigma_1 = 1/(2a)`, the rest zero).
+
+    Parameters
+    ----------
+    rho_vals : array_like
+        Kernel samples :math:`\rho(t_k)`, shape ``(n_t, d)`` (or ``(n_t,)``).
+    dt : float
+        Time step :math:`\Delta t > 0`.
+    size : int, optional
+        Number of block rows and columns of the Hankel matrix (default: all samples).
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\sigma_1 \ge \sigma_2 \ge \dots \ge 0`, shape ``(size,)`` for ``d = 1``.
+    """
+    dt = check_positive_float("dt", dt)
+    H = dt * hankel_matrix(rho_vals, size)
+    return np.linalg.svd(H, compute_uv=False)
+
+
+def _discrete_to_rnn(A: np.ndarray, B: np.ndarray, C: np.ndarray, dt: float) -> LinearRNN:
+    """Continuous-time LinearRNN with kernel C A^k B at t_k = k dt (real modal form)."""
+    lam, V = np.linalg.eig(A)
+    radius = np.max(np.abs(lam))
+    if radius >= 1.0:
+        raise ValueError(
+            f"the realisation has a discrete mode with |lambda| = {radius:.6g} >= 1, which is not stable "
+            f"(no Hurwitz W): lower m or use a longer kernel horizon"
+        )
+    Cm = C @ V
+    Bm = np.linalg.solve(V, B.astype(complex))
+    res = Cm[:, None] * Bm  # residues r_j in C^d
+    blocks, us, cs = [], [], []
+    for j, l in enumerate(lam):
+        if l.imag < 0:
+            continue
+        if l.imag == 0:
+            mu = np.log(max(abs(l.real), 1e-300)) / dt  # a negative real mode keeps its modulus
+            blocks.append(np.array([[mu]]))
+            us.append(res[j].real[None, :])
+            cs.append(np.array([1.0]))
+        else:
+            mu = np.log(l) / dt
+            a, b = mu.real, mu.imag
+            blocks.append(np.array([[a, b], [-b, a]]))
+            us.append(np.vstack([2 * res[j].real, -2 * res[j].imag]))
+            cs.append(np.array([1.0, 0.0]))
+    from scipy.linalg import block_diag
+
+    return LinearRNN(block_diag(*blocks), np.vstack(us), np.concatenate(cs))
+
+
+def era_fits(rho_vals, dt: float, ms, size: int | None = None) -> list[LinearRNN]:
+    r"""ERA realisations of several orders from one SVD (see :func:`era_fit`).
+
+    Parameters
+    ----------
+    rho_vals : array_like
+        Kernel samples :math:`\rho(t_k)`, shape ``(n_t, d)`` (or ``(n_t,)``).
+    dt : float
+        Time step :math:`\Delta t > 0`.
+    ms : sequence of int
+        Orders, each at most the rank of the Hankel matrix.
+    size : int, optional
+        Number of block rows and columns of the Hankel matrix.
+
+    Returns
+    -------
+    list of LinearRNN
+        One realisation per order.
+    """
+    dt = check_positive_float("dt", dt)
+    rho = _kernel_samples(rho_vals)
+    d = rho.shape[1]
+    ms = [check_positive_int("m", m) for m in np.atleast_1d(ms).tolist()]
+    H0 = hankel_matrix(rho, size)
+    H1 = hankel_matrix(rho, size, shift=1)
+    Us, s, Vt = np.linalg.svd(H0, full_matrices=False)
+    out = []
+    for m in ms:
+        if m > s.size or s[m - 1] <= s[0] * 1e-14:
+            rank = int(np.sum(s > s[0] * 1e-14))
+            raise ValueError(f"m must be at most the numerical rank {rank} of the Hankel matrix, got {m}")
+        sq = np.sqrt(s[:m])
+        O = Us[:, :m] * sq
+        R = sq[:, None] * Vt[:m]
+        A = (Us[:, :m].T @ H1 @ Vt[:m].T) / np.outer(sq, sq)
+        out.append(_discrete_to_rnn(A, R[:, :d], O[0], dt))
+    return out
+
+
+def era_fit(rho_vals, dt: float, m: int, size: int | None = None) -> LinearRNN:
+    r"""Order-:math:`m` linear RNN from kernel samples by the Eigensystem Realization Algorithm.
+
+    With the block Hankel matrices :math:`H_0 = [\rho(t_{i+j})^\top]` and
+    :math:`H_1 = [\rho(t_{i+j+1})^\top]` (:func:`hankel_matrix`) and the truncated SVD
+    :math:`H_0 \approx U_m \Sigma_m V_m^\top`, the Ho-Kalman realisation is
+
+    .. math::
+
+        A = \Sigma_m^{-1/2} U_m^\top H_1 V_m \Sigma_m^{-1/2}, \quad
+        B = (\Sigma_m^{1/2} V_m^\top)_{[:, :d]}, \quad
+        C = (U_m \Sigma_m^{1/2})_{[0, :]},
+
+    so that :math:`C A^k B \approx \rho(t_k)^\top`, exactly if :math:`\rho` is the kernel
+    of an RNN of width :math:`\le m` (and the Hankel matrix has full rank :math:`m`).
+    The continuous-time RNN has :math:`W = \log(A)/\Delta t` (in real modal form),
+    :math:`U = B`, :math:`c = C^\top`, so :math:`\hat\rho(t_k) = (C A^k B)^\top` on the grid.
+
+    Parameters
+    ----------
+    rho_vals : array_like
+        Kernel samples :math:`\rho(t_k)`, shape ``(n_t, d)`` (or ``(n_t,)``).
+    dt : float
+        Time step :math:`\Delta t > 0`.
+    m : int
+        Order (width of the RNN), at most the numerical rank of :math:`H_0`.
+    size : int, optional
+        Number of block rows and columns of the Hankel matrices (default: all samples).
+
+    Returns
+    -------
+    LinearRNN
+        The realisation. ``ValueError`` if a mode is unstable (:math:`|\lambda(A)| \ge 1`).
+    """
+    return era_fits(rho_vals, dt, [m], size)[0]
+
+
+def l1_distance(rho_vals, rhohat_vals, dt: float) -> float:
+    r"""Riemann sum :math:`\sum_k |\rho(t_k) - \hat\rho(t_k)|_1\,\Delta t` of :math:`\|\rho - \hat\rho\|_{L^1}`.
+
+    :math:`|v|_1 = \sum_i |v_i|` is the dual of the max-norm on inputs :math:`x_t \in \R^d`,
+    so that this is the operator-norm distance of the two functionals.
+
+    Parameters
+    ----------
+    rho_vals : array_like
+        Samples of :math:`\rho`, shape ``(n_t, d)`` (or ``(n_t,)``).
+    rhohat_vals : array_like
+        Samples of :math:`\hat\rho`, same shape.
+    dt : float
+        Time step :math:`\Delta t > 0`.
+
+    Returns
+    -------
+    float
+        The distance.
+    """
+    a = check_real_array("rho_vals", rho_vals, ndim=(1, 2))
+    b = check_real_array("rhohat_vals", rhohat_vals, ndim=(1, 2))
+    if a.shape != b.shape:
+        raise ValueError(f"rho_vals and rhohat_vals must have the same shape, got {a.shape} and {b.shape}")
+    dt = check_positive_float("dt", dt)
+    return float(np.sum(np.abs(a - b)) * dt)
+
+
+def train_linear_rnn(
+    rho_vals,
+    dt: float,
+    m: int,
+    steps: int = 1000,
+    lr: float = 1e-2,
+    seed: int = 0,
+    parameterisation: str = "diag",
+    loss: str = "l2",
+) -> tuple[LinearRNN, np.ndarray]:
+    r"""Fit a width-:math:`m` linear RNN to kernel samples by gradient descent (Adam, PyTorch).
+
+    The loss is :math:`\sum_k |\hat\rho(t_k) - \rho(t_k)|^2 \Delta t` (``"l2"``, the
+    squared :math:`L^2` distance, i.e. the mean-squared output error for white-noise inputs)
+    or :math:`\sum_k |\hat\rho(t_k) - \rho(t_k)|_1 \Delta t` (``"l1"``). Parameterisations:
+
+    * ``"diag"``: :math:`W = -\mathrm{diag}(e^{a})`, real and stable by construction;
+      :math:`e^{a}` initialised log-uniform in :math:`[0.1, 2]`;
+    * ``"complex"``: :math:`m/2` conjugate pairs :math:`\lambda = -e^{a} \pm i b` as real
+      :math:`2\times 2` blocks (``m`` even), stable by construction; :math:`b` initialised
+      uniform in :math:`[0, 2]`;
+    * ``"full"``: a free :math:`W`, initialised at :math:`-I + 0.1\,G/\sqrt m` (Gaussian
+      :math:`G`); :math:`\hat\rho(t_k) = (c^\top A^k U)^\top` with :math:`A = e^{W\Delta t}`
+      (``torch.matrix_exp`` and repeated squaring). Stability is not enforced: if the
+      trained :math:`W` is not Hurwitz the returned model cannot be built (``ValueError``).
+
+    :math:`U` and :math:`c` are initialised with i.i.d. :math:`\mathcal N(0, 1/m)` entries.
+    The loop runs on one PyTorch thread (restored afterwards): the tensors are tiny.
+
+    Parameters
+    ----------
+    rho_vals : array_like
+        Kernel samples :math:`\rho(t_k)`, shape ``(n_t, d)`` (or ``(n_t,)``).
+    dt : float
+        Time step :math:`\Delta t > 0`.
+    m : int
+        Width.
+    steps : int
+        Number of Adam steps.
+    lr : float
+        Learning rate.
+    seed : int
+        Seed of the initialisation.
+    parameterisation : str
+        ``"diag"``, ``"complex"`` or ``"full"``.
+    loss : str
+        ``"l2"`` or ``"l1"``.
+
+    Returns
+    -------
+    tuple
+        ``(rnn, history)``: the trained :class:`~dynapprox.linear_rnn.LinearRNN` and the
+        loss before each step, a float array of shape ``(steps,)``.
+    """
+    import torch
+
+    from .reproducibility import torch_generator
+
+    rho = _kernel_samples(rho_vals)
+    dt = check_positive_float("dt", dt)
+    m = check_positive_int("m", m)
+    steps = check_positive_int("steps", steps)
+    lr = check_positive_float("lr", lr)
+    seed = check_nonnegative_int("seed", seed)
+    parameterisation = check_in("parameterisation", parameterisation, ("diag", "complex", "full"))
+    loss = check_in("loss", loss, ("l2", "l1"))
+    if parameterisation == "complex" and m % 2:
+        raise ValueError(f"m must be even for parameterisation='complex' (conjugate pairs), got {m}")
+    n_t, d = rho.shape
+    g = torch_generator(seed)
+    f64 = torch.float64
+    target = torch.tensor(rho, dtype=f64)
+    t = torch.arange(n_t, dtype=f64) * dt
+    U = (torch.randn(m, d, generator=g, dtype=f64) / np.sqrt(m)).requires_grad_()
+    c = (torch.randn(m, generator=g, dtype=f64) / np.sqrt(m)).requires_grad_()
+    n_modes = m // 2 if parameterisation == "complex" else m
+    rates = torch.exp(np.log(0.1) + (np.log(2.0) - np.log(0.1)) * torch.rand(n_modes, generator=g, dtype=f64))
+    a = torch.log(rates).requires_grad_()
+    params = [U, c]
+    if parameterisation == "diag":
+        params.append(a)
+    elif parameterisation == "complex":
+        b = (2.0 * torch.rand(n_modes, generator=g, dtype=f64)).requires_grad_()
+        params += [a, b]
+    else:
+        Wf = (-torch.eye(m, dtype=f64) + 0.1 * torch.randn(m, m, generator=g, dtype=f64) / np.sqrt(m)).requires_grad_()
+        params.append(Wf)
+
+    def model_kernel() -> "torch.Tensor":
+        if parameterisation == "diag":
+            return (torch.exp(-torch.outer(t, torch.exp(a))) * c) @ U
+        if parameterisation == "complex":
+            decay = torch.exp(-torch.outer(t, torch.exp(a)))
+            cos, sin = decay * torch.cos(torch.outer(t, b)), decay * torch.sin(torch.outer(t, b))
+            c1, c2 = c[0::2], c[1::2]
+            u1, u2 = U[0::2], U[1::2]
+            # block [[-r, b], [-b, -r]]: c^T e^{Ws} U = e^{-rs}[(c1 u1 + c2 u2) cos + (c1 u2 - c2 u1) sin]
+            return cos @ (c1[:, None] * u1 + c2[:, None] * u2) + sin @ (c1[:, None] * u2 - c2[:, None] * u1)
+        A = torch.matrix_exp(Wf * dt)
+        rows = c[None, :]
+        Ak = A
+        while rows.shape[0] < n_t:
+            rows = torch.cat([rows, rows @ Ak])
+            Ak = Ak @ Ak
+        return rows[:n_t] @ U
+
+    opt = torch.optim.Adam(params, lr=lr)
+    history = np.empty(steps)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: one thread is fastest, and results do not depend on the caller
+    try:
+        for k in range(steps):
+            opt.zero_grad()
+            diff = model_kernel() - target
+            value = (diff**2).sum() * dt if loss == "l2" else diff.abs().sum() * dt
+            history[k] = float(value.detach())
+            value.backward()
+            opt.step()
+    finally:
+        torch.set_num_threads(threads)
+    with torch.no_grad():
+        Un, cn = U.detach().numpy().copy(), c.detach().numpy().copy()
+        if parameterisation == "diag":
+            W = -np.diag(np.exp(a.detach().numpy()))
+        elif parameterisation == "complex":
+            r, bb = np.exp(a.detach().numpy()), b.detach().numpy()
+            W = np.zeros((m, m))
+            for j in range(n_modes):
+                W[2 * j : 2 * j + 2, 2 * j : 2 * j + 2] = [[-r[j], bb[j]], [-bb[j], -r[j]]]
+        else:
+            W = Wf.detach().numpy().copy()
+    return LinearRNN(W, Un, cn), history
