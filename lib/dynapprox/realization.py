@@ -147,7 +147,7 @@ def era_fits(rho_vals, dt: float, ms, size: int | None = None) -> list[LinearRNN
         Kernel samples :math:`\rho(t_k)`, shape ``(n_t, d)`` (or ``(n_t,)``).
     dt : float
         Time step :math:`\Delta t > 0`.
-    ms : sequence of int
+    ms : list of int
         Orders, each at most the rank of the Hankel matrix.
     size : int, optional
         Number of block rows and columns of the Hankel matrix.
