@@ -1,0 +1,311 @@
+"""Tests of dynapprox.memory against closed forms, scipy and brute force."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import integrate, linalg
+
+from dynapprox import memory as mem
+
+
+# ------------------------------------------------------------------ kernels and constants
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(decay=1.0),
+        dict(decay=0.5, freq=2.0, scale=0.3, power=1.0),
+        dict(decay=0.0, scale=1.0, power=2.0),
+        dict(decay=1.0, scale=1.0, power=1.0),
+    ],
+)
+def test_exp_power_kernel_derivatives_match_finite_differences(kw):
+    t = np.linspace(0.5, 5.0, 7)
+    h = 1e-4
+    for k in range(1, 4):
+        fd = (mem.exp_power_kernel(t + h, derivative=k - 1, **kw) - mem.exp_power_kernel(t - h, derivative=k - 1, **kw)) / (2 * h)
+        exact = mem.exp_power_kernel(t, derivative=k, **kw)
+        assert np.allclose(exact, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_exp_power_kernel_closed_forms():
+    t = np.linspace(0, 4, 9)
+    assert np.allclose(mem.exp_power_kernel(t, decay=2.0), np.exp(-2 * t))
+    assert np.allclose(mem.exp_power_kernel(t, decay=0.0, scale=1.0, power=2.0), (1 + t) ** -2.0)
+    assert np.allclose(mem.exp_power_kernel(t, decay=0.5, freq=3.0), np.exp(-0.5 * t) * np.cos(3 * t))
+    # second derivative of (1+t)^-2 is 6 (1+t)^-4
+    assert np.allclose(mem.exp_power_kernel(t, decay=0.0, scale=1.0, power=2.0, derivative=2), 6 * (1 + t) ** -4.0)
+
+
+def test_step_response_is_the_integral_of_the_kernel():
+    dt = 1e-3
+    t = dt * np.arange(4000)
+    rho = np.exp(-t)
+    y = mem.step_response(rho, dt)
+    # Riemann sum of the integral 1 - e^{-t}, error O(dt)
+    assert np.max(np.abs(y[:, 0] - (1 - np.exp(-t)))) < 2 * dt
+    # and it is what the package's convolution returns for the step input
+    from dynapprox.functionals import apply_kernel
+
+    yk = apply_kernel(rho[:, None], np.ones((t.size, 1)), dt, method="direct")
+    assert np.allclose(y[:, 0], yk, rtol=1e-10, atol=1e-12)
+
+
+def test_memory_constants_closed_form_for_exp_over_linear():
+    # rho = e^{-a t}/(1+t), beta = a: gamma_k = (sum_j binom(k-1,j) a^{k-1-j} j!) / a^k, attained at t = 0
+    a = 0.5
+    t = np.linspace(0, 60, 6001)
+    derivs = mem.step_response_derivatives(
+        lambda s, j: mem.exp_power_kernel(s, decay=a, scale=1.0, power=1.0, derivative=j), t, 3
+    )
+    mc = mem.memory_constants(derivs, t, beta=a)
+    expected = [1 / a, (a + 1) / a**2, (a**2 + 2 * a + 2) / a**3]
+    assert np.allclose(mc.gammas, expected, rtol=1e-12)
+    assert mc.gamma == pytest.approx(max(expected))
+    assert mc.tail < 0.01 * mc.gamma
+
+
+def test_memory_constants_brute_force_sup():
+    rng = np.random.default_rng(3)
+    t = np.linspace(0, 3, 50)
+    derivs = rng.standard_normal((2, 50, 3))
+    beta = 0.7
+    mc = mem.memory_constants(derivs, t, beta)
+    brute = max(
+        max(abs(np.exp(beta * t[n]) * derivs[k, n, i]) / beta ** (k + 1) for n in range(50) for i in range(3))
+        for k in range(2)
+    )
+    assert mc.gamma == pytest.approx(brute)
+
+
+def test_rnn_rate_bound():
+    b = mem.rnn_rate_bound(np.array([1.0, 2.0, 4.0]), alpha=2, beta=0.5, gamma=3.0, d=2)
+    assert np.allclose(b, 3.0 * 2 / (0.5 * np.array([1, 4, 16])))
+
+
+# ------------------------------------------------------------------ memory function
+
+def test_memory_function_of_linear_functional_is_l1_norm_of_kernel():
+    from dynapprox.functionals import apply_kernel
+
+    dt = 0.05
+    t = dt * np.arange(200)
+    rho = np.stack([np.exp(-t) * np.cos(3 * t), -np.exp(-2 * t)], axis=1)
+    func = lambda x: apply_kernel(rho, x, dt, method="direct")  # noqa: E731
+    M = mem.memory_function(func, 200, 2, dt, amplitudes=(0.5, 2.0))
+    assert np.allclose(M, mem.linear_memory_function(rho), rtol=1e-9, atol=1e-12)
+
+
+def test_memory_function_of_a_static_nonlinearity_brute_force():
+    # H_t(x) = tanh(y_t) with y the linear response: d/dt tanh(a y) / a, max over the tried amplitudes
+    from dynapprox.functionals import apply_kernel
+
+    dt = 0.1
+    t = dt * np.arange(50)
+    rho = np.exp(-t)[:, None]
+    func = lambda x: np.tanh(apply_kernel(rho, x, dt, method="direct"))  # noqa: E731
+    amps = (0.1, 1.0)
+    M = mem.memory_function(func, 50, 1, dt, amplitudes=amps)
+    ys = [np.tanh(a * np.cumsum(rho[:, 0]) * dt) for a in amps]
+    brute = np.max([np.abs(np.diff(np.concatenate([[0.0], y]))) / dt / a for y, a in zip(ys, amps)], axis=0)
+    assert np.allclose(M, brute)
+
+
+# ------------------------------------------------------------------ modal form, parameterisations
+
+def test_parameterisations_round_trip_and_stability():
+    r = np.array([1e-3, 0.5, 3.0, 40.0])
+    for par in mem.PARAMETERISATIONS:
+        assert np.allclose(mem.decay_from_param(mem.param_from_decay(r, par), par), r, rtol=1e-12)
+    p = np.linspace(-30, 30, 13)
+    assert np.all(mem.decay_from_param(p, "exp") > 0)
+    assert np.all(mem.decay_from_param(p, "softplus") > 0)
+    assert np.allclose(mem.decay_from_param(p, "softplus"), np.log1p(np.exp(p)))
+
+
+def test_modal_form_kernel_matches_expm():
+    rng = np.random.default_rng(0)
+    m, d = 5, 2
+    W = rng.standard_normal((m, m)) - 3 * np.eye(m)
+    U = rng.standard_normal((m, d))
+    c = rng.standard_normal(m)
+    mod = mem.modal_form(W, U, c)
+    t = np.linspace(0, 4, 11)
+    ref = np.array([c @ linalg.expm(W * s) @ U for s in t])
+    assert np.allclose(mod.kernel(t), ref, atol=1e-10)
+    assert mod.width == m
+    Wr, Ur, cr = mod.to_real()
+    ref2 = np.array([cr @ linalg.expm(Wr * s) @ Ur for s in t])
+    assert np.allclose(ref2, ref, atol=1e-10)
+    assert mod.spectral_abscissa == pytest.approx(np.max(np.linalg.eigvals(W).real))
+
+
+def test_modal_form_rejects_unstable_W():
+    with pytest.raises(ValueError, match="Hurwitz"):
+        mem.modal_form(np.eye(2), np.ones((2, 1)), np.ones(2))
+
+
+def test_spectral_abscissas():
+    Ws = [np.diag([-1.0, -2.0]), np.array([[-0.1, 3.0], [-3.0, -0.1]])]
+    assert np.allclose(mem.spectral_abscissas(Ws), [-1.0, -0.1])
+
+
+# ------------------------------------------------------------------ perturbation error
+
+def test_perturbation_error_dense_direction_crosses_boundary_at_abscissa():
+    # diagonal W = -r I: the structured direction (+beta I on the diagonal, signs of v w^T) shifts
+    # the slowest eigenvalue by beta; the error is infinite once beta >= r.
+    r = 0.05
+    W, U, c = np.array([[-r]]), np.array([[1.0]]), np.array([r])
+    dt = 0.1
+    t = dt * np.arange(3000)
+    rho = r * np.exp(-r * t)
+    res = mem.perturbation_error((W, U, c), rho, dt, [0.0, 0.01, 0.06], n_random=3, perturb="recurrent")
+    assert res.errors[0] == pytest.approx(0.0, abs=1e-12)
+    assert np.isfinite(res.errors[1]) and np.isinf(res.errors[2])
+    # brute force for beta = 0.01 with one mode: the worst of W = -r +- beta
+    brute = max(np.sum(np.abs(rho - r * np.exp((-r + s * 0.01) * t))) * dt for s in (-1, 1))
+    assert res.errors[1] == pytest.approx(brute, rel=1e-12)
+
+
+def test_perturbation_error_reparameterised_never_unstable():
+    mod = mem.ModalRNN(np.array([0.01, 1.0]), np.array([0.0, 2.0]), np.array([[0.01], [0.3 + 0.1j]]))
+    dt = 0.1
+    t = dt * np.arange(2000)
+    rho = mod.kernel(t)
+    for par in ("exp", "softplus"):
+        res = mem.perturbation_error(mod, rho, dt, [0.0, 0.5, 2.0], parameterisation=par, n_random=5)
+        assert np.all(np.isfinite(res.errors)) and np.all(res.unstable_fraction == 0)
+    res = mem.perturbation_error(mod, rho, dt, [0.005, 0.02], parameterisation="direct", n_random=5)
+    assert np.isfinite(res.errors[0]) and np.isinf(res.errors[1])
+
+
+def test_perturbation_error_is_deterministic_and_monotone_lower_estimate():
+    mod = mem.ModalRNN(np.array([0.5, 1.0]), np.array([0.0, 1.0]), np.array([[1.0], [0.2j]]))
+    dt = 0.1
+    t = dt * np.arange(400)
+    rho = mod.kernel(t)
+    a = mem.perturbation_error(mod, rho, dt, [0.01, 0.1], parameterisation="exp", seed=4)
+    b = mem.perturbation_error(mod, rho, dt, [0.01, 0.1], parameterisation="exp", seed=4)
+    assert np.array_equal(a.errors, b.errors)
+    assert a.errors[1] > a.errors[0] > 0
+
+
+# ------------------------------------------------------------------ training
+
+def test_kernel_loss_gradient_matches_torch_autograd():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    n, dt = 3, 0.1
+    t = dt * np.arange(60)
+    rho = np.exp(-t) + np.exp(-(t - 2) ** 2)
+    params = {"p": rng.standard_normal(n), "omega": rng.uniform(0, 2, n), "g_re": rng.standard_normal(n), "g_im": rng.standard_normal(n)}
+    for par in mem.PARAMETERISATIONS:
+        P = dict(params)
+        if par == "direct":
+            P["p"] = np.abs(P["p"]) + 0.1
+        loss, grads = mem.kernel_l2_loss_and_grad(P, rho, dt, par)
+        tp = {k: torch.tensor(v, requires_grad=True) for k, v in P.items()}
+        f = {"direct": lambda p: p, "exp": torch.exp, "softplus": torch.nn.functional.softplus}[par]
+        lam = torch.complex(-f(tp["p"]), tp["omega"])
+        g = torch.complex(tp["g_re"], tp["g_im"])
+        tt = torch.tensor(t, dtype=torch.float64)
+        khat = (2 * torch.exp(tt[:, None] * lam[None, :]) * g[None, :]).real.sum(1)
+        tl = ((khat - torch.tensor(rho)) ** 2).sum() * dt
+        tl.backward()
+        assert loss == pytest.approx(float(tl.detach()), rel=1e-12)
+        for k in P:
+            assert np.allclose(grads[k], tp[k].grad.numpy(), rtol=1e-9, atol=1e-12), (par, k)
+
+
+def test_train_modal_rnn_fits_a_two_mode_kernel_and_batches_are_independent():
+    dt = 0.1
+    t = dt * np.arange(200)
+    rho = np.stack([np.exp(-0.5 * t) * np.cos(t), np.exp(-t)])
+    res = mem.train_modal_rnn(rho, dt, n_modes=2, steps=1500, lr=2e-2, seed=0)
+    assert res.losses.shape == (1501, 2)
+    assert np.all(res.losses[-1] < 1e-3 * res.losses[0])
+    single = mem.train_modal_rnn(rho[1], dt, n_modes=2, steps=1500, lr=2e-2, seed=0)
+    assert np.allclose(single.losses, res.losses[:, 1])
+    # the returned models reproduce the trained kernels
+    khat = res.models[0].kernel(t)[:, 0]
+    assert np.sum((khat - rho[0]) ** 2) * dt == pytest.approx(res.losses[-1, 0], rel=1e-6, abs=1e-12)
+
+
+def test_escape_time():
+    L = np.array([[10.0, 10.0], [5.0, 9.0], [0.05, 8.0]])
+    assert list(mem.escape_time(L, 100.0)) == [2, -1]
+
+
+def test_tanh_rnn_gradient_matches_torch_autograd():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    m, d, batch, n_t = 4, 2, 3, 7
+    W, U, c = rng.standard_normal((m, m)) * 0.5, rng.standard_normal((m, d)), rng.standard_normal(m)
+    x, y = rng.standard_normal((batch, n_t, d)), rng.standard_normal((batch, n_t))
+    loss, (dW, dU, dc) = mem.tanh_rnn_loss_and_grad(W, U, c, x, y)
+    tW, tU, tc = (torch.tensor(a, requires_grad=True) for a in (W, U, c))
+    h = torch.zeros(batch, m, dtype=torch.float64)
+    outs = []
+    for k in range(n_t):
+        h = torch.tanh(h @ tW.T + torch.tensor(x[:, k]) @ tU.T)
+        outs.append(h @ tc)
+    yt = torch.tensor(y)
+    tl = ((torch.stack(outs, 1) - yt) ** 2).sum() / (yt**2).sum()
+    tl.backward()
+    assert loss == pytest.approx(float(tl.detach()), rel=1e-12)
+    for mine, ref in ((dW, tW), (dU, tU), (dc, tc)):
+        assert np.allclose(mine, ref.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_train_tanh_rnn_learns_a_short_memory_and_is_deterministic():
+    from dynapprox.functionals import apply_kernel
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 16, 1))
+    rho = 0.3 * np.exp(-np.arange(16) / 2.0)
+    y = apply_kernel(rho[:, None], x, 1.0, method="direct")
+    a = mem.train_tanh_rnn(x, y, m=4, steps=200, lr=2e-2, seed=3)
+    b = mem.train_tanh_rnn(x, y, m=4, steps=200, lr=2e-2, seed=3)
+    assert np.array_equal(a.losses, b.losses) and np.array_equal(a.W, b.W)
+    assert a.losses[-20:].mean() < 0.05 * a.losses[:5].mean()
+
+
+# ------------------------------------------------------------------ bad input
+
+def test_bad_inputs_name_the_argument():
+    t = np.linspace(0, 1, 5)
+    with pytest.raises(ValueError, match="t must be non-negative"):
+        mem.exp_power_kernel(-t - 1)
+    with pytest.raises(ValueError, match="decay"):
+        mem.exp_power_kernel(t, decay=-1.0)
+    with pytest.raises(TypeError, match="derivative"):
+        mem.exp_power_kernel(t, derivative=1.5)
+    with pytest.raises(ValueError, match="dt"):
+        mem.step_response(t, 0.0)
+    with pytest.raises(ValueError, match="beta"):
+        mem.memory_constants(np.ones((2, 5)), t, -1.0)
+    with pytest.raises(ValueError, match="derivs"):
+        mem.memory_constants(np.ones((2, 4)), t, 1.0)
+    with pytest.raises(ValueError, match="parameterisation"):
+        mem.decay_from_param(t, "tanh")
+    with pytest.raises(ValueError, match="r must be positive"):
+        mem.param_from_decay(np.array([0.0]), "exp")
+    with pytest.raises(ValueError, match="U must have"):
+        mem.modal_form(-np.eye(2), np.ones((3, 1)), np.ones(2))
+    with pytest.raises(TypeError, match="ModalRNN"):
+        mem.perturbation_error((-np.eye(1), np.ones((1, 1)), np.ones(1)), t, 0.1, [0.1], parameterisation="exp")
+    with pytest.raises(ValueError, match="betas"):
+        mem.perturbation_error((-np.eye(1), np.ones((1, 1)), np.ones(1)), t, 0.1, [-0.1])
+    with pytest.raises(ValueError, match="factor"):
+        mem.escape_time(np.ones(3), 0.5)
+    with pytest.raises(ValueError, match="d must be at most"):
+        mem.memory_function(lambda x: x[..., 0], 5, 11, 0.1)
+    with pytest.raises(ValueError, match="freq"):
+        mem.ModalRNN(np.array([1.0]), np.array([-1.0]), np.array([[1.0]]))
+    with pytest.raises(ValueError, match="x must have shape"):
+        mem.tanh_rnn_loss_and_grad(np.eye(2), np.ones((2, 1)), np.ones(2), np.ones((3, 5, 2)), np.ones((3, 5)))
+    with pytest.raises(ValueError, match="steps"):
+        mem.train_tanh_rnn(np.ones((3, 5, 1)), np.ones((3, 5)), m=2, steps=0)
+    with pytest.raises(ValueError, match="perturb"):
+        mem.perturbation_error((-np.eye(1), np.ones((1, 1)), np.ones(1)), t, 0.1, [0.1], perturb="some")
