@@ -1,0 +1,132 @@
+"""Unit tests of dynapprox.ssm against independent references."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import integrate, linalg
+
+from dynapprox import ssm
+
+
+@pytest.mark.parametrize("p", ssm.PARAMETERISATIONS)
+def test_eigenvalue_weight_roundtrip(p):
+    lam = -np.array([0.003, 0.1, 1.0, 1.9])
+    w = ssm.weight_from_eigenvalue(lam, p)
+    np.testing.assert_allclose(ssm.eigenvalue_from_weight(w, p), lam, rtol=1e-12)
+
+
+def test_closed_forms_of_the_parameterisations():
+    w = np.array([-2.0, 0.0, 1.5])
+    np.testing.assert_allclose(ssm.eigenvalue_from_weight(w, "exp"), -np.exp(w))
+    np.testing.assert_allclose(ssm.eigenvalue_from_weight(w, "softplus"), -np.log1p(np.exp(w)))
+    np.testing.assert_allclose(ssm.eigenvalue_from_weight(w, "best", a=2.0, b=0.5), -1 / (2 * w**2 + 0.5))
+    np.testing.assert_allclose(ssm.eigenvalue_from_weight(w, "direct"), w)
+
+
+@pytest.mark.parametrize("p", ssm.PARAMETERISATIONS)
+def test_gradient_scale_against_finite_differences(p):
+    w = np.array([-1.3, -0.4, 0.7, 2.2]) if p != "direct" else np.array([-1.3, -0.4, -2.0])
+    h = 1e-6
+    fprime = (ssm.eigenvalue_from_weight(w + h, p, 1.0, 0.3) - ssm.eigenvalue_from_weight(w - h, p, 1.0, 0.3)) / (2 * h)
+    ref = np.abs(fprime) / ssm.eigenvalue_from_weight(w, p, 1.0, 0.3) ** 2
+    np.testing.assert_allclose(ssm.gradient_scale(w, p, 1.0, 0.3), ref, rtol=1e-6)
+
+
+def test_best_gradient_scale_is_linear_in_the_weight():
+    w = np.linspace(-3, 3, 13)
+    np.testing.assert_allclose(ssm.gradient_scale(w, "best", a=1.5, b=0.2), 3.0 * np.abs(w), atol=1e-12)
+
+
+def test_kernel_against_expm_and_linear_rnn():
+    model = ssm.DiagonalSSM(np.array([-0.5, 0.2]), np.array([1.0, -2.0]), np.array([0.3, 0.7]), "exp")
+    t = np.linspace(0, 4, 9)
+    k = model.kernel(t)[:, 0]
+    Lam = np.diag(model.eigenvalues)
+    ref = [model.c @ linalg.expm(Lam * s) @ model.u for s in t]
+    np.testing.assert_allclose(k, ref, atol=1e-12)
+    np.testing.assert_allclose(model.to_linear_rnn().kernel(t)[:, 0], k, atol=1e-12)
+
+
+def test_loss_gradients_autograd_match_hand_written_and_finite_differences():
+    rng = np.random.default_rng(0)
+    dt = 0.2
+    t = dt * np.arange(100)
+    rho = (1 + t) ** -2.0
+    for p in ssm.PARAMETERISATIONS:
+        lam = -np.array([0.05, 0.4, 1.5])
+        w = ssm.weight_from_eigenvalue(lam, p, 1.0, 0.3)
+        model = ssm.DiagonalSSM(w, rng.normal(size=3), rng.normal(size=3), p, 1.0, 0.3)
+        loss, grads = ssm.kernel_loss_gradients(model, rho, dt)
+        loss2, _, grads2 = ssm._loss_and_grads(model.w, model.u, model.c, rho, t, dt, p, 1.0, 0.3)
+        assert loss == pytest.approx(loss2, rel=1e-12)
+        for key in ("w", "u", "c"):
+            np.testing.assert_allclose(grads[key], grads2[key], rtol=1e-9, atol=1e-14)
+        # central finite difference in w_0
+        h = 1e-6
+        wp, wm = model.w.copy(), model.w.copy()
+        wp[0] += h
+        wm[0] -= h
+        lp = ssm.kernel_loss_gradients(ssm.DiagonalSSM(wp, model.u, model.c, p, 1.0, 0.3), rho, dt)[0]
+        lm = ssm.kernel_loss_gradients(ssm.DiagonalSSM(wm, model.u, model.c, p, 1.0, 0.3), rho, dt)[0]
+        assert grads["w"][0] == pytest.approx((lp - lm) / (2 * h), rel=1e-5, abs=1e-10)
+
+
+def test_loss_is_the_riemann_sum_and_approximates_the_integral():
+    model = ssm.DiagonalSSM(np.array([0.0]), np.array([1.0]), np.array([1.0]), "exp")   # kernel e^{-t}
+    dt = 1e-3
+    t = dt * np.arange(20000)
+    rho = np.zeros_like(t)
+    loss, _ = ssm.kernel_loss_gradients(model, rho, dt)
+    ref = integrate.quad(lambda s: np.exp(-2 * s), 0, np.inf)[0]
+    assert loss == pytest.approx(ref, rel=2e-3)
+
+
+def test_training_decreases_the_loss_and_is_deterministic():
+    dt = 0.25
+    t = dt * np.arange(200)
+    rho = np.exp(-0.3 * t) + 0.5 * np.exp(-2 * t)
+    lam0 = -np.array([0.1, 1.0, 3.0])
+    r1 = ssm.train_diagonal_ssm(rho, dt, lam0, steps=300, lr=0.05, seed=0, parameterisation="exp")
+    r2 = ssm.train_diagonal_ssm(rho, dt, lam0, steps=300, lr=0.05, seed=0, parameterisation="exp")
+    np.testing.assert_array_equal(r1.losses, r2.losses)
+    assert r1.losses[-1] < 1e-2 * r1.losses[0] and not r1.diverged
+    g = ssm.train_diagonal_ssm(rho, dt, lam0, steps=50, lr=1e-3, seed=0, parameterisation="softplus", optimizer="gd")
+    assert g.losses[-1] < g.losses[0]
+    np.testing.assert_allclose(r1.max_eigenvalue[0], -0.1)
+
+
+def test_perturbation_error_closed_form_single_mode():
+    # one mode c u e^{lambda t} = e^{-t}, target the same: E(beta) = |1/|lambda'| - 1| over the worst direction
+    dt = 1e-3
+    t = dt * np.arange(60000)
+    rho = np.exp(-t)
+    model = ssm.DiagonalSSM(np.array([0.0]), np.array([1.0]), np.array([1.0]), "exp")
+    E = ssm.perturbation_error(model, rho, dt, [0.0, 0.1], n_draws=4, seed=0)
+    assert E[0] < 1e-3
+    assert E[1] == pytest.approx(np.exp(0.1) - 1, rel=2e-3)   # lambda' = -e^{-0.1}: 1/|lambda'| - 1
+    direct = ssm.DiagonalSSM(np.array([-0.05]), np.array([1.0]), np.array([1.0]), "direct")
+    Ed = ssm.perturbation_error(direct, np.exp(-0.05 * t), dt, [0.01, 0.05, 0.2], n_draws=2, seed=0)
+    assert np.isfinite(Ed[0]) and Ed[1] == np.inf and Ed[2] == np.inf
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="parameterisation"):
+        ssm.eigenvalue_from_weight([0.0], "tanh")
+    with pytest.raises(ValueError, match="negative"):
+        ssm.weight_from_eigenvalue([0.1], "exp")
+    with pytest.raises(ValueError, match="-1/b"):
+        ssm.weight_from_eigenvalue([-3.0], "best", b=0.5)
+    with pytest.raises(ValueError, match="b must be positive"):
+        ssm.eigenvalue_from_weight([0.0], "best", b=0.0)
+    with pytest.raises(ValueError, match="same shape"):
+        ssm.DiagonalSSM(np.zeros(2), np.zeros(3), np.zeros(2))
+    with pytest.raises(ValueError, match="init_eigenvalues must be negative"):
+        ssm.train_diagonal_ssm(np.ones(10), 0.1, [0.5], steps=1, lr=0.1, seed=0)
+    with pytest.raises(ValueError, match="optimizer"):
+        ssm.train_diagonal_ssm(np.ones(10), 0.1, [-0.5], steps=1, lr=0.1, seed=0, optimizer="sgd")
+    with pytest.raises(TypeError, match="DiagonalSSM"):
+        ssm.perturbation_error("model", np.ones(10), 0.1, [0.1])
+    with pytest.raises(ValueError, match="betas"):
+        ssm.perturbation_error(ssm.DiagonalSSM([0.0], [1.0], [1.0]), np.ones(10), 0.1, [-0.1])
+    with pytest.raises(ValueError, match="Hurwitz"):
+        ssm.DiagonalSSM([0.5], [1.0], [1.0], "direct").to_linear_rnn()
