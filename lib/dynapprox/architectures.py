@@ -730,7 +730,7 @@ def linear_readout_dataset(
         Shape ``(L,)``: :math:`w_0, \dots, w_{L-1}`.
     seed : int
         Seed of the inputs.
-    permutation : sequence of int, optional
+    permutation : array_like, optional
         A permutation of ``range(L)``.
 
     Returns
