@@ -276,7 +276,7 @@ def random_block_permutations(sizes: Sequence[int], n: int, seed: int | np.rando
 
     Parameters
     ----------
-    sizes : sequence of int
+    sizes : tuple of int
         Block sizes :math:`d_1, \dots, d_r`.
     n : int
         Number of group elements.
@@ -504,7 +504,7 @@ def equivariant_field(
         the sum over block ``gamma`` in the field of block ``beta``.
     c : torch.Tensor
         Biases, shape ``[r, k]``.
-    blocks : sequence of int, optional
+    blocks : tuple of int, optional
         Block sizes summing to ``d`` (default: one block of size ``d``).
     activation : str
         A key of :data:`dynapprox.flows.ACTIVATIONS`.
@@ -568,7 +568,7 @@ class EquivariantFlow(torch.nn.Module):
         Number :math:`K` of constant pieces of the controls.
     T : float
         Horizon :math:`T > 0`.
-    blocks : sequence of int, optional
+    blocks : tuple of int, optional
         Block sizes summing to ``d`` (default one block: symmetry group :math:`S_d`).
     in_features : int
         Features :math:`p` per coordinate of the input; inputs have shape ``[n, d]``
@@ -873,7 +873,7 @@ def _make_table(name: str, rows: tuple[tuple[str, float, float, float], ...]) ->
     return table
 
 
-#: Rock salt NaCl, one formula unit (the talk's table): Na at the origin, Cl at the centre.
+#: Rock salt NaCl, one formula unit as in the talk's table; Na at the origin, Cl at the cell centre.
 NACL: CrystalTable = _make_table("NaCl", (("Na", 0.0, 0.0, 0.0), ("Cl", 0.5, 0.5, 0.5)))
 
 #: Calcite CaCO3 in the rhombohedral cell, two formula units (the talk's table).
@@ -919,7 +919,7 @@ def same_structure(species: Sequence[str], coords_a: Any, coords_b: Any, tol: fl
 
     Parameters
     ----------
-    species : sequence of str
+    species : tuple of str
         Species of each row (shared by both tables).
     coords_a : array_like
         Shape ``[n_atoms, 3]``.
