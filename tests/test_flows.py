@@ -13,7 +13,14 @@ from scipy.linalg import expm
 from dynapprox import flows
 from dynapprox.rates import fit_loglog_rate
 
-torch.set_default_dtype(torch.float64)
+
+@pytest.fixture(autouse=True)
+def _float64_default():
+    """Run every test of this module in float64 and restore the global default afterwards."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
 
 
 def _talk_numpy(t, x):
