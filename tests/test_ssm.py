@@ -130,3 +130,13 @@ def test_bad_input():
         ssm.perturbation_error(ssm.DiagonalSSM([0.0], [1.0], [1.0]), np.ones(10), 0.1, [-0.1])
     with pytest.raises(ValueError, match="Hurwitz"):
         ssm.DiagonalSSM([0.5], [1.0], [1.0], "direct").to_linear_rnn()
+
+
+def test_divergence_is_reported_and_the_model_stays_finite():
+    dt = 0.25
+    t = dt * np.arange(400)
+    rho = (1 + t) ** -2.0
+    lam0 = -np.logspace(0, -1.5, 8)
+    r = ssm.train_diagonal_ssm(rho, dt, lam0, steps=100, lr=2.0, seed=1, parameterisation="exp", optimizer="gd")
+    assert r.diverged and np.isnan(r.losses[-1])
+    assert np.all(np.isfinite(r.model.w)) and np.all(np.isfinite(r.model.u)) and np.all(np.isfinite(r.model.c))

@@ -355,7 +355,8 @@ def train_diagonal_ssm(
     from the *same* eigenvalues ``init_eigenvalues`` (mapped to weights by
     :func:`weight_from_eigenvalue`) and the same seeded :math:`u, c`, so that runs differ
     only by the parameterisation. A run that produces a non-finite loss stops there
-    (the remaining history is ``nan``) and is reported by ``diverged``.
+    (the remaining history is ``nan``) and is reported by ``diverged``; the returned model
+    then holds the last parameters with a finite loss.
 
     Parameters
     ----------
@@ -410,22 +411,27 @@ def train_diagonal_ssm(
     losses = np.full(steps + 1, np.nan)
     top = np.full(steps + 1, np.nan)
     diverged = False
-    for k in range(steps + 1):
-        loss, lam, grads = _loss_and_grads(params["w"], params["u"], params["c"], rho, t, dt, parameterisation, a, b)
-        losses[k], top[k] = loss, float(np.max(lam))
-        if not np.isfinite(loss) or not all(np.all(np.isfinite(g)) for g in grads.values()):
-            losses[k] = np.nan
-            diverged = True
-            break
-        if k == steps:
-            break
-        for key in params:
-            if optimizer == "gd":
-                params[key] = params[key] - lr * grads[key]
-            else:
-                m1[key] = b1 * m1[key] + (1 - b1) * grads[key]
-                m2[key] = b2 * m2[key] + (1 - b2) * grads[key] ** 2
-                params[key] = params[key] - lr * (m1[key] / (1 - b1 ** (k + 1))) / (np.sqrt(m2[key] / (1 - b2 ** (k + 1))) + eps)
+    # a diverging run overflows on purpose: it is detected and reported, not warned about
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for k in range(steps + 1):
+            loss, lam, grads = _loss_and_grads(params["w"], params["u"], params["c"], rho, t, dt, parameterisation, a, b)
+            losses[k], top[k] = loss, float(np.max(lam))
+            if not np.isfinite(loss) or not all(np.all(np.isfinite(g)) for g in grads.values()):
+                losses[k] = np.nan
+                diverged = True
+                break
+            last_ok = {key: v.copy() for key, v in params.items()}
+            if k == steps:
+                break
+            for key in params:
+                if optimizer == "gd":
+                    params[key] = params[key] - lr * grads[key]
+                else:
+                    m1[key] = b1 * m1[key] + (1 - b1) * grads[key]
+                    m2[key] = b2 * m2[key] + (1 - b2) * grads[key] ** 2
+                    params[key] = params[key] - lr * (m1[key] / (1 - b1 ** (k + 1))) / (np.sqrt(m2[key] / (1 - b2 ** (k + 1))) + eps)
+    if diverged:  # keep the last parameters with a finite loss (the model of the last recorded step)
+        params = last_ok if k > 0 else params
     model = DiagonalSSM(params["w"], params["u"], params["c"], parameterisation, a, b)
     return SSMTrainingResult(model, losses, top, diverged)
 
