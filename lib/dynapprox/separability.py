@@ -97,20 +97,21 @@ def best_linear_accuracy_2d(x, y, chunk: int = 4096) -> float:
     chunk = check_positive_int("chunk", chunk)
     n = x.shape[0]
     i_idx, j_idx = np.triu_indices(n, k=1)
+    yf = y.astype(float)
     best = 0
     for start in range(0, i_idx.size, chunk):
         i, j = i_idx[start : start + chunk], j_idx[start : start + chunk]
         d = x[j] - x[i]  # [P, 2]
-        rel = x[None, :, :] - x[i][:, None, :]  # [P, N, 2]
-        cross = d[:, None, 0] * rel[:, :, 1] - d[:, None, 1] * rel[:, :, 0]  # [P, N]
-        on_line = np.zeros_like(cross, dtype=bool)
+        # det(x_j - x_i, x_k - x_i) = d_0 x_{k,2} - d_1 x_{k,1} - (d_0 x_{i,2} - d_1 x_{i,1})
+        offset = d[:, 0] * x[i, 1] - d[:, 1] * x[i, 0]
+        cross = np.outer(d[:, 0], x[:, 1]) - np.outer(d[:, 1], x[:, 0]) - offset[:, None]  # [P, N]
         rows = np.arange(i.size)
-        on_line[rows, i] = True
-        on_line[rows, j] = True
-        pos = (cross > 0) & ~on_line
-        neg = (cross < 0) & ~on_line
+        cross[rows, i] = 0.0  # the two points on the line are counted apart
+        cross[rows, j] = 0.0
+        pos = (cross > 0).astype(float)
+        neg = (cross < 0).astype(float)
         # side s = +1 predicts 1 on the positive side, s = -1 on the negative side
-        correct_plus = np.sum(pos & y, axis=1) + np.sum(neg & ~y, axis=1)
-        correct_minus = np.sum(neg & y, axis=1) + np.sum(pos & ~y, axis=1)
-        best = max(best, int(np.max(np.maximum(correct_plus, correct_minus))))
+        correct_plus = pos @ yf + neg @ (1.0 - yf)
+        correct_minus = neg @ yf + pos @ (1.0 - yf)
+        best = max(best, int(round(float(np.max(np.maximum(correct_plus, correct_minus))))))
     return min(best + 2, n) / n
