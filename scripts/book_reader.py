@@ -24,7 +24,9 @@ every ``jupyter-book build`` runs it. It does four things for the HTML builders:
    (``reader_pages_branch``, default ``gh-pages``, as written by ``ghp-import``).
 5. **PDF.** The LaTeX preamble gets the book's maths macros, translated from
    ``mathjax3_config`` (``_config.yml`` stays their one source).
-6. **One repository URL.** The first code cell of a chapter may install the package
+6. **Bibliography maths.** The ``$...$`` in the titles of ``.bib`` entries become
+   maths (typeset in the HTML, maths mode in the PDF) instead of literal dollars.
+7. **One repository URL.** The first code cell of a chapter may install the package
    from the repository (``%pip install "dynapprox @ git+<url>"``) when
    ``import dynapprox`` fails in a hosted kernel. A URL there that differs from
    ``repository: url`` is reported as a warning (a strict build fails on it).
@@ -101,23 +103,17 @@ def mathjax2_config_from(mathjax3_config: dict[str, Any] | None) -> dict[str, An
     The TeX macros are copied unchanged (both versions use ``name: body`` or
     ``name: [body, nargs]``). MyST marks the pages with ``tex2jax_ignore`` and lists
     the classes to typeset in ``options.processHtmlClass``; MathJax 2 calls these
-    ``tex2jax.ignoreClass`` and ``tex2jax.processClass``. Bibliography entries
-    (class ``citation``) are typeset too, with ``$...$`` as inline delimiters, since
-    the titles of the ``.bib`` files carry ``$...$`` maths; everywhere else MyST has
-    already turned the maths into ``\\(...\\)`` inside elements of class ``math``.
+    ``tex2jax.ignoreClass`` and ``tex2jax.processClass``.
     """
     cfg3 = copy.deepcopy(mathjax3_config or {})
     macros = cfg3.get("tex", {}).get("macros", {})
     process = cfg3.get("options", {}).get("processHtmlClass", "tex2jax_process|mathjax_process|math|output_area")
-    # bibliography entries (sphinxcontrib-bibtex: div.citation) keep the $...$ of the
-    # .bib titles: typeset them too
-    process = "|".join(dict.fromkeys(process.split("|") + ["citation"]))
     ignore = cfg3.get("options", {}).get("ignoreHtmlClass", "tex2jax_ignore|mathjax_ignore")
     return {
         "jax": ["input/TeX", "output/CommonHTML"],
         "extensions": ["tex2jax.js", "MathMenu.js", "MathZoom.js", "AssistiveMML.js", "fast-preview.js"],
         "tex2jax": {
-            "inlineMath": [["\\(", "\\)"], ["$", "$"]],
+            "inlineMath": [["\\(", "\\)"]],
             "displayMath": [["\\[", "\\]"]],
             "processEscapes": True,
             "processEnvironments": False,
@@ -331,12 +327,11 @@ def _page_assets(app, pagename: str, templatename: str, context: dict[str, Any],
         return
     local2 = (getattr(app.env, "reader_mathjax", None) or (None, 0))[1] == 2
     body = context.get("body") or ""
-    bib_math = 'class="citation"' in body and "$" in body
-    has_math = 'class="math' in body or bib_math
+    has_math = 'class="math' in body
     loaded = any(str(getattr(js, "filename", "") or "").endswith("MathJax.js") for js in scripts)
-    if local2 and bib_math and not loaded:
-        # a bibliography page has no maths nodes, so Sphinx adds no MathJax; its
-        # entries do have $...$ maths from the .bib titles
+    if local2 and has_math and not loaded:
+        # maths made after reading (the $...$ of bibliography entries, see
+        # _bibliography_math) is unknown to Sphinx, which then adds no MathJax
         app.builder.add_js_file("", type="text/x-mathjax-config",
                                 body="MathJax.Hub.Config(%s)" % json.dumps(app.config.mathjax2_config))
         app.builder.add_js_file(app.config.mathjax_path, **{"async": "async"})
@@ -353,6 +348,28 @@ def _page_assets(app, pagename: str, templatename: str, context: dict[str, Any],
         seen.add(key)
         keep.append(js)
     scripts[:] = keep
+
+
+BIB_MATH_RE = re.compile(r"(?<!\\)\$([^$]+)\$")
+
+
+def _bibliography_math(app, doctree, docname: str) -> None:
+    """Turn the ``$...$`` of bibliography entries into maths nodes.
+
+    The titles in the ``.bib`` files carry LaTeX maths (``$1/x$``); sphinxcontrib-bibtex
+    writes them as plain text, so the HTML shows the dollars and the PDF escapes them.
+    """
+    from docutils import nodes
+
+    for citation in list(doctree.findall(nodes.citation)):
+        for text in list(citation.findall(nodes.Text)):
+            if "$" not in text or isinstance(text.parent, (nodes.literal, nodes.math, nodes.raw)):
+                continue
+            parts = BIB_MATH_RE.split(str(text))
+            if len(parts) == 1:
+                continue
+            new = [nodes.math(p, p) if i % 2 else nodes.Text(p) for i, p in enumerate(parts) if p or i % 2]
+            text.parent.replace(text, new)
 
 
 def _check_install_url(app, env) -> None:
@@ -392,6 +409,7 @@ def setup(app) -> dict[str, Any]:
     app.connect("html-page-context", _page_buttons, priority=900)
     app.connect("html-page-context", _page_assets, priority=950)
     app.connect("env-check-consistency", _check_install_url)
+    app.connect("doctree-resolved", _bibliography_math)
     app.connect("build-finished", _build_finished)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
 

@@ -124,7 +124,7 @@ def test_mathjax2_config_keeps_every_macro_and_myst_classes() -> None:
     cfg2 = book_reader.mathjax2_config_from(cfg3)
     assert cfg2["TeX"]["Macros"] == cfg3["tex"]["macros"]
     assert set(cfg2["tex2jax"]["processClass"].split("|")) == {
-        "tex2jax_process", "mathjax_process", "math", "output_area", "citation"}
+        "tex2jax_process", "mathjax_process", "math", "output_area"}
     assert "tex2jax_ignore" in cfg2["tex2jax"]["ignoreClass"].split("|")
     assert cfg2["jax"] == ["input/TeX", "output/CommonHTML"]
     assert cfg3.get("TeX") is None  # the input is not modified
