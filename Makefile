@@ -10,12 +10,14 @@ NBDIR  := _build/notebooks
 # pytest-xdist workers for the notebook runs (the machine has 2 cores)
 JOBS   ?= 2
 
-.PHONY: help venv book test unit nbval build assignments clean clean-cache
+.PHONY: help venv book test unit nbval build assignments pdf bench clean clean-cache
 
 help:
 	@echo "make book         build the HTML book into _build/html (executes every chapter)"
 	@echo "make test         unit tests, nbval over every chapter, assignments, strict build"
 	@echo "make assignments  student notebooks and autograders into _build/assignments"
+	@echo "make pdf          the whole book as one PDF via LaTeX (_build/latex/book.pdf)"
+	@echo "make bench        the memory benchmark table (scripts/bench_memory.py)"
 	@echo "make clean        remove _build (keeps .venv)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -42,6 +44,14 @@ nbval: venv
 	$(BIN)/python scripts/chapters.py notebooks $(NBDIR)
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider \
 	    -n $(JOBS) --dist loadscope $(NBDIR) -q
+
+pdf: venv
+	$(BIN)/python scripts/cache_guard.py
+	$(JB) build . --builder pdflatex -n --keep-going
+	@echo "PDF written to _build/latex/book.pdf"
+
+bench: venv
+	$(BIN)/python scripts/bench_memory.py
 
 assignments: venv
 	$(BIN)/python scripts/assignments.py generate _build/assignments

@@ -1001,8 +1001,8 @@ def train_modal_rnn(
 ) -> TrainingResult:
     r"""Train modal linear RNNs on the kernel loss by Adam or plain gradient descent.
 
-    Initialisation (seeded): decays :math:`r_j = ` ``init_decay`` (all modes start with
-    the same short memory), frequencies uniform on :math:`[0, ` ``init_freq`` :math:`]`,
+    Initialisation (seeded): every decay rate ``r_j`` equals ``init_decay`` (all modes start with
+    the same short memory), frequencies are uniform on the interval from 0 to ``init_freq``,
     coefficients :math:`g_j` with independent :math:`N(0, \text{init\_scale}^2)` real and
     imaginary parts. Each target in a batch gets its own, identically initialised model.
 
