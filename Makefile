@@ -60,7 +60,7 @@ assignments: venv
 # 2. nbval over every chapter listed in _toc.yml
 # 3. the strict build of the whole book (and the checks of the built HTML)
 test: venv
-	$(BIN)/python -m pytest tests -m "not build and not html" -q -n $(JOBS) --dist load
+	$(BIN)/python -m pytest tests -m "not build and not html" -q -n $(JOBS) --dist loadscope
 	$(MAKE) nbval
 	$(BIN)/python -m pytest tests -m "build or html" -q
 
