@@ -19,14 +19,18 @@ BUDGET_S = 45.0
 
 
 def _text_outputs(nb) -> list[str]:
+    # stdout of a cell may arrive in several stream messages, split differently from run
+    # to run: compare the concatenated text of each cell, not the messages.
     out = []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
+        stdout = "".join(o["text"] for o in cell.get("outputs", [])
+                         if o.get("output_type") == "stream" and o.get("name") == "stdout")
+        if stdout:
+            out.append(f"[{i}] {stdout}")
         for o in cell.get("outputs", []):
-            if o.get("output_type") == "stream" and o.get("name") == "stdout":
-                out.append(f"[{i}] {o['text']}")
-            elif o.get("output_type") in ("execute_result", "display_data") and "text/plain" in o.get("data", {}):
+            if o.get("output_type") in ("execute_result", "display_data") and "text/plain" in o.get("data", {}):
                 if not any(k.startswith("image/") for k in o["data"]):
                     out.append(f"[{i}] {o['data']['text/plain']}")
     return out
