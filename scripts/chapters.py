@@ -14,9 +14,13 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-def toc_files() -> list[str]:
-    """Every ``file:`` entry of ``_toc.yml`` (without suffix), in reading order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+def toc_files(toc_path: str | pathlib.Path | None = None) -> list[str]:
+    """Every ``file:`` entry of a table of contents (without suffix), in reading order.
+
+    ``toc_path`` defaults to the book's ``_toc.yml``.
+    """
+    path = pathlib.Path(toc_path) if toc_path is not None else ROOT / "_toc.yml"
+    toc = yaml.safe_load(path.read_text())
     out: list[str] = [toc["root"]]
 
     def walk(node):
@@ -32,6 +36,14 @@ def toc_files() -> list[str]:
 
     walk(toc)
     return out
+
+
+def built_pages() -> list[str]:
+    """The pages of the book being checked: ``$BOOK_TOC`` (a partial book built with
+    ``--toc``) when that is set, otherwise ``_toc.yml``."""
+    import os
+
+    return toc_files(os.environ.get("BOOK_TOC") or None)
 
 
 def source_of(entry: str) -> pathlib.Path:

@@ -41,14 +41,14 @@ from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 
-from chapters import is_notebook, source_of, toc_files
+from chapters import built_pages, is_notebook, source_of
+from ci import skip_or_fail as _skip_or_fail
 
 pytestmark = pytest.mark.html
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 HTML_DIR = pathlib.Path(os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html")).resolve()
 SHOTS = pathlib.Path(os.environ.get("BOOK_SCREENSHOT_DIR", ROOT / "_build" / "screenshots")).resolve()
-ON_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -61,10 +61,6 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def _skip_or_fail(reason: str) -> None:
-    if ON_CI:
-        pytest.fail(reason + " (CI=true: not skipped)")
-    pytest.skip(reason)
 
 
 def find_chromium() -> str | None:
@@ -119,29 +115,9 @@ def directive_counts(source: pathlib.Path) -> dict[str, int]:
 
 
 # ------------------------------------------------------------------------ fixtures
-def _pages() -> list[str]:
-    """The pages of ``_toc.yml``, or of ``$BOOK_TOC`` (a partial book built with ``--toc``)."""
-    toc = os.environ.get("BOOK_TOC")
-    if not toc:
-        return toc_files()
-    import yaml
-
-    data = yaml.safe_load(pathlib.Path(toc).read_text())
-    out = [data["root"]]
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                out.append(node["file"])
-            for key in ("parts", "chapters", "sections"):
-                for child in node.get(key, []) or []:
-                    walk(child)
-
-    walk(data)
-    return out
 
 
-PAGES = _pages()
+PAGES = built_pages()
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ import yaml
 
 import book_reader
 from chapters import code_chapters
+from ci import skip_or_fail
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 HTML_DIR = pathlib.Path(os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html"))
@@ -147,7 +148,7 @@ def test_copy_mathjax(tmp_path) -> None:
         book_reader.copy_mathjax(tmp_path, 4, tmp_path / "out")
     found = book_reader.find_mathjax()
     if found is None:
-        pytest.skip("no local MathJax (apt-get install libjs-mathjax)")
+        skip_or_fail("no local MathJax (apt-get install libjs-mathjax)")
     dest = book_reader.copy_mathjax(found[0], found[1], tmp_path / "out")
     assert dest == tmp_path / "out" / "_static" / "mathjax"
     if found[1] == 2:

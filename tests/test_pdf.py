@@ -23,41 +23,17 @@ import sys
 
 import pytest
 
-from chapters import is_notebook, source_of, toc_files
+from chapters import built_pages, is_notebook, source_of
+from ci import skip_or_fail as _skip_or_fail
 
 pytestmark = pytest.mark.build
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PDF = pathlib.Path(os.environ.get("BOOK_PDF", ROOT / "_build" / "latex" / "book.pdf"))
-ON_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def _pages() -> list[str]:
-    """The pages of ``_toc.yml``, or of ``$BOOK_TOC`` (a partial book built with ``--toc``)."""
-    toc = os.environ.get("BOOK_TOC")
-    if not toc:
-        return toc_files()
-    import yaml
-
-    data = yaml.safe_load(pathlib.Path(toc).read_text())
-    out = [data["root"]]
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                out.append(node["file"])
-            for key in ("parts", "chapters", "sections"):
-                for child in node.get(key, []) or []:
-                    walk(child)
-
-    walk(data)
-    return out
 
 
-def _skip_or_fail(reason: str) -> None:
-    if ON_CI:
-        pytest.fail(reason + " (CI=true: not skipped)")
-    pytest.skip(reason)
 
 
 def normalise(text: str) -> str:
@@ -82,7 +58,7 @@ TEX_PACKAGES = (
 
 
 def _sources() -> list[pathlib.Path]:
-    files = [source_of(e) for e in _pages()] + [ROOT / "_config.yml", ROOT / "_toc.yml"]
+    files = [source_of(e) for e in built_pages()] + [ROOT / "_config.yml", ROOT / "_toc.yml"]
     files += sorted((ROOT / "lib").rglob("*.py")) + sorted((ROOT / "bib").glob("*.bib")) + [ROOT / "references.bib"]
     return [f for f in files if f.exists()]
 
@@ -121,14 +97,14 @@ def pdf_text() -> str:
     return out
 
 
-@pytest.mark.parametrize("entry", [e for e in _pages() if e != "intro"])
+@pytest.mark.parametrize("entry", [e for e in built_pages() if e != "intro"])
 def test_pdf_has_every_title(entry: str, pdf_text: str) -> None:
     title = page_title(source_of(entry))
     assert normalise(title) in normalise(pdf_text), f"the PDF lacks the title {title!r} of {entry}"
 
 
 def test_pdf_has_numbered_theorems_figures_and_bibliography(pdf_text: str) -> None:
-    chapters = [source_of(e) for e in _pages() if e.startswith("chapters/")]
+    chapters = [source_of(e) for e in built_pages() if e.startswith("chapters/")]
     sources = "\n".join(p.read_text(encoding="utf-8") for p in chapters)
     if "{prf:theorem}" in sources:
         assert re.search(r"Theorem\s+\d+(\.\d+)*", pdf_text), "no numbered theorem in the PDF"
