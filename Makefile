@@ -56,11 +56,12 @@ bench: venv
 assignments: venv
 	$(BIN)/python scripts/assignments.py generate _build/assignments
 
-# 1. unit tests, book structure, reproducibility and assignment checks (in parallel)
+# 1. unit tests, book structure, reproducibility and assignment checks (in parallel;
+#    --dist load spreads the per-chapter tests of one module over both workers)
 # 2. nbval over every chapter listed in _toc.yml
 # 3. the strict build of the whole book (and the checks of the built HTML)
 test: venv
-	$(BIN)/python -m pytest tests -m "not build and not html" -q -n $(JOBS) --dist loadscope
+	$(BIN)/python -m pytest tests -m "not build and not html" -q -n $(JOBS) --dist load
 	$(MAKE) nbval
 	$(BIN)/python -m pytest tests -m "build or html" -q
 
