@@ -50,6 +50,19 @@ def test_chapter_format(chapter):
     assert "## What to remember" in text, f"{chapter.name}: no 'What to remember' section"
 
 
+def _book_sources() -> list[pathlib.Path]:
+    return [source_of(e) for e in toc_files()] + sorted((ROOT / "bib").glob("*.bib")) + [ROOT / "references.bib"]
+
+
+@pytest.mark.parametrize("source", _book_sources(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_control_characters(source):
+    """A TeX macro written into a Python string without ``r""`` loses its backslash:
+    ``\\tanh`` becomes a tab + ``anh``, ``\\beta`` a backspace, ``\\frac`` a form feed."""
+    for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+        bad = re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\t]", line)
+        assert bad is None, f"{source.name}:{number}: control character {bad.group()!r} in {line.strip()[:60]!r}"
+
+
 def _bib_keys() -> set[str]:
     keys = set()
     for bib in [ROOT / "references.bib", *sorted((ROOT / "bib").glob("*.bib"))]:
