@@ -208,6 +208,65 @@ def test_closed_loop_with_zero_gain_is_open_loop():
     assert torch.max(subs[0].residual(s[0]).abs()) < 1e-12
 
 
+def _closed_loop_problem(seed=8):
+    W, b, x0, _ = _problem(seed, n_layers=5, d=4, batch=6)
+    subs = ctl.embedding_subspaces(ctl.forward(x0 + 0.1, W, b, 0.3), k=2)
+    return W, b, x0, subs
+
+
+def test_closed_loop_gradient_is_autograd():
+    # the costate recursion gives the gradient of J (independent reference: autograd)
+    W, b, x0, subs = _closed_loop_problem()
+    g = torch.Generator().manual_seed(1)
+    u = 0.3 * torch.randn(6, 6, 4, generator=g, dtype=DT)
+    for c, layers in ((0.0, None), (0.4, [0, 2, 5]), (1.5, [3])):
+        grad = ctl.closed_loop_gradient(x0, W, b, 0.3, subs, u, c=c, layers=layers)
+        ur = u.clone().requires_grad_(True)
+        J, _ = ctl.closed_loop_objective(x0, W, b, 0.3, subs, ur, c=c, layers=layers)
+        (ref,) = torch.autograd.grad(J.sum(), ur)
+        assert torch.max((grad - ref).abs()) < 1e-12, (c, layers)
+        if layers is not None:  # no gradient at uncontrolled layers
+            off = [n for n in range(6) if n not in layers]
+            assert torch.all(grad[off] == 0)
+
+
+def test_greedy_projection_is_exact_minimiser_when_c_is_zero():
+    # with c = 0 the layer-wise projection drives every running loss to zero: J = 0
+    W, b, x0, subs = _closed_loop_problem()
+    z = ctl.closed_loop_forward(x0, W, b, 0.3, subs, gain=1.0)
+    prev = torch.cat([x0[None], z[:-1] + 0.3 * torch.tanh(torch.einsum("nij,nbj->nbi", W, z[:-1]) + b[:, None])])
+    J, states = ctl.closed_loop_objective(x0, W, b, 0.3, subs, z - prev, c=0.0)
+    assert torch.allclose(states, z, atol=1e-14)
+    assert float(J.max()) < 1e-24
+    J0, _ = ctl.closed_loop_objective(x0, W, b, 0.3, subs, torch.zeros_like(z), c=0.0)
+    assert float(J0.min()) > 1e-3
+
+
+def test_closed_loop_pmp_single_layer_reaches_closed_form():
+    # one controlled layer, c > 0: strictly convex quadratic, minimiser u = -(I-P)(x-m)/(1+c)
+    W, b, x0, subs = _closed_loop_problem()
+    c = 0.5
+    res = ctl.closed_loop_pmp(x0, W, b, 0.3, subs, c=c, n_iter=400, lr=0.01, layers=[0])
+    u_cf = -subs[0].residual(x0) / (1 + c)
+    J_cf, _ = ctl.closed_loop_objective(x0, W, b, 0.3, subs, torch.stack([u_cf] + [torch.zeros_like(x0)] * 5), c=c, layers=[0])
+    assert torch.all(res.best_objective >= J_cf - 1e-12)
+    assert torch.max(res.best_objective - J_cf) < 1e-4 * float(J_cf.max())
+    assert torch.max((res.controls[0] - u_cf).abs()) < 1e-2
+    assert torch.all(res.controls[1:] == 0)
+    assert res.objective[0] > res.objective.min()
+    # the returned states are those of the returned controls
+    J, z = ctl.closed_loop_objective(x0, W, b, 0.3, subs, res.controls, c=c, layers=[0])
+    assert torch.allclose(J, res.best_objective, atol=1e-12) and torch.allclose(z, res.states, atol=1e-12)
+
+
+def test_closed_loop_pmp_decreases_joint_objective():
+    W, b, x0, subs = _closed_loop_problem()
+    res = ctl.closed_loop_pmp(x0 + 0.5, W, b, 0.3, subs, c=0.1, n_iter=60, lr=0.02)
+    assert res.objective.shape == (61,)
+    assert float(res.best_objective.mean()) < 0.5 * res.objective[0]
+    assert ctl.closed_loop_pmp(x0, W, b, 0.3, subs, n_iter=0).objective.shape == (1,)
+
+
 def test_fgsm_increases_loss_and_has_sup_norm_eps():
     g = torch.Generator().manual_seed(0)
     A = torch.randn(3, 4, generator=g, dtype=DT)
@@ -260,6 +319,16 @@ def test_bad_inputs():
         ctl.closed_loop_forward(x0, W, b, 0.1, subs, 1.0, layers=[99])
     with pytest.raises(ValueError, match="eps"):
         ctl.fgsm(x0, torch.zeros(7, dtype=torch.long), lambda z: z, -1.0)
+    with pytest.raises(ValueError, match="c must be"):
+        ctl.closed_loop_pmp(x0, W, b, 0.1, subs, c=-1.0)
+    with pytest.raises(ValueError, match="lr"):
+        ctl.closed_loop_pmp(x0, W, b, 0.1, subs, lr=0.0)
+    with pytest.raises(TypeError, match="n_iter"):
+        ctl.closed_loop_pmp(x0, W, b, 0.1, subs, n_iter=1.5)
+    with pytest.raises(ValueError, match="layers"):
+        ctl.closed_loop_pmp(x0, W, b, 0.1, subs, layers=[-1])
+    with pytest.raises(ValueError, match="controls"):
+        ctl.closed_loop_objective(x0, W, b, 0.1, subs, torch.zeros(2, 7, 3, dtype=DT))
     with pytest.raises(TypeError, match="y must be an integer"):
         ctl.train_discrete_msa(x0, y, [torch.ones(2, 3, dtype=DT)], [1.0], 1, 4)
     with pytest.raises(ValueError, match="finite"):

@@ -43,7 +43,10 @@ The module provides
   :func:`ternary_msa_update`, and a small discrete-weight perceptron
   (:func:`discrete_forward`, :func:`train_discrete_msa`);
 * closed-loop control for robustness (Chen, Li and Zhang): :func:`pca_subspace`,
-  :func:`embedding_subspaces`, :func:`closed_loop_forward` and the attack :func:`fgsm`.
+  :func:`embedding_subspaces`; the test-time control problem over all controlled layers
+  jointly (:func:`closed_loop_objective`, its costate gradient :func:`closed_loop_gradient`
+  and the PMP-based solver :func:`closed_loop_pmp`); the greedy layer-wise projection
+  :func:`closed_loop_forward` (a closed-form special case); and the attack :func:`fgsm`.
 
 Time is the layer index; ``h`` is the time step, so the network's horizon is ``T = N h``.
 """
@@ -89,6 +92,10 @@ __all__ = [
     "pca_subspace",
     "embedding_subspaces",
     "closed_loop_forward",
+    "ClosedLoopResult",
+    "closed_loop_objective",
+    "closed_loop_gradient",
+    "closed_loop_pmp",
     "fgsm",
 ]
 
@@ -1055,7 +1062,11 @@ def closed_loop_forward(
 
     the closed-form minimiser of the distance to the subspace plus a control cost
     (``gain = 1`` is the orthogonal projection). The controls are computed layer by layer
-    from the current state: a feedback (closed-loop) law.
+    from the current state: a greedy feedback (closed-loop) law. It is the exact minimiser
+    of the joint problem of :func:`closed_loop_objective` when one layer is controlled, and,
+    with ``gain = 1`` (``c = 0``), for any set of controlled layers, since it makes every
+    running loss zero; otherwise it ignores how ``u_n`` moves the later states (see
+    :func:`closed_loop_pmp` for the joint problem).
 
     Parameters
     ----------
@@ -1100,6 +1111,253 @@ def closed_loop_forward(
         if n < n_layers:
             x = x + h * torch.tanh(x @ W[n].T + b[n])
     return torch.stack(xs)
+
+
+def _controlled_layers(layers, n_layers: int) -> list[int]:
+    if layers is None:
+        return list(range(n_layers + 1))
+    out = []
+    for n in layers:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 0 <= n <= n_layers:
+            raise ValueError(f"layers must be integers in [0, {n_layers}], got {n!r}")
+        out.append(int(n))
+    if not out:
+        raise ValueError("layers must contain at least one layer")
+    return sorted(set(out))
+
+
+def _check_closed_loop(x0, W, b, h, subspaces, controls, c, layers):
+    n_layers, d = _check_params(W, b)
+    x0 = _check_x0(x0, d, W.dtype)
+    h = check_positive_float("h", h)
+    if len(subspaces) != n_layers + 1:
+        raise ValueError(f"subspaces must have N + 1 = {n_layers + 1} entries, got {len(subspaces)}")
+    c = check_finite_float("c", c)
+    if c < 0:
+        raise ValueError(f"c must be >= 0, got {c}")
+    if controls is not None:
+        controls = _check_tensor("controls", controls, 3)
+        if tuple(controls.shape) != (n_layers + 1, *x0.shape):
+            raise ValueError(f"controls must have shape (N + 1, B, d) = {(n_layers + 1, *x0.shape)}, got {tuple(controls.shape)}")
+    mask = torch.zeros(n_layers + 1, dtype=W.dtype)
+    mask[_controlled_layers(layers, n_layers)] = 1.0
+    return n_layers, x0, h, controls, c, mask
+
+
+def _closed_loop_pass(x0, W, b, h, subspaces, u, mask):
+    """Controlled states z_n = x_n + u_n and masked residuals (I - P_n)(z_n - m_n)."""
+    zs, rs = [], []
+    x = x0
+    n_layers = W.shape[0]
+    for n in range(n_layers + 1):  # the loop over layers is the dynamics itself
+        z = x + u[n]
+        zs.append(z)
+        rs.append(subspaces[n].residual(z) * mask[n])
+        if n < n_layers:
+            x = z + h * torch.tanh(z @ W[n].T + b[n])
+    return torch.stack(zs), torch.stack(rs)
+
+
+def _closed_loop_costate_grad(zs, rs, u, W, b, h, c):
+    """Gradient of the per-sample objective with respect to u by the costate recursion."""
+    n_layers = W.shape[0]
+    p = -2.0 * rs[n_layers]
+    grads = [None] * (n_layers + 1)
+    grads[n_layers] = -p + 2.0 * c * u[n_layers]
+    for n in reversed(range(n_layers)):
+        s = 1.0 - torch.tanh(zs[n] @ W[n].T + b[n]) ** 2
+        p = p + h * (p * s) @ W[n] - 2.0 * rs[n]
+        grads[n] = -p + 2.0 * c * u[n]
+    return torch.stack(grads)
+
+
+def closed_loop_objective(
+    x0: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    h: float,
+    subspaces: Sequence[PCASubspace],
+    controls: torch.Tensor,
+    c: float = 0.0,
+    layers: Sequence[int] | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Objective of the test-time (closed-loop) control problem, one value per input.
+
+    With controls :math:`u_n` added to the states at the controlled layers
+    :math:`n \in \mathcal L` (``u_n = 0`` elsewhere), controlled states
+    :math:`z_n = x_n + u_n`, dynamics :math:`x_{n+1} = z_n + h\tanh(W_n z_n + b_n)` and
+    :math:`P_n = V_nV_n^\top` the projection onto the PCA subspace of layer ``n``,
+
+    .. math::
+
+        J(u) = \sum_{n \in \mathcal L} \Big( \big|(I - P_n)(z_n - m_n)\big|^2 + c\,|u_n|^2 \Big),
+
+    the squared distance of every controlled state to its embedding subspace plus a control
+    cost (no label enters: the problem is solved at test time).
+
+    Parameters
+    ----------
+    x0 : torch.Tensor
+        Inputs, shape ``(B, d)``.
+    W : torch.Tensor
+        Weights, shape ``(N, d, d)``.
+    b : torch.Tensor
+        Biases, shape ``(N, d)``.
+    h : float
+        Time step.
+    subspaces : list of PCASubspace
+        ``N + 1`` subspaces (layers ``0..N``).
+    controls : torch.Tensor
+        Controls :math:`u_0, \dots, u_N`, shape ``(N + 1, B, d)``; entries at uncontrolled
+        layers are ignored (treated as zero).
+    c : float
+        Control cost :math:`c \ge 0`.
+    layers : list of int, optional
+        Controlled layers :math:`\mathcal L` (default: all ``0..N``).
+
+    Returns
+    -------
+    J : torch.Tensor
+        :math:`J(u)` for every input, shape ``(B,)``.
+    states : torch.Tensor
+        Controlled states :math:`z_0, \dots, z_N`, shape ``(N + 1, B, d)``.
+    """
+    _, x0, h, controls, c, mask = _check_closed_loop(x0, W, b, h, subspaces, controls, c, layers)
+    u = controls * mask[:, None, None]
+    zs, rs = _closed_loop_pass(x0, W, b, h, subspaces, u, mask)
+    return rs.pow(2).sum(dim=(0, 2)) + c * u.pow(2).sum(dim=(0, 2)), zs
+
+
+def closed_loop_gradient(
+    x0: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    h: float,
+    subspaces: Sequence[PCASubspace],
+    controls: torch.Tensor,
+    c: float = 0.0,
+    layers: Sequence[int] | None = None,
+) -> torch.Tensor:
+    r"""Gradient of :func:`closed_loop_objective` by the maximum principle (costate recursion).
+
+    With the layer Hamiltonian
+    :math:`H_n(x, p, u) = p\cdot f_n(x + u) - \mathbb 1_{n\in\mathcal L}\big(|(I-P_n)(x + u - m_n)|^2 + c|u|^2\big)`,
+    the costate solves :math:`p_N = -2\,\mathbb 1_{N\in\mathcal L}(I - P_N)(z_N - m_N)` and
+    :math:`p_n = \nabla_x H_n(x_n, p_{n+1}, u_n)`, and
+    :math:`\partial J/\partial u_n = -\nabla_u H_n(x_n, p_{n+1}, u_n) = -p_n + 2c\,u_n`.
+
+    Parameters
+    ----------
+    x0, W, b, h, subspaces, controls, c, layers
+        As in :func:`closed_loop_objective`.
+
+    Returns
+    -------
+    torch.Tensor
+        :math:`\partial J^i/\partial u^i_n` for every input ``i``, shape ``(N + 1, B, d)``
+        (zero at uncontrolled layers).
+    """
+    _, x0, h, controls, c, mask = _check_closed_loop(x0, W, b, h, subspaces, controls, c, layers)
+    u = controls * mask[:, None, None]
+    zs, rs = _closed_loop_pass(x0, W, b, h, subspaces, u, mask)
+    return _closed_loop_costate_grad(zs, rs, u, W, b, h, c) * mask[:, None, None]
+
+
+@dataclass(frozen=True)
+class ClosedLoopResult:
+    """Output of :func:`closed_loop_pmp`.
+
+    Attributes
+    ----------
+    states : torch.Tensor
+        Controlled states :math:`z_n = x_n + u_n` of the returned controls, shape ``(N + 1, B, d)``.
+    controls : torch.Tensor
+        Returned controls, shape ``(N + 1, B, d)`` (zero at uncontrolled layers).
+    objective : numpy.ndarray
+        Batch mean of :math:`J` at the iterates ``0..n_iter`` (iterate 0: no control).
+    best_objective : torch.Tensor
+        :math:`J` of the returned controls for every input, shape ``(B,)``.
+    """
+
+    states: torch.Tensor
+    controls: torch.Tensor
+    objective: np.ndarray
+    best_objective: torch.Tensor
+
+
+def closed_loop_pmp(
+    x0: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    h: float,
+    subspaces: Sequence[PCASubspace],
+    c: float = 0.0,
+    n_iter: int = 30,
+    lr: float = 0.03,
+    layers: Sequence[int] | None = None,
+) -> ClosedLoopResult:
+    r"""Solve the test-time control problem of Chen, Li and Zhang by maximum-principle iterations.
+
+    Starting from :math:`u = 0`, every iteration runs the controlled forward pass, the
+    costate recursion of :func:`closed_loop_gradient`, and one Adam step along
+    :math:`\nabla_u H_n = -\partial J/\partial u_n` for all controlled layers at once
+    (a gradient-type Hamiltonian-ascent step of the method of successive approximations).
+    As in the authors' released code, Adam with a fixed learning rate and a fixed number of
+    iterations is used and the iterate with the smallest objective is returned; here the
+    selection is per input (inputs do not interact: each has its own control problem).
+
+    Parameters
+    ----------
+    x0 : torch.Tensor
+        (Perturbed) inputs, shape ``(B, d)``.
+    W : torch.Tensor
+        Weights, shape ``(N, d, d)``.
+    b : torch.Tensor
+        Biases, shape ``(N, d)``.
+    h : float
+        Time step.
+    subspaces : list of PCASubspace
+        ``N + 1`` embedding subspaces (layers ``0..N``).
+    c : float
+        Control cost :math:`c \ge 0` of :func:`closed_loop_objective`.
+    n_iter : int
+        Number of iterations (>= 0).
+    lr : float
+        Adam learning rate (> 0), in the units of the states.
+    layers : list of int, optional
+        Controlled layers (default: all ``0..N``).
+
+    Returns
+    -------
+    ClosedLoopResult
+        Controlled states and controls of the best iterate, the objective history and the
+        final per-input objective.
+    """
+    n_layers, x0, h, _, c, mask = _check_closed_loop(x0, W, b, h, subspaces, None, c, layers)
+    n_iter = check_nonnegative_int("n_iter", n_iter)
+    lr = check_positive_float("lr", lr)
+    u = torch.zeros(n_layers + 1, *x0.shape, dtype=x0.dtype, requires_grad=True)
+    opt = torch.optim.Adam([u], lr=lr)
+    best = torch.full((x0.shape[0],), float("inf"), dtype=x0.dtype)
+    best_u = torch.zeros_like(u)
+    best_z = torch.zeros_like(u)
+    history = []
+    for k in range(n_iter + 1):
+        with torch.no_grad():
+            um = u * mask[:, None, None]
+            zs, rs = _closed_loop_pass(x0, W, b, h, subspaces, um, mask)
+            J = rs.pow(2).sum(dim=(0, 2)) + c * um.pow(2).sum(dim=(0, 2))
+            history.append(float(J.mean()))
+            better = J < best
+            best = torch.where(better, J, best)
+            best_u = torch.where(better[None, :, None], um, best_u)
+            best_z = torch.where(better[None, :, None], zs, best_z)
+            if k == n_iter:
+                break
+            grad = _closed_loop_costate_grad(zs, rs, um, W, b, h, c) * mask[:, None, None]
+        u.grad = grad
+        opt.step()
+    return ClosedLoopResult(states=best_z, controls=best_u, objective=np.array(history), best_objective=best)
 
 
 def fgsm(x: torch.Tensor, y: torch.Tensor, logits_fn: Callable[[torch.Tensor], torch.Tensor], eps: float) -> torch.Tensor:
