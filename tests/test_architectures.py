@@ -204,6 +204,38 @@ def test_linear_readout_dataset_and_permutation():
         arch.linear_readout_dataset(5, w, seed=0, permutation=[0, 0, 1])
 
 
+def test_mixed_and_permuted_readout_against_brute_force():
+    rng = np.random.default_rng(0)
+    L = 7
+    w = rng.normal(size=L)
+    perm = rng.permutation(L)
+    mix = [1.0, 0.8, -0.3]
+    X0, y0 = arch.linear_readout_dataset(50, w, seed=4)
+    x = X0[:, :, 0]
+    # brute force: mix by the explicit causal sum, then re-order
+    xm = np.array([[sum(mix[j] * row[k - j] for j in range(len(mix)) if k - j >= 0) for k in range(L)] for row in x])
+    for kw, shown in (({"mixing": mix}, xm), ({"permutation": perm}, x[:, perm]),
+                      ({"mixing": mix, "permutation": perm}, xm[:, perm])):
+        X, y = arch.linear_readout_dataset(50, w, seed=4, **kw)
+        np.testing.assert_array_equal(y, y0)
+        np.testing.assert_allclose(X[:, :, 0], shown, atol=1e-14)
+        # the seen lag weights reproduce y exactly: y = sum_j wt_j X_{L-1-j}
+        wt = arch.seen_lag_weights(w, **kw)
+        np.testing.assert_allclose(X[:, ::-1, 0] @ wt, y, atol=1e-12)
+    np.testing.assert_array_equal(arch.seen_lag_weights(w), w)
+    np.testing.assert_array_equal(arch.seen_lag_weights(w, permutation=perm), w[::-1][perm][::-1])
+    # closed form: mixing by (1, b) convolves the kernel with the inverse filter (-b)^k
+    b = 0.8
+    conv = np.convolve(w, (-b) ** np.arange(L))[:L]
+    np.testing.assert_allclose(arch.seen_lag_weights(w, mixing=[1.0, b]), conv, atol=1e-12)
+    with pytest.raises(ValueError, match="nonzero"):
+        arch.linear_readout_dataset(5, w, seed=0, mixing=[0.0, 1.0])
+    with pytest.raises(ValueError, match="taps"):
+        arch.seen_lag_weights(w, mixing=np.ones(L + 1))
+    with pytest.raises(ValueError, match="permutation"):
+        arch.seen_lag_weights(w, permutation=[0, 1])
+
+
 def test_attention_is_permutation_invariant_with_permuted_embeddings():
     torch = pytest.importorskip("torch")
     perm = np.array([3, 1, 0, 2, 5, 4])

@@ -24,8 +24,9 @@ architectures", each reduced to the object that carries its approximation theory
   :func:`pod_tail`, :func:`fit_encoder_decoder`).
 * **Attention**. A one-layer, one-head attention model with learned positional
   embeddings and a tiny linear RNN, both in PyTorch, to compare how they react to a
-  fixed permutation of the time axis (:class:`TinyAttention`, :class:`TinyLinearRNN`,
-  :func:`linear_readout_dataset`, :func:`train_regressor`).
+  fixed permutation (re-ordering) and to a causal mixing of the time axis
+  (:class:`TinyAttention`, :class:`TinyLinearRNN`, :func:`linear_readout_dataset`,
+  :func:`seen_lag_weights`, :func:`train_regressor`).
 
 Conventions follow :mod:`dynapprox.signals`: time grid :math:`t_k = k\,\Delta t`,
 kernels sampled on it, numpy ``float64``; randomness enters through ``seed``.
@@ -60,6 +61,7 @@ __all__ = [
     "modal_kernel",
     "fit_encoder_decoder",
     "linear_readout_dataset",
+    "seen_lag_weights",
     "TinyLinearRNN",
     "TinyAttention",
     "train_regressor",
@@ -710,17 +712,43 @@ def fit_encoder_decoder(rho_ts, dt: float, N: int, m_enc: int, m_dec: int,
 # --------------------------------------------------------------------------------------
 
 
+def _mixing_matrix(mixing, L: int) -> np.ndarray:
+    """Lower-triangular Toeplitz matrix of the causal filter ``mixing`` on ``L`` steps."""
+    m = check_real_array("mixing", mixing, ndim=1)
+    if m.size == 0 or m.size > L:
+        raise ValueError(f"mixing must have between 1 and {L} taps, got {m.size}")
+    if m[0] == 0.0:
+        raise ValueError("mixing[0] must be nonzero (the mixing filter must be invertible)")
+    M = np.zeros((L, L))
+    for j, mj in enumerate(m):
+        M += mj * np.eye(L, k=-j)
+    return M
+
+
+def _check_permutation(permutation, L: int) -> np.ndarray:
+    perm = np.asarray(permutation)
+    if perm.shape != (L,) or not np.array_equal(np.sort(perm), np.arange(L)):
+        raise ValueError(f"permutation must be a permutation of range({L})")
+    return perm
+
+
 def linear_readout_dataset(
-    n: int, weights, seed: int, permutation: Sequence[int] | None = None
+    n: int, weights, seed: int, permutation: Sequence[int] | None = None, mixing=None
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Inputs and targets of the linear read-out :math:`y = \sum_{k=0}^{L-1} w_k x_{L-1-k}`.
 
     Inputs are i.i.d. standard normal sequences :math:`x_0, \dots, x_{L-1}`. The target is
     the output at the last time of the causal filter with weights :math:`w_k` (the
-    kernel at lag ``k``). If ``permutation`` :math:`\pi` is given, the model is shown the
-    sequence in the order :math:`\tilde x_n = x_{\pi(n)}` while the target is unchanged:
-    the relation between what the model sees and ``y`` is then a filter with the
-    scrambled weights :math:`\tilde w` at the scrambled lags.
+    kernel at lag ``k``). The model may be shown a transformed sequence while the target
+    is unchanged:
+
+    * ``mixing`` :math:`(m_0, \dots, m_r)`, :math:`m_0 \ne 0`: *temporal mixing* by a
+      causal filter, :math:`\tilde x_n = \sum_{j \le \min(r, n)} m_j x_{n-j}`;
+    * ``permutation`` :math:`\pi`: *temporal re-ordering*, the model sees
+      :math:`\tilde x_{\pi(n)}` at position :math:`n` (applied after the mixing).
+
+    Either way the relation between what the model sees and ``y`` is again a linear
+    read-out, with the lag weights returned by :func:`seen_lag_weights`.
 
     Parameters
     ----------
@@ -732,6 +760,8 @@ def linear_readout_dataset(
         Seed of the inputs.
     permutation : array_like, optional
         A permutation of ``range(L)``.
+    mixing : array_like, optional
+        Taps :math:`m_0, \dots, m_r` of a causal mixing filter, ``1 <= r + 1 <= L``, :math:`m_0 \ne 0`.
 
     Returns
     -------
@@ -745,12 +775,46 @@ def linear_readout_dataset(
     L = w.size
     x = _rng(seed).standard_normal((n, L))
     y = x[:, ::-1] @ w
+    if mixing is not None:
+        x = x @ _mixing_matrix(mixing, L).T
     if permutation is not None:
-        perm = np.asarray(permutation)
-        if perm.shape != (L,) or not np.array_equal(np.sort(perm), np.arange(L)):
-            raise ValueError(f"permutation must be a permutation of range({L})")
-        x = x[:, perm]
+        x = x[:, _check_permutation(permutation, L)]
     return x[:, :, None], y
+
+
+def seen_lag_weights(weights, permutation: Sequence[int] | None = None, mixing=None) -> np.ndarray:
+    r"""Lag weights of the read-out as seen through a mixing and/or a permutation.
+
+    With ``X`` from :func:`linear_readout_dataset` (same ``weights``, ``permutation`` and
+    ``mixing``), :math:`y = \sum_{j=0}^{L-1} \tilde w_j X_{L-1-j}` exactly. With
+    :math:`u = (w_{L-1}, \dots, w_0)` the weights in time order and :math:`M` the
+    lower-triangular Toeplitz matrix of the mixing filter,
+    :math:`y = u^\top x = (M^{-\top} u)^\top \tilde x`; a permutation then re-indexes
+    this vector. Mixing by :math:`(1, b)` turns the kernel into its convolution with
+    :math:`((-b)^k)_k`, the causal inverse filter.
+
+    Parameters
+    ----------
+    weights : array_like
+        Shape ``(L,)``: the lag weights :math:`w_0, \dots, w_{L-1}` of the target.
+    permutation : array_like, optional
+        As in :func:`linear_readout_dataset`.
+    mixing : array_like, optional
+        As in :func:`linear_readout_dataset`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(L,)``: :math:`\tilde w_0, \dots, \tilde w_{L-1}`, by lag of the shown sequence.
+    """
+    w = check_real_array("weights", weights, ndim=1)
+    L = w.size
+    v = w[::-1].copy()
+    if mixing is not None:
+        v = linalg.solve_triangular(_mixing_matrix(mixing, L), v, trans="T", lower=True)
+    if permutation is not None:
+        v = v[_check_permutation(permutation, L)]
+    return v[::-1].copy()
 
 
 def _torch():
