@@ -102,7 +102,7 @@ def zoh_kernel(rnn: LinearRNN, n_t: int, dt: float) -> np.ndarray:
         E[k : 2 * k] = E[: min(k, n_t - k)] * zk
         zk, k = zk * zk, 2 * k
     # g_j = sum_k resid_k (z_k^j - z_k^(j-1)) / lambda_k: one product, then a difference
-    P = np.real(np.einsum("jk,kd->jd", E, resid / lam_k[:, None]))
+    P = (E @ (resid / lam_k[:, None])).real  # a BLAS product (einsum would not use BLAS here)
     g = np.zeros_like(P)
     g[1:] = P[1:] - P[:-1]
     return g
