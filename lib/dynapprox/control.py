@@ -1090,22 +1090,14 @@ def closed_loop_forward(
     torch.Tensor
         Controlled states, shape ``(N + 1, B, d)``.
     """
-    n_layers, d = _check_params(W, b)
-    x0 = _check_x0(x0, d, W.dtype)
-    h = check_positive_float("h", h)
-    if len(subspaces) != n_layers + 1:
-        raise ValueError(f"subspaces must have N + 1 = {n_layers + 1} entries, got {len(subspaces)}")
+    n_layers, x0, h, _, _, mask = _check_closed_loop(x0, W, b, h, subspaces, None, 0.0, layers)
     gain = check_finite_float("gain", gain)
     if not 0.0 <= gain <= 1.0:
         raise ValueError(f"gain must lie in [0, 1], got {gain}")
-    controlled = set(range(n_layers + 1)) if layers is None else set(layers)
-    for n in controlled:
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 0 <= n <= n_layers:
-            raise ValueError(f"layers must be integers in [0, {n_layers}], got {n!r}")
     xs = []
     x = x0
     for n in range(n_layers + 1):
-        if n in controlled:
+        if mask[n]:
             x = x - gain * subspaces[n].residual(x)
         xs.append(x)
         if n < n_layers:

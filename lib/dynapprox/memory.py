@@ -643,6 +643,30 @@ def modal_form(W, U, c) -> ModalRNN:
     return ModalRNN(np.array(decay), np.array(freq), np.array(coef))
 
 
+def _modal_real_basis(decay: np.ndarray, freq: np.ndarray, osc: np.ndarray, t: np.ndarray) -> np.ndarray:
+    r"""Real basis of modal kernels :math:`\sum_j w_j \operatorname{Re}(g_j e^{(-r_j + i\omega_j) t})`.
+
+    Columns: :math:`w_j e^{-r_j t}\cos(\omega_j t)` for every mode (coefficient
+    :math:`\operatorname{Re} g_j`), then :math:`-w_j e^{-r_j t}\sin(\omega_j t)` for the
+    oscillating modes ``osc`` (coefficient :math:`\operatorname{Im} g_j`); :math:`w_j = 2`
+    for an oscillating mode (a conjugate pair), 1 for a real one. ``osc`` is given
+    separately so that a pair whose frequency passes through 0 during an optimisation
+    keeps its two columns. Coefficients in this order are read back by
+    :func:`_modal_coefficients`.
+    """
+    E = np.exp(np.outer(t, -decay + 1j * freq))
+    w = np.where(osc, 2.0, 1.0)
+    return np.hstack([w * E.real, -(w * E.imag)[:, osc]])
+
+
+def _modal_coefficients(x: np.ndarray, osc: np.ndarray) -> np.ndarray:
+    """Complex coefficients g_j from real coefficients ordered as the columns of :func:`_modal_real_basis`."""
+    n = osc.size
+    g = x[:n].astype(complex)
+    g[osc] += 1j * x[n:]
+    return g
+
+
 def refine_l1(model: ModalRNN, rho_vals, dt: float) -> ModalRNN:
     r"""Best :math:`L^1` coefficients for fixed eigenvalues: a refinement of a realisation.
 
@@ -681,11 +705,7 @@ def refine_l1(model: ModalRNN, rho_vals, dt: float) -> ModalRNN:
     n_t = rho.shape[0]
     t = dt * np.arange(n_t)
     osc = model.freq > 0
-    E = np.exp(np.outer(t, -model.decay + 1j * model.freq))
-    w = np.where(osc, 2.0, 1.0)
-    cols = [w * E.real]  # coefficient of Re g
-    cols.append(-(w * E.imag)[:, osc])  # coefficient of Im g (oscillating modes only)
-    B = np.hstack(cols)
+    B = _modal_real_basis(model.decay, model.freq, osc, t)
     nb = B.shape[1]
     n = model.decay.size
     # Solve for a correction of the model's own coefficients x0 (a feasible point), with the
@@ -711,9 +731,7 @@ def refine_l1(model: ModalRNN, rho_vals, dt: float) -> ModalRNN:
             raise RuntimeError(f"linprog failed: {res.message}")
         z = res.x[:nb]
         if np.sum(np.abs(r0 - Q @ z)) < np.sum(np.abs(r0)):
-            x = x0 + scale * np.linalg.solve(R, z)
-            coef[:, i] = x[:n]
-            coef[osc, i] = x[:n][osc] + 1j * x[n:]
+            coef[:, i] = _modal_coefficients(x0 + scale * np.linalg.solve(R, z), osc)
     return ModalRNN(model.decay.copy(), model.freq.copy(), coef)
 
 

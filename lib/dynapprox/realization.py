@@ -255,25 +255,6 @@ def l1_distance(rho_vals, rhohat_vals, dt: float) -> float:
     return float(np.sum(np.abs(a - b)) * dt)
 
 
-def _modal_basis(log_decay: np.ndarray, freq: np.ndarray, osc: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Real basis of the modal kernel: one column e^{-rt} per real mode, two per oscillating mode.
-
-    Column order: mode by mode; an oscillating mode contributes 2e^{-rt}cos(wt) (coefficient
-    Re g) and -2e^{-rt}sin(wt) (coefficient Im g), so that the kernel is sum_j w_j Re(g_j e^{lambda_j t}).
-    """
-    dec = np.exp(-np.outer(t, np.exp(log_decay)))
-    cols = []
-    k = 0
-    for j in range(osc.size):
-        if osc[j]:
-            ph = freq[k] * t
-            cols += [2.0 * dec[:, j] * np.cos(ph), -2.0 * dec[:, j] * np.sin(ph)]
-            k += 1
-        else:
-            cols.append(dec[:, j])
-    return np.column_stack(cols)
-
-
 def _weighted_lstsq(B: np.ndarray, rho: np.ndarray, sw: np.ndarray) -> np.ndarray:
     """argmin_x |sw * (rho - B x)|_2 by a QR factorisation (the basis is badly conditioned)."""
     Q, R = np.linalg.qr(B * sw[:, None])
@@ -281,19 +262,12 @@ def _weighted_lstsq(B: np.ndarray, rho: np.ndarray, sw: np.ndarray) -> np.ndarra
 
 
 def _modal_from_columns(log_decay: np.ndarray, freq: np.ndarray, osc: np.ndarray, x: np.ndarray):
-    from .memory import ModalRNN
+    """The ModalRNN of poles (log_decay, freq) and real coefficients x (columns of memory._modal_real_basis)."""
+    from .memory import ModalRNN, _modal_coefficients
 
-    n = osc.size
-    omega = np.zeros(n)
+    omega = np.zeros(osc.size)
     omega[osc] = freq
-    coef = np.zeros(n, dtype=complex)
-    i = 0
-    for j in range(n):
-        coef[j] = x[i]
-        i += 1
-        if osc[j]:
-            coef[j] += 1j * x[i]
-            i += 1
+    coef = _modal_coefficients(x, osc)
     # Re(g e^{(-r - i w) t}) = Re(conj(g) e^{(-r + i w) t}): one mode per conjugate pair, w > 0
     neg = omega < 0
     omega[neg], coef[neg] = -omega[neg], np.conj(coef[neg])
@@ -349,7 +323,7 @@ def refine_poles_l1(model, rho_vals, dt: float, sweeps: int = 12, max_nfev: int 
     """
     from scipy.optimize import least_squares
 
-    from .memory import ModalRNN, refine_l1
+    from .memory import ModalRNN, _modal_real_basis, refine_l1
 
     if not isinstance(model, ModalRNN):
         raise TypeError(f"model must be a ModalRNN, got {type(model).__name__}")
@@ -374,10 +348,15 @@ def refine_poles_l1(model, rho_vals, dt: float, sweeps: int = 12, max_nfev: int 
     def split(th):
         return th[:n], th[n:]
 
+    def basis(th):
+        freq = np.zeros(n)
+        freq[osc] = th[n:]
+        return _modal_real_basis(np.exp(th[:n]), freq, osc, t)
+
     start = refine_l1(model, rho, dt)
     best_model = start
     best_err = float(np.sum(np.abs(rho - start.kernel(t)[:, 0])) * dt)
-    B = _modal_basis(*split(theta), osc, t)
+    B = basis(theta)
     x = _weighted_lstsq(B, rho, np.ones(n_t))
     r = rho - B @ x
     cand_err, cand = float(np.sum(np.abs(r)) * dt), (theta.copy(), x.copy())
@@ -392,7 +371,7 @@ def refine_poles_l1(model, rho_vals, dt: float, sweeps: int = 12, max_nfev: int 
                 break
 
             def residual(th, sw=sw, scale=scale):
-                Bt = _modal_basis(*split(th), osc, t)
+                Bt = basis(th)
                 return sw * (rho - Bt @ _weighted_lstsq(Bt, rho, sw)) / scale
 
             with np.errstate(all="ignore"):
@@ -401,7 +380,7 @@ def refine_poles_l1(model, rho_vals, dt: float, sweeps: int = 12, max_nfev: int 
             if not np.all(np.isfinite(sol.x)):
                 break
             theta = sol.x
-            B = _modal_basis(*split(theta), osc, t)
+            B = basis(theta)
             x = _weighted_lstsq(B, rho, sw)
             r = rho - B @ x
             err = float(np.sum(np.abs(r)) * dt)
