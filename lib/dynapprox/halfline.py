@@ -288,7 +288,7 @@ def l1_error_halfline(
 
     Parameters
     ----------
-    rho, rhohat : Kernel, model or callable
+    rho, rhohat : Any
         The target and the approximant: a :class:`dynapprox.kernels.Kernel`, any model
         with a ``.kernel(t)`` method (linear RNN, modal RNN, diagonal SSM), or a callable
         mapping times of shape ``(n,)`` to values of shape ``(n,)`` or ``(n, d)``.
