@@ -193,7 +193,7 @@ class Animation:
 
     @property
     def element_id(self) -> str:
-        """The HTML id of the player: a hash of the frames, labels and alt text."""
+        """The HTML id of the player, made from a hash of the frames, labels and alt text."""
         digest = hashlib.sha256()
         for fr in self.frames:
             digest.update(hashlib.sha256(fr).digest())
