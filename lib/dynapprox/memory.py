@@ -23,8 +23,11 @@ and *memory* (how fast the derivatives decay). This module computes
 * modal (complex-diagonal) linear RNNs, their stable reparameterisations
   :math:`\lambda = -e^{p} + i\omega` or :math:`-\log(1 + e^{p}) + i\omega`
   (:class:`ModalRNN`, :func:`modal_form`, :func:`decay_from_param`);
-* the perturbation error :math:`E_m(\beta)` of a trained or constructed model
-  (:func:`perturbation_error`);
+* the perturbation error :math:`\mathcal E_m(\delta)` of a trained or constructed model on
+  the whole half-line (:func:`perturbation_error`, on the grid of
+  :func:`halfline_quadrature`), the exact sensitivity of a positive diagonal RNN
+  (:func:`diagonal_sensitivity`) and the lower bound of an error by the slowest mode
+  (:func:`modal_error_lower_bound`);
 * a fast gradient-descent experiment on the kernel loss, with closed-form kernels
   and hand-written gradients (:func:`train_modal_rnn`, :func:`escape_time`).
 
@@ -401,7 +404,7 @@ def memory_function(
 
 
 def spectral_abscissas(Ws) -> np.ndarray:
-    r"""Spectral abscissae :math:`\max_j \operatorname{Re}\lambda_j(W)` of a list of matrices.
+    r"""Spectral abscissae :math:`\kappa(W) = \max_j \operatorname{Re}\lambda_j(W)` of a list of matrices.
 
     Tracks the slowest mode of a family of approximants (e.g. ERA realisations of
     increasing order); the slowest time scale is :math:`-1/\text{abscissa}`.
@@ -921,7 +924,7 @@ def perturbation_error(
     ----------
     model : tuple or object or ModalRNN
         The unperturbed model, see above.
-    rho : Kernel, model or callable
+    rho : object
         The target kernel: a :class:`~dynapprox.kernels.Kernel`, a model with a ``.kernel(t)``
         method (pass the unperturbed model itself to measure the *sensitivity*
         :math:`\sup \|\hat\rho_{\tilde\theta} - \hat\rho_\theta\|_{L^1}`), or a callable mapping
