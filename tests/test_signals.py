@@ -100,6 +100,19 @@ def test_laplace_quadrature_laguerre_closed_form(omega):
     assert closed == pytest.approx(ref, rel=1e-6)
 
 
+def test_laplace_quadrature_laguerre_halfline_agrees_with_closed_form():
+    # the whole-half-line quadrature of dynapprox.halfline must reproduce the closed form; at m = 24
+    # the difference is at rounding level near t = 0, where its sign flickers (a regression test for
+    # the root refinement of halfline._integrate)
+    from dynapprox import halfline
+
+    for m in (4, 24):
+        rnn = kernels.laplace_quadrature_rnn(1.0, m, grid="laguerre")
+        closed = 1.0 - np.sum(rnn.c / -np.diag(rnn.W))
+        e = halfline.l1_error_halfline(kernels.polynomial(1.0), rnn, T=50.0)
+        assert e.lower <= closed * (1 + 1e-9) and closed <= e.upper * (1 + 1e-9)
+
+
 def test_laplace_quadrature_geometric_converges():
     omega = 1.0
     errs, slowest = [], []

@@ -283,7 +283,8 @@ def laplace_quadrature_rnn(omega: float, m: int, grid: str = "geometric"):
         ``-model.W[0, 0]`` is the slowest rate and ``model.abscissa`` equals :math:`-s_{\min}`).
         Its ``.kernel(t)`` evaluates :math:`\sum_j w_j e^{-s_j t}`.
 
-    Used in chapter :ref:`ch-riesz` (density with free rates); see :func:`polynomial`.
+    Used in chapter 8 ("Riesz representation and density of linear RNNs": density with free rates)
+    and available to chapters 10 and 12; see :func:`polynomial`.
     """
     from .linear_rnn import LinearRNN
 
