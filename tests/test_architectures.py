@@ -297,3 +297,19 @@ def test_transformer_forward_against_numpy_and_exact_relabelling():
     assert tr.n_params == sum(p.numel() for p in tr.module.parameters())
     with pytest.raises(ValueError, match="query"):
         arch.TinyTransformer(L, 2, 2, 2, 2, 1, seed=0, query="key")
+
+
+def test_lag_tail_bound_against_brute_force():
+    from dynapprox.linear_rnn import LinearRNN
+
+    W = np.array([[-0.05, 0.3], [-0.3, -0.05]])          # a damped rotation: the kernel changes sign
+    model = LinearRNN(W, np.array([[1.0], [0.5]]), np.array([1.0, -2.0]))
+    j = np.arange(200, 20000)
+    brute = np.sum(np.abs(model.kernel(j.astype(float))[:, 0]))
+    bound = arch.lag_tail_bound(model, 200)
+    assert brute <= bound <= 3 * brute
+    # one real mode: the bound is the exact geometric sum
+    one = LinearRNN(np.array([[-0.1]]), np.array([[2.0]]), np.array([1.5]))
+    assert arch.lag_tail_bound(one, 10) == pytest.approx(3.0 * np.exp(-1.0) / (1 - np.exp(-0.1)), rel=1e-12)
+    with pytest.raises(ValueError, match="n must be"):
+        arch.lag_tail_bound(one, -1)

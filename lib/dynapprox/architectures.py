@@ -1,7 +1,7 @@
 r"""Sequence architectures other than the RNN, in the linear functional setting.
 
-Three model families of the chapter "Convolutional, encoder-decoder and transformer
-architectures", each reduced to the object that carries its approximation theory:
+Three model families of chapter 11 ("Convolutional, encoder-decoder and transformer
+architectures"), each reduced to the object that carries its approximation theory:
 
 * **Dilated causal CNN** (WaveNet). A linear network of ``K`` layers with filter size
   ``l`` and dilations :math:`1, l, \dots, l^{K-1}` realises a causal convolution
@@ -22,11 +22,13 @@ architectures", each reduced to the object that carries its approximation theory
   in :math:`(t, s)`; the complexity of a target :math:`\rho(t, s)` is the decay of
   its POD (singular value) spectrum (:class:`RecurrentEncoderDecoder`, :func:`pod`,
   :func:`pod_tail`, :func:`fit_encoder_decoder`).
-* **Attention**. A one-layer, one-head attention model with learned positional
-  embeddings and a tiny linear RNN, both in PyTorch, to compare how they react to a
-  fixed permutation (re-ordering) and to a causal mixing of the time axis
-  (:class:`TinyAttention`, :class:`TinyLinearRNN`, :func:`linear_readout_dataset`,
-  :func:`seen_lag_weights`, :func:`train_regressor`).
+* **Attention**. The experiment of Table 2 of Jiang and Li (NeurIPS 2024) with their data
+  construction: a linear target with kernel :math:`e^{-s}` on sequences of i.i.d. uniform
+  inputs, re-ordered (:func:`swap_permutation`) or mixed by a random filter
+  (:func:`random_filter`, :func:`mixing_matrix`); a one-layer, one-head transformer of
+  their eq. (5) (:class:`TinyTransformer`) and a linear RNN with an output at every step
+  (:class:`LinearRNNSeq`), trained by :func:`train_regressor`; and the certified floor of
+  every causal model (:func:`causal_floor`).
 
 Conventions follow :mod:`dynapprox.signals`: time grid :math:`t_k = k\,\Delta t`,
 kernels sampled on it, numpy ``float64``; randomness enters through ``seed``.
@@ -710,6 +712,50 @@ def fit_encoder_decoder(rho_ts, dt: float, N: int, m_enc: int, m_dec: int,
     U = np.asarray(enc.c).reshape(-1, 1)
     Q = np.asarray(enc.U).T
     return RecurrentEncoderDecoder(W=W, U=U, Q=Q, P=np.asarray(dec.U), V=np.asarray(dec.W), c=np.asarray(dec.c))
+
+
+def lag_tail_bound(model, n: int, dt: float = 1.0) -> float:
+    r"""A closed-form bound of :math:`\sum_{j \ge n} |\hat\rho(j\,\Delta t)|` for a model with modes.
+
+    For :math:`\hat\rho(t) = \sum_i g_i e^{\lambda_i t}` (a linear RNN, through
+    :func:`dynapprox.halfline.modal_terms`) with every :math:`\operatorname{Re}\lambda_i < 0`,
+
+    .. math:: \sum_{j \ge n} |\hat\rho(j\Delta t)| \le \sum_i |g_i|
+       \frac{e^{\operatorname{Re}\lambda_i\, n \Delta t}}{1 - e^{\operatorname{Re}\lambda_i \Delta t}} .
+
+    It turns an :math:`\ell^1` error over the lags :math:`0, \dots, n-1` into a bracket of the
+    error over all lags :math:`j \ge 0`.
+
+    Parameters
+    ----------
+    model : object
+        A model with modes (``W, U, c`` or ``eigenvalues, u, c``).
+    n : int
+        First lag of the tail.
+    dt : float
+        Time step.
+
+    Returns
+    -------
+    float
+        The bound (``inf`` if a mode does not decay).
+    """
+    from .halfline import modal_terms
+
+    n = check_nonnegative_int("n", n)
+    dt = check_positive_float("dt", dt)
+    terms = modal_terms(model)
+    if terms is None:
+        raise ValueError("model has no (well-conditioned) modal decomposition")
+    lam, g = terms
+    re = lam.real
+    size = np.abs(g).sum(axis=1)
+    if np.any((re >= 0) & (size > 0)):
+        return float("inf")
+    return float(np.sum(size * np.exp(re * n * dt) / (1.0 - np.exp(re * dt))))
+
+
+__all__.append("lag_tail_bound")
 
 
 # --------------------------------------------------------------------------------------
