@@ -1559,8 +1559,6 @@ def train_tanh_rnn(
     lr = check_positive_float("lr", lr)
     batch_size = check_positive_int("batch_size", batch_size)
     init_scale = check_positive_float("init_scale", init_scale)
-    if snapshot_every is not None:
-        snapshot_every = check_positive_int("snapshot_every", snapshot_every)
     gen = _rng(seed)
     d = x.shape[2]
     params = [
