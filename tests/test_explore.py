@@ -43,6 +43,12 @@ def test_control_checks_its_arguments():
         ex.control("T", "12")
     with pytest.raises(TypeError, match="numbers or strings"):
         ex.control("T", [1, None])
+    d = ex.control("delta", [1e-4, 3.16e-4, 1e-3], fmt=".0e")
+    assert [d.format(v) for v in d.values] == ["1e-04", "3e-04", "1e-03"]
+    with pytest.raises(ValueError, match="alike"):
+        ex.control("delta", [1e-4, 1.1e-4], fmt=".0e")
+    with pytest.raises(ValueError, match="fmt"):
+        ex.control("delta", [1e-4, 1e-3], fmt="%d")
 
 
 def test_mode_from_the_environment(monkeypatch):

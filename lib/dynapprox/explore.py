@@ -24,7 +24,7 @@ enters the outputs. The decision is :func:`controls_mode`:
 The values a slider offers are a short fixed list chosen by the chapter, each of which
 recomputes in well under a second, so that the figure follows the slider.
 
-Used in chapters 3, 8 and 10 (horizon, width, memory exponent).
+Used in chapters 3, 8 and 10 (horizon, memory exponent and width, perturbation radius).
 """
 from __future__ import annotations
 
@@ -55,21 +55,26 @@ class Control:
         The value shown in the book, one of ``values``.
     label : str
         The slider's description (plain text, e.g. ``"omega"`` or ``"width m"``).
+    fmt : str
+        Format specification of the numbers shown (``"g"``, ``".0e"``, ...).
     """
 
     name: str
     values: tuple
     default: Any
     label: str
+    fmt: str = "g"
 
     def format(self, value: Any) -> str:
-        """The text shown for ``value`` on the slider (``g`` format for numbers)."""
+        """The text shown for ``value`` on the slider (``fmt`` for numbers, ``str`` otherwise)."""
         if isinstance(value, numbers.Real) and not isinstance(value, bool):
-            return f"{value:g}"
+            return format(value, self.fmt)
         return str(value)
 
 
-def control(name: str, values: Sequence[Any], default: Any = None, label: str | None = None) -> Control:
+def control(
+    name: str, values: Sequence[Any], default: Any = None, label: str | None = None, fmt: str = "g"
+) -> Control:
     """Make a :class:`Control` after checking its arguments.
 
     Parameters
@@ -82,6 +87,9 @@ def control(name: str, values: Sequence[Any], default: Any = None, label: str | 
         One of ``values``; defaults to the first.
     label : str, optional
         The slider's text; defaults to ``name``.
+    fmt : str
+        Format specification of numeric values on the slider and in the printed note
+        (e.g. ``".0e"`` shows ``0.001`` as ``1e-03``).
 
     Returns
     -------
@@ -107,7 +115,14 @@ def control(name: str, values: Sequence[Any], default: Any = None, label: str | 
         label = name
     if not isinstance(label, str) or not label.strip():
         raise ValueError("label must be a non-empty string")
-    return Control(name=name, values=vals, default=default, label=label)
+    try:
+        format(1.0, fmt)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"fmt must be a format specification for numbers such as 'g' or '.0e', got {fmt!r}") from exc
+    labels = [format(v, fmt) if isinstance(v, numbers.Real) else str(v) for v in vals]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"fmt {fmt!r} shows distinct values alike: {labels}")
+    return Control(name=name, values=vals, default=default, label=label, fmt=fmt)
 
 
 def _widget_frontend() -> bool:
