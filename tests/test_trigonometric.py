@@ -53,6 +53,28 @@ def test_l2_error_is_parseval_tail():
     assert trig.l2_error(f, coef, n_grid=8192) == pytest.approx(tail, rel=1e-9)
 
 
+def test_square_wave_l2_error_against_parseval():
+    # s = sum over odd k of 4/(pi k) sin kx. The truncation computed from N samples has
+    # b_k = (4/N) cot(pi k/N) for odd k < m, so by Parseval the squared L2 error is
+    # (1/2) sum_{odd k < m} (4/(pi k) - b_k)^2 + (8/pi^2) sum_{odd k >= m} 1/k^2, the last sum
+    # being psi_1(j0 + 1/2)/4 with j0 = number of odd k < m (Hurwitz zeta/trigamma).
+    from scipy.special import polygamma
+
+    N = 4096
+    for m in (8, 64, 256):
+        coef = trig.fourier_truncation(trig.square_wave, m, n_grid=N)
+        k = np.arange(1, m, 2)
+        b = 4 / N / np.tan(np.pi * k / N)
+        np.testing.assert_allclose(coef[m - 1 + k], b, rtol=1e-10, atol=1e-14)
+        tail = 8 / np.pi**2 * polygamma(1, k.size + 0.5) / 4
+        exact = np.sqrt(0.5 * np.sum((4 / (np.pi * k) - b) ** 2) + tail)
+        mid = trig.l2_error(trig.square_wave, coef, n_grid=16384, midpoint=True)
+        assert mid == pytest.approx(exact, rel=2e-3), (m, mid, exact)
+        # the trapezoidal rule samples the jumps at 0 and pi and is biased low by about 2/n
+        trap = trig.l2_error(trig.square_wave, coef, n_grid=16384)
+        assert trap**2 == pytest.approx(exact**2 - 2 / 16384, rel=0.05)
+
+
 def test_best_uniform_constant_and_known_values():
     # best constant approximation of |sin x| is 1/2 with error 1/2; degree 1 cannot do better
     # because |sin x| has only even frequencies.

@@ -254,7 +254,7 @@ def certified_sup_error(f: PiecewiseSmoothTarget, coef, n_grid: int = 16384, ord
     bound : float
         A number :math:`\ge \|f - p\|_\infty`.
 
-    Used in chapter :ref:`ch-approximation` for the bracket of :math:`E_m(f)`.
+    Used in chapter 1 ("The problem of approximation") for the bracket of :math:`E_m(f)`.
     """
     if not isinstance(f, PiecewiseSmoothTarget):
         raise TypeError(
@@ -316,7 +316,7 @@ def alternation_lower_bound(f: Callable[[np.ndarray], np.ndarray], coef, n_grid:
     bound : float
         A number :math:`\le E_m(f)`.
 
-    Used in chapter :ref:`ch-approximation` for the bracket of :math:`E_m(f)`.
+    Used in chapter 1 ("The problem of approximation") for the bracket of :math:`E_m(f)`.
     """
     f = check_callable("f", f)
     coef, m = _check_coef(coef)
@@ -411,7 +411,7 @@ def best_uniform_approximation(
         Coefficients, the bracket ``lower <= E_m(f) <= upper``, the sampled sup and the
         LP optimum.
 
-    Used in chapter :ref:`ch-approximation`.
+    Used in chapter 1 ("The problem of approximation").
     """
     f = check_callable("f", f)
     m = _check_m(m)
@@ -463,10 +463,19 @@ def sup_error(f: Callable[[np.ndarray], np.ndarray], coef, n_grid: int = 16384) 
     return float(np.max(np.abs(np.asarray(f(x), dtype=float) - trig_eval(coef, x))))
 
 
-def l2_error(f: Callable[[np.ndarray], np.ndarray], coef, n_grid: int = 16384) -> float:
-    r"""Normalised :math:`L^2` error :math:`\big(\frac{1}{2\pi}\int_0^{2\pi}|f - p|^2\big)^{1/2}` by the trapezoidal rule."""
+def l2_error(f: Callable[[np.ndarray], np.ndarray], coef, n_grid: int = 16384, midpoint: bool = False) -> float:
+    r"""Normalised :math:`L^2` error :math:`\big(\frac{1}{2\pi}\int_0^{2\pi}|f - p|^2\big)^{1/2}` by quadrature.
+
+    The mean of :math:`|f - p|^2` over ``n_grid`` uniform points: the trapezoidal rule
+    (points :math:`2\pi j/n`), spectrally accurate for smooth periodic ``f``; or, with
+    ``midpoint=True``, the midpoint rule (points :math:`2\pi (j + 1/2)/n`), which keeps
+    jump points of ``f`` that are grid points out of the sample set (a sample at a jump
+    weighs :math:`1/n` with a value that is neither one-sided limit, an error of order
+    :math:`1/n` in the mean square).
+    """
     f = check_callable("f", f)
-    x = uniform_grid(check_positive_int("n_grid", n_grid))
+    n_grid = check_positive_int("n_grid", n_grid)
+    x = uniform_grid(n_grid) + (np.pi / n_grid if midpoint else 0.0)
     r = np.asarray(f(x), dtype=float) - trig_eval(coef, x)
     return float(np.sqrt(np.mean(r**2)))
 
@@ -596,7 +605,7 @@ def square_wave(x) -> np.ndarray:
     point :math:`\pi` of :func:`uniform_grid` (an even number of points contains it
     exactly) and break the odd symmetry of the samples.
 
-    Used in chapter :ref:`ch-approximation` (a target outside :math:`C_{\mathrm{per}}`).
+    Used in chapter 1 ("The problem of approximation") (a target outside :math:`C_{\mathrm{per}}`).
     """
     y = np.mod(check_real_array("x", x), TWO_PI)
     return np.where((y > 0) & (y < np.pi), 1.0, np.where(y > np.pi, -1.0, 0.0))
