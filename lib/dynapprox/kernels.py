@@ -26,6 +26,9 @@ from scipy import special
 
 from ._validation import check_callable, check_finite_float, check_positive_float, check_positive_int, check_real_array
 
+#: :math:`\max_x \abs{\mathrm{Ai}(x)}` (attained near :math:`x = -1.0188`), rounded up.
+AIRY_MAX = 0.5357
+
 __all__ = ["Kernel", "exponential", "oscillating", "polynomial", "delayed_bump", "airy", "sum_kernels"]
 
 
@@ -41,14 +44,69 @@ class Kernel:
         Number of input channels.
     name : str
         A short label (used in legends).
+    tail : callable, optional
+        A closed form :math:`t \mapsto R(t) \ge \int_t^\infty \norm{\rho(s)}_1\,\dd s`
+        (exact or an upper bound), used to measure errors on the whole half-line
+        (:func:`dynapprox.halfline.l1_error_halfline`). The book's constructors set it.
+    tail_lower : callable, optional
+        A lower bound :math:`t \mapsto r(t) \le \int_t^\infty \norm{\rho(s)}_1\,\dd s`
+        (default 0; equal to ``tail`` where the tail is known exactly).
     """
 
-    def __init__(self, func: Callable[[np.ndarray], np.ndarray], d: int = 1, name: str = "rho") -> None:
+    def __init__(self, func: Callable[[np.ndarray], np.ndarray], d: int = 1, name: str = "rho",
+                 tail: Callable[[float], float] | None = None,
+                 tail_lower: Callable[[float], float] | None = None) -> None:
         self._func = check_callable("func", func)
         self.d = check_positive_int("d", d)
         if not isinstance(name, str):
             raise TypeError(f"name must be a str, got {type(name).__name__}")
         self.name = name
+        self._tail = None if tail is None else check_callable("tail", tail)
+        self._tail_lower = None if tail_lower is None else check_callable("tail_lower", tail_lower)
+
+    @property
+    def has_tail(self) -> bool:
+        """Whether a closed-form tail bound is known (:meth:`tail_l1`)."""
+        return self._tail is not None
+
+    def tail_l1(self, t: float) -> float:
+        r"""A bound :math:`R(t) \ge \int_t^\infty \norm{\rho(s)}_1\,\dd s` (closed form).
+
+        Parameters
+        ----------
+        t : float
+            A time :math:`t \ge 0`.
+
+        Returns
+        -------
+        float
+            The bound (exact for :func:`polynomial`, :func:`delayed_bump`, and for
+            :func:`exponential` with non-negative weights).
+        """
+        if self._tail is None:
+            raise ValueError(f"kernel {self.name!r} has no tail bound: pass tail= to Kernel")
+        t = check_finite_float("t", t)
+        if t < 0:
+            raise ValueError(f"t must be non-negative, got {t}")
+        return float(self._tail(t))
+
+    def tail_l1_lower(self, t: float) -> float:
+        r"""A lower bound :math:`r(t) \le \int_t^\infty \norm{\rho(s)}_1\,\dd s` (0 when none is known).
+
+        Parameters
+        ----------
+        t : float
+            A time :math:`t \ge 0`.
+
+        Returns
+        -------
+        float
+            The bound.
+        """
+        t = check_finite_float("t", t)
+        if t < 0:
+            raise ValueError(f"t must be non-negative, got {t}")
+        return 0.0 if self._tail_lower is None else float(self._tail_lower(t))
 
     def __call__(self, t) -> np.ndarray:
         r"""Sample the kernel.
@@ -119,7 +177,14 @@ def exponential(beta, d: int = 1, weights=None) -> Kernel:
         return np.exp(-np.outer(t, b)) @ w
 
     name = fr"$e^{{-{b[0]:g}t}}$" if b.size == 1 else "exp. sum"
-    return Kernel(f, d, name)
+    size = np.abs(w).sum(axis=1)
+
+    def tail(t: float) -> float:
+        return float(np.sum(size * np.exp(-b * t) / b))
+
+    # exact when every channel's weights have one sign (then |rho_i| = sum_j |w_ji| e^{-beta_j t})
+    one_sign = bool(np.all((w >= 0).all(axis=0) | (w <= 0).all(axis=0)))
+    return Kernel(f, d, name, tail=tail, tail_lower=tail if one_sign else None)
 
 
 def oscillating(beta: float, freq: float) -> Kernel:
@@ -139,7 +204,8 @@ def oscillating(beta: float, freq: float) -> Kernel:
     """
     beta = check_positive_float("beta", beta)
     freq = check_finite_float("freq", freq)
-    return Kernel(lambda t: np.exp(-beta * t) * np.cos(freq * t), 1, fr"$e^{{-{beta:g}t}}\cos({freq:g}t)$")
+    return Kernel(lambda t: np.exp(-beta * t) * np.cos(freq * t), 1, fr"$e^{{-{beta:g}t}}\cos({freq:g}t)$",
+                  tail=lambda t: float(np.exp(-beta * t) / beta))
 
 
 def polynomial(omega: float) -> Kernel:
@@ -158,7 +224,10 @@ def polynomial(omega: float) -> Kernel:
         The kernel.
     """
     omega = check_positive_float("omega", omega)
-    return Kernel(lambda t: (1.0 + t) ** (-(1.0 + omega)), 1, fr"$(1+t)^{{-{1 + omega:g}}}$")
+    def tail(t: float) -> float:
+        return float((1.0 + t) ** (-omega) / omega)
+
+    return Kernel(lambda t: (1.0 + t) ** (-(1.0 + omega)), 1, fr"$(1+t)^{{-{1 + omega:g}}}$", tail=tail, tail_lower=tail)
 
 
 def delayed_bump(t0: float, width: float = 1.0) -> Kernel:
@@ -180,7 +249,10 @@ def delayed_bump(t0: float, width: float = 1.0) -> Kernel:
     if t0 < 0:
         raise ValueError(f"t0 must be non-negative, got {t0}")
     width = check_positive_float("width", width)
-    return Kernel(lambda t: np.exp(-(((t - t0) / width) ** 2)), 1, fr"bump at $t_0={t0:g}$")
+    def tail(t: float) -> float:
+        return float(0.5 * np.sqrt(np.pi) * width * special.erfc((t - t0) / width))
+
+    return Kernel(lambda t: np.exp(-(((t - t0) / width) ** 2)), 1, fr"bump at $t_0={t0:g}$", tail=tail, tail_lower=tail)
 
 
 def airy(s0: float, t0: float) -> Kernel:
@@ -205,7 +277,19 @@ def airy(s0: float, t0: float) -> Kernel:
     t0 = check_finite_float("t0", t0)
     if t0 < 0:
         raise ValueError(f"t0 must be non-negative, got {t0}")
-    return Kernel(lambda t: special.airy(s0 * (t - t0))[0], 1, fr"Ai$({s0:g}(t-{t0:g}))$")
+
+    def tail(t: float) -> float:
+        # for x >= 0, Ai > 0 and int_x^inf Ai = 1/3 - int_0^x Ai; for x < 0, |Ai| <= AIRY_MAX
+        x = s0 * (t - t0)
+        if x >= 0:
+            return float(max(1.0 / 3.0 - special.itairy(x)[0], 0.0) / s0)
+        return float((AIRY_MAX * (-x) + 1.0 / 3.0) / s0)
+
+    def tail_lower(t: float) -> float:
+        return tail(t) if t >= t0 else 0.0
+
+    return Kernel(lambda t: special.airy(s0 * (t - t0))[0], 1, fr"Ai$({s0:g}(t-{t0:g}))$", tail=tail,
+                  tail_lower=tail_lower)
 
 
 def sum_kernels(*kernels: Kernel) -> Kernel:
@@ -229,4 +313,14 @@ def sum_kernels(*kernels: Kernel) -> Kernel:
     d = kernels[0].d
     if any(k.d != d for k in kernels):
         raise ValueError(f"kernels must all have the same d, got {[k.d for k in kernels]}")
-    return Kernel(lambda t: sum(k(t) for k in kernels), d, " + ".join(k.name for k in kernels))
+    tail = tail_lower = None
+    if all(k.has_tail for k in kernels):
+        def tail(t: float) -> float:  # triangle inequality: an upper bound
+            return float(sum(k.tail_l1(t) for k in kernels))
+
+        def tail_lower(t: float) -> float:  # reverse triangle inequality, one term against the others
+            upper = [k.tail_l1(t) for k in kernels]
+            total = sum(upper)
+            return float(max(0.0, max(k.tail_l1_lower(t) - (total - u) for k, u in zip(kernels, upper))))
+    return Kernel(lambda t: sum(k(t) for k in kernels), d, " + ".join(k.name for k in kernels), tail=tail,
+                  tail_lower=tail_lower)
