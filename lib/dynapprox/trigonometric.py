@@ -327,7 +327,11 @@ def alternation_lower_bound(f: Callable[[np.ndarray], np.ndarray], coef, n_grid:
     fx = np.asarray(f(x), dtype=float)
     if fx.shape != x.shape:
         raise ValueError(f"f must map an array of shape {x.shape} to one of the same shape, got {fx.shape}")
-    e = fx - trig_eval(coef, x)
+    return _alternation_bound(fx, fx - trig_eval(coef, x), coef, m)
+
+
+def _alternation_bound(fx: np.ndarray, e: np.ndarray, coef: np.ndarray, m: int) -> float:
+    # de la Vallee Poussin bound from the errors e = f - p at cyclically ordered grid points
     size = float(np.max(np.abs(fx))) + abs(coef[0]) + float(np.sum(np.hypot(coef[1:m], coef[m:])))
     allowance = _rounding_allowance(m, size)
 
@@ -337,9 +341,9 @@ def alternation_lower_bound(f: Callable[[np.ndarray], np.ndarray], coef, n_grid:
         return int(np.count_nonzero(s != np.roll(s, 1))) if s.size >= 2 else 0
 
     levels = np.unique(np.abs(e[e != 0]))
-    lo, hi = 0, levels.size - 1  # find the largest level with >= 2m sign changes
     if levels.size == 0 or sign_changes(levels[0]) < 2 * m:
         return 0.0
+    lo, hi = 0, levels.size - 1  # the largest level with >= 2m cyclic sign changes
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if sign_changes(levels[mid]) >= 2 * m:
@@ -446,8 +450,10 @@ def best_uniform_approximation(
         coef, lp_value = res.x[:p] * scale, float(res.x[-1]) * scale
     n_fine = n_grid * refine
     fine = uniform_grid(n_fine)
-    sampled = float(np.max(np.abs(np.asarray(f(fine), dtype=float) - trig_eval(coef, fine))))
-    lower = alternation_lower_bound(f, coef, n_fine)
+    f_fine = np.asarray(f(fine), dtype=float)
+    e_fine = f_fine - trig_eval(coef, fine)
+    sampled = float(np.max(np.abs(e_fine)))
+    lower = _alternation_bound(f_fine, e_fine, coef, m)  # = alternation_lower_bound(f, coef, n_fine)
     upper = certified_sup_error(f, coef, n_fine) if isinstance(f, PiecewiseSmoothTarget) else math.inf
     return BestApproximation(coef=coef, lower=lower, upper=upper, sampled=sampled, lp_value=lp_value)
 
