@@ -221,14 +221,14 @@ def certified_sup_error(f: PiecewiseSmoothTarget, coef, n_grid: int = 16384, ord
     r"""A proven upper bound of :math:`\|f - p\|_\infty` over the whole circle.
 
     Cut the circle into ``n_grid`` cells :math:`[x_j, x_{j+1}]`, :math:`x_j = 2\pi j/n`,
-    with midpoints :math:`c_j` and half-width :math:`\delta = \pi/n`. If every break
+    with midpoints :math:`c_j` and half-width :math:`\eta = \pi/n`. If every break
     point of ``f`` is a grid point, :math:`e = f - p` is smooth on each closed cell, and
-    Taylor's theorem at :math:`c_j` gives, for :math:`|x - c_j| \le \delta`,
+    Taylor's theorem at :math:`c_j` gives, for :math:`|x - c_j| \le \eta`,
 
     .. math::
 
-        |e(x)| \le \sum_{i < r} |e^{(i)}(c_j)|\,\frac{\delta^i}{i!}
-        + \big(F_r + P_r\big)\frac{\delta^r}{r!},
+        |e(x)| \le \sum_{i < r} |e^{(i)}(c_j)|\,\frac{\eta^i}{i!}
+        + \big(F_r + P_r\big)\frac{\eta^r}{r!},
         \qquad P_r = \sum_{0<k<m} k^r \sqrt{a_k^2 + b_k^2} \;\ge\; \|p^{(r)}\|_\infty,
 
     with :math:`F_r` = ``f.derivative_bound(r)`` and ``r = order`` (:math:`P_r \le (m-1)^r
@@ -236,7 +236,7 @@ def certified_sup_error(f: PiecewiseSmoothTarget, coef, n_grid: int = 16384, ord
     plus a floating-point allowance of :math:`64(m+1)u` times the sizes involved
     (:math:`u = 2^{-53}`: argument rounding, one-ulp sine and cosine, the sum of
     :math:`2m` terms), bounds :math:`\|f - p\|_\infty`. The first-order term makes the
-    bound exceed the sampled maximum by about :math:`\delta\,\|e'\|_\infty`.
+    bound exceed the sampled maximum by about :math:`\eta\,\|e'\|_\infty`.
 
     Parameters
     ----------
@@ -269,22 +269,22 @@ def certified_sup_error(f: PiecewiseSmoothTarget, coef, n_grid: int = 16384, ord
     bp = np.mod(np.asarray(f.breakpoints(), dtype=float), TWO_PI) * n_grid / TWO_PI
     if bp.size and np.max(np.abs(bp - np.round(bp))) > 1e-9:
         raise ValueError(f"every break point of f must be a grid point 2 pi j / n_grid; n_grid = {n_grid} is not")
-    # midpoints c_j; the computed c_j may be off by a few ulps of 2 pi: widen delta accordingly
+    # midpoints c_j; the computed c_j may be off by a few ulps of 2 pi: widen eta accordingly
     c = TWO_PI * (np.arange(n_grid) + 0.5) / n_grid
-    delta = np.pi / n_grid + 8 * _U * TWO_PI
+    eta = np.pi / n_grid + 8 * _U * TWO_PI
     A = trig_design_matrix(c, m)
     k = np.arange(1, m, dtype=float)
     amp = np.hypot(coef[1:m], coef[m:])  # |a_k cos kx + b_k sin kx| <= amp_k
     total = np.zeros(n_grid)
     rounding = 0.0
     for i in range(order):
-        weight = delta**i / math.factorial(i)
+        weight = eta**i / math.factorial(i)
         e_i = np.asarray(f.derivative(i, c), dtype=float) - A @ trig_derivative(coef, i)
         total += np.abs(e_i) * weight
         P_i = (abs(coef[0]) if i == 0 else 0.0) + float(np.sum(k**i * amp))
         rounding += _rounding_allowance(m, float(f.derivative_bound(i)) + P_i) * weight
     P_r = float(np.sum(k**order * amp))
-    remainder = (float(f.derivative_bound(order)) + P_r) * delta**order / math.factorial(order)
+    remainder = (float(f.derivative_bound(order)) + P_r) * eta**order / math.factorial(order)
     return float(np.max(total)) + remainder + rounding
 
 
