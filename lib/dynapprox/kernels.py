@@ -16,20 +16,25 @@ constructor                 :math:`\rho(t)`
 :func:`airy`                :math:`\mathrm{Ai}(s_0 (t - t_0))`
 :func:`sum_kernels`         :math:`\rho_1 + \rho_2 + \dots`
 ==========================  =====================================================
+
+:func:`laplace_quadrature_rnn` builds a linear RNN of width :math:`m` whose kernel is an
+:math:`m`-point quadrature of the Laplace representation of :func:`polynomial`.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 import numpy as np
-from scipy import special
+from scipy import optimize, special
 
 from ._validation import check_callable, check_finite_float, check_positive_float, check_positive_int, check_real_array
+from ._validation import check_in
 
 #: :math:`\max_x \abs{\mathrm{Ai}(x)}` (attained near :math:`x = -1.0188`), rounded up.
 AIRY_MAX = 0.5357
 
-__all__ = ["Kernel", "exponential", "oscillating", "polynomial", "delayed_bump", "airy", "sum_kernels"]
+__all__ = ["Kernel", "exponential", "oscillating", "polynomial", "laplace_quadrature_rnn", "delayed_bump", "airy",
+           "sum_kernels"]
 
 
 class Kernel:
@@ -228,6 +233,83 @@ def polynomial(omega: float) -> Kernel:
         return float((1.0 + t) ** (-omega) / omega)
 
     return Kernel(lambda t: (1.0 + t) ** (-(1.0 + omega)), 1, fr"$(1+t)^{{-{1 + omega:g}}}$", tail=tail, tail_lower=tail)
+
+
+def laplace_quadrature_rnn(omega: float, m: int, grid: str = "geometric"):
+    r"""A width-``m`` linear RNN from a quadrature of the Laplace representation of the polynomial kernel.
+
+    The polynomial kernel is completely monotone, a superposition of decaying exponentials:
+
+    .. math::
+
+        (1+t)^{-(1+\omega)} = \int_0^\infty e^{-st}\, \frac{s^{\omega} e^{-s}}{\Gamma(1+\omega)}\,\dd s
+        = \int_{-\infty}^{\infty} e^{-e^{u} t}\, \frac{e^{(1+\omega)u - e^{u}}}{\Gamma(1+\omega)}\,\dd u
+        \qquad (s = e^u).
+
+    An ``m``-point quadrature :math:`\sum_j w_j e^{-s_j t}` of it is the kernel of the diagonal
+    linear RNN :math:`W = -\operatorname{diag}(s_1, \dots, s_m)`, :math:`U = (1, \dots, 1)^\top`,
+    :math:`c = (w_1, \dots, w_m)`. Two quadratures:
+
+    * ``"geometric"`` (``m >= 2``): the trapezoidal rule in :math:`u` with step :math:`h`,
+      i.e. geometric rates :math:`s_j = e^{u_{\max} - jh}`, :math:`j = 0, \dots, m-1`, and weights
+      :math:`w_j = h\, e^{(1+\omega)u_j - s_j}/\Gamma(1+\omega)`. The step balances three error
+      estimates of the :math:`L^1[0,\infty)` error: the rates cut off below :math:`s_{\min}`
+      (about :math:`s_{\min}^{\omega}`), those cut off above :math:`s_{\max}` (about
+      :math:`e^{-s_{\max}}`) and the discretisation (about :math:`e^{-\pi^2/(2h)}`): :math:`h` solves
+      :math:`(m-1)h = \pi^2/(2\omega h) + \log(\pi^2/(2h))` and :math:`s_{\max} = \pi^2/(2h)`
+      (both logarithms floored at 0). The error then falls like :math:`e^{-\pi\sqrt{\omega m/2}}`,
+      while the slowest rate :math:`s_{\min} \approx e^{-\pi^2/(2\omega h)}` goes to 0.
+    * ``"laguerre"``: generalized Gauss-Laguerre quadrature in :math:`s` with weight
+      :math:`s^\omega e^{-s}` (``scipy.special.roots_genlaguerre``), nodes :math:`s_j` and weights
+      :math:`\lambda_j`, :math:`w_j = \lambda_j/\Gamma(1+\omega)`. It is exact at :math:`t = 0` and, the
+      :math:`2m`-th :math:`s`-derivative of :math:`e^{-st}` being :math:`t^{2m}e^{-st} \ge 0`, it lies
+      below the kernel everywhere, so its error is
+      :math:`\int_0^\infty (\rho - \hat\rho) = 1/\omega - \sum_j w_j/s_j` in closed form. Its slowest
+      rate goes to 0 only like :math:`1/m`, and its error falls only algebraically in :math:`m`.
+
+    Parameters
+    ----------
+    omega : float
+        Decay exponent :math:`\omega > 0` of the target :math:`(1+t)^{-(1+\omega)}` (time unit 1).
+    m : int
+        Width (number of exponentials), :math:`m \ge 1` (``m >= 2`` for ``"geometric"``).
+    grid : str
+        ``"geometric"`` or ``"laguerre"``.
+
+    Returns
+    -------
+    dynapprox.linear_rnn.LinearRNN
+        Width ``m``, ``d = 1``, diagonal :math:`W`, rates in increasing order (so
+        ``-model.W[0, 0]`` is the slowest rate and ``model.abscissa`` equals :math:`-s_{\min}`).
+        Its ``.kernel(t)`` evaluates :math:`\sum_j w_j e^{-s_j t}`.
+
+    Used in chapter 8 ("Riesz representation and density of linear RNNs": density with free rates)
+    and available to chapters 10 and 12; see :func:`polynomial`.
+    """
+    from .linear_rnn import LinearRNN
+
+    omega = check_positive_float("omega", omega)
+    m = check_positive_int("m", m)
+    grid = check_in("grid", grid, ("geometric", "laguerre"))
+    gamma = special.gamma(1.0 + omega)
+    if grid == "laguerre":
+        s, lam = special.roots_genlaguerre(m, omega)
+        w = lam / gamma
+    else:
+        if m < 2:
+            raise ValueError(f"m must be at least 2 for grid='geometric' (a step needs two nodes), got {m}")
+        c = np.pi ** 2 / 2.0
+
+        def balance(h: float) -> float:
+            return (m - 1) * h - c / (omega * h) - np.log(max(c / h, 1.0))
+
+        h = optimize.brentq(balance, 1e-6, 1e6, xtol=1e-14)
+        u = np.log(max(c / h, 1.0)) - h * np.arange(m)[::-1]
+        s = np.exp(u)
+        w = h * np.exp((1.0 + omega) * u - s) / gamma
+    order = np.argsort(s)
+    s, w = np.asarray(s, dtype=float)[order], np.asarray(w, dtype=float)[order]
+    return LinearRNN(-np.diag(s), np.ones((m, 1)), w)
 
 
 def delayed_bump(t0: float, width: float = 1.0) -> Kernel:

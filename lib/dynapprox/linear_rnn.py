@@ -33,10 +33,11 @@ __all__ = ["spectral_abscissa", "LinearRNN", "DiscreteRNN"]
 
 
 def spectral_abscissa(W) -> float:
-    r"""The spectral abscissa :math:`\alpha(W) = \max_j \operatorname{Re}\lambda_j(W)`.
+    r"""The spectral abscissa :math:`\kappa(W) = \max_j \operatorname{Re}\lambda_j(W)`.
 
-    :math:`W` is Hurwitz (:math:`W \in \Wset_m`) iff :math:`\alpha(W) < 0`; then
-    :math:`\|e^{Ws}\| \le C e^{(\alpha(W) + \epsilon) s}` for every :math:`\epsilon > 0`.
+    :math:`W` is Hurwitz (:math:`W \in \Wset_m`) iff :math:`\kappa(W) < 0`; then for every
+    :math:`\epsilon > 0` there is :math:`C_\epsilon` with
+    :math:`\|e^{Ws}\| \le C_\epsilon e^{(\kappa(W) + \epsilon) s}` for all :math:`s \ge 0`.
 
     Parameters
     ----------
@@ -46,7 +47,7 @@ def spectral_abscissa(W) -> float:
     Returns
     -------
     float
-        :math:`\alpha(W)`.
+        :math:`\kappa(W)`.
     """
     W = check_real_array("W", W, ndim=2)
     if W.shape[0] != W.shape[1]:
