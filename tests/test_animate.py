@@ -70,7 +70,7 @@ def test_quantised_frames_are_close_and_smaller():
     fig, update = _moving_dot()
     full = record_animation(fig, update, N, alt="dot", colours=None)
     fig, update = _moving_dot()
-    quant = record_animation(fig, update, N, alt="dot")
+    quant = record_animation(fig, update, N, alt="dot", still_dpi=None)
     for a, b in zip(full.frames, quant.frames):
         diff = np.abs(_pixels(a) - _pixels(b))
         # 128 palette colours for line art on white: only antialiased edge pixels move,
@@ -102,6 +102,10 @@ def test_html_player_is_offline_deterministic_and_complete():
     b = record_animation(fig, update, N, alt='dot "moving" <right>', labels=[f"t = {i}" for i in range(N)], still=2)
     html = a.to_html()
     assert html == b.to_html()  # no random ids: the same frames give the same bytes
+    # the id does not depend on the images' bytes (fonts may change them), only on the text
+    other = Animation(frames=tuple(f + b"\0" for f in a.frames), alt=a.alt, labels=a.labels, still=2)
+    assert other.element_id == a.element_id
+    assert Animation(frames=a.frames, alt="another text", labels=a.labels).element_id != a.element_id
     assert not re.search(r"https?://|//cdn|<link", html)  # nothing from the network
     assert html.count("data:image/png;base64,") == N
     assert f'id="{a.element_id}"' in html and f'data-frames="{N}"' in html
@@ -118,7 +122,7 @@ def test_html_player_is_offline_deterministic_and_complete():
 
 def test_mimebundle_offers_player_still_and_text():
     fig, update = _moving_dot()
-    anim = record_animation(fig, update, N, alt="dot", still=1)
+    anim = record_animation(fig, update, N, alt="dot", still=1, still_dpi=None)
     bundle = anim._repr_mimebundle_()
     assert set(bundle) == {"text/html", "image/png", "text/plain"}
     assert base64.b64decode(bundle["image/png"]) == anim.still_image()
@@ -200,3 +204,16 @@ def test_blitting_gives_the_frames_of_full_draws():
     with pytest.raises(ValueError, match="animated"):
         record_animation(fig, update, 2, alt="dot", animated=[other.axes[0].lines[0]])
     plt.close("all")
+
+
+def test_still_frame_is_redrawn_at_print_resolution():
+    fig, update = _moving_dot()
+    anim = record_animation(fig, update, N, alt="dot", still=2, still_dpi=150, animated=[fig.axes[0].lines[0]])
+    still = _pixels(anim.still_image())
+    assert still.shape == (300, 450, 3) and (anim.width, anim.height) == (150, 100)  # 3 x 2 inches
+    # the dot of frame 2 (x = 2/5), at the same relative place as in the 50-dpi frame
+    def dot_x(px):
+        cols = np.flatnonzero((np.abs(px - [213, 94, 0]).sum(axis=2) < 30).any(axis=0))
+        return cols.mean() / px.shape[1]
+    assert abs(dot_x(still) - dot_x(_pixels(anim.frames[2]))) < 0.02
+    assert abs(dot_x(still) - dot_x(_pixels(anim.frames[4]))) > 0.1

@@ -12,14 +12,15 @@ object with
   JavaScript; nothing is loaded from the network (matplotlib's own
   ``FuncAnimation.to_jshtml`` loads its icons from a CDN and names its elements with
   random identifiers, which is why the book has its own player);
-* a still frame (``image/png``, full colour) chosen by the author, which the LaTeX/PDF
-  build prints: MyST-NB ranks ``text/html`` above ``image/png`` for the HTML builders
+* a still frame (``image/png``, full colour, drawn again at print resolution) chosen by
+  the author, which the LaTeX/PDF build prints: MyST-NB ranks ``text/html`` above ``image/png`` for the HTML builders
   and does not offer ``text/html`` to the LaTeX builder at all, so no configuration is
   needed;
 * a short ``text/plain`` description for consoles.
 
-The output is deterministic: the same frames give the same HTML, byte for byte (the
-element id is a hash of the frames and the alt text, not a random number).
+The output is deterministic: the same frames give the same HTML, byte for byte, and the
+HTML differs between two runs at most inside the embedded images (the element id is a
+hash of the alt text and the labels, not a random number).
 
 Sizes: a frame is quantised to an adaptive palette (128 colours by default, no
 dithering: the book's figures are line art on white) and stored as PNG, about three
@@ -193,12 +194,16 @@ class Animation:
 
     @property
     def element_id(self) -> str:
-        """The HTML id of the player, made from a hash of the frames, labels and alt text."""
+        """The HTML id of the player, made from a hash of its alt text, labels and sizes.
+
+        The frames' bytes are left out on purpose: they may differ in the last bits between
+        two machines (fonts), and the id must not, so that two executions of a chapter
+        print the same HTML apart from the embedded images. Two animations on one page
+        need different alt texts.
+        """
         digest = hashlib.sha256()
-        for fr in self.frames:
-            digest.update(hashlib.sha256(fr).digest())
         digest.update(self.alt.encode("utf-8"))
-        digest.update(repr(self.labels).encode("utf-8"))
+        digest.update(repr((self.labels, len(self.frames), self.width, self.height, self.interval_ms)).encode("utf-8"))
         return "dynapprox-anim-" + digest.hexdigest()[:12]
 
     # ------------------------------------------------------------------ rendering
@@ -383,6 +388,7 @@ def record_animation(
     dpi: float | None = None,
     colours: int | None = PALETTE_COLOURS,
     animated: Sequence[Any] | None = None,
+    still_dpi: float | None = 150.0,
     close: bool = True,
 ) -> Animation:
     r"""Draw ``n_frames`` frames of a matplotlib figure and return an :class:`Animation`.
@@ -423,6 +429,10 @@ def record_animation(
         than a full draw. They are drawn above all other artists of the figure, in the
         order given; texts that change (a title with the time) belong in the list.
         ``None`` redraws the whole figure for every frame.
+    still_dpi : float or None
+        Resolution of the still frame printed in the PDF, drawn once more after the
+        frames (a full draw at this resolution, a few tenths of a second); ``None`` takes
+        the recorded frame itself, in full colour.
     close : bool
         Close the figure afterwards (so that a notebook does not also show it as a
         static image).
@@ -448,9 +458,12 @@ def record_animation(
         raise ValueError(f"still must index one of the {n_frames} frames, got {still}")
     if labels is not None and (isinstance(labels, str) or len(labels) != n_frames):
         raise ValueError(f"labels must be a sequence of {n_frames} strings (one per frame)")
+    for name, value in (("dpi", dpi), ("still_dpi", still_dpi)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0
+        ):
+            raise ValueError(f"{name} must be a positive number or None, got {value!r}")
     if dpi is not None:
-        if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real) or not np.isfinite(dpi) or dpi <= 0:
-            raise ValueError(f"dpi must be a positive number or None, got {dpi!r}")
         fig.set_dpi(float(dpi))
     if animated is not None:
         from matplotlib.artist import Artist
@@ -481,6 +494,14 @@ def record_animation(
                 for a in animated:
                     fig.draw_artist(a)
             rgbas.append(np.array(canvas.buffer_rgba()))  # a copy: the canvas buffer is reused
+        for a, was in zip(animated or [], was_animated):
+            a.set_animated(was)
+        still_png = None
+        if still_dpi is not None:
+            update(still_index)
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=float(still_dpi), metadata={"Software": None})
+            still_png = buf.getvalue()
     finally:
         for a, was in zip(animated or [], was_animated):
             a.set_animated(was)
@@ -495,7 +516,7 @@ def record_animation(
         interval_ms=interval_ms,
         still=still,
         labels=None if labels is None else tuple(labels),
-        still_png=_encode_frames([rgbas[still_index]], None)[0] if colours is not None else None,
+        still_png=still_png if still_png is not None else _encode_frames([rgbas[still_index]], None)[0],
     )
 
 
