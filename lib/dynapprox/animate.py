@@ -24,9 +24,11 @@ hash of the alt text and the labels, not a random number).
 
 Sizes: a frame is quantised to an adaptive palette (128 colours by default, no
 dithering: the book's figures are line art on white) and stored as PNG, about three
-times smaller than matplotlib's full-colour PNG. A 640 x 250 pixel two-panel frame takes
-10 to 20 kB, so an animation of 24 such frames adds about 0.4 MB to its HTML page
-(base64 adds a third to the bytes). :attr:`Animation.html_bytes` reports the size.
+times smaller than matplotlib's full-colour PNG. A 640 x 260 pixel two-panel frame takes
+10 to 25 kB (more for scatter plots of many points), so the book's animations of 25 to 43
+frames add 0.4 to 0.8 MB to their HTML pages (base64 adds a third to the bytes);
+:attr:`Animation.html_bytes` reports the size, and the browser test holds every page with
+animations to 1.5 MB.
 
 Used in chapters 2, 3, 5 and 10 (flows separating data, the one-dimensional
 obstruction, the sweeps of the method of successive approximations, training plateaus).

@@ -957,7 +957,7 @@ def perturbation_error(
 
     Notes
     -----
-    Used in chapter :ref:`ch-curse` (the perturbation experiment).
+    Used in chapter 10, "The curse of memory" (the perturbation experiment).
     """
     from .halfline import model_tail_bound
 
@@ -1077,7 +1077,7 @@ def diagonal_sensitivity(model, deltas, parameterisation: str = "dense") -> np.n
         \|\hat\rho_{\tilde\theta} - \hat\rho_\theta\|_{L^1[0,\infty)}
 
     over perturbations of the recurrent parameters only, in closed form (chapter
-    :ref:`ch-curse`, proposition ``prop-curse-sensitivity``), with :math:`S = \sum_j 1/r_j`:
+    10, proposition ``prop-curse-sensitivity``), with :math:`S = \sum_j 1/r_j`:
 
     * ``"dense"`` (all :math:`m^2` entries of :math:`W`):
       :math:`\delta\,(\sum_i c_i/r_i)(\sum_j U_j/r_j)/(1 - \delta S)` for :math:`\delta S < 1`,
@@ -1142,7 +1142,7 @@ def modal_error_lower_bound(rho, model, Ts, rho_tail_lower: Callable[[float], fl
 
     If :math:`\hat\rho(t) = \sum_k g_k e^{\lambda_k t}` with :math:`\operatorname{Re}\lambda_k \le -a < 0`
     and :math:`G = \sum_k \abs{g_k}_1`, then :math:`\abs{\hat\rho(t)}_1 \le G e^{-at}`, so for every
-    :math:`T \ge 0` (chapter :ref:`ch-curse`, proposition ``prop-curse-gap``)
+    :math:`T \ge 0` (chapter 10, proposition ``prop-curse-gap``)
 
     .. math::
 
