@@ -83,6 +83,18 @@ def test_rnn_rate_bound():
     assert np.allclose(b, 3.0 * 2 / (0.5 * np.array([1, 4, 16])))
 
 
+def test_rnn_rate_bound_proven_form():
+    # without beta: the form C gamma d / m^alpha that the proof gives; the printed form (beta given)
+    # is larger exactly when beta < 1
+    m = np.array([1.0, 2.0, 4.0])
+    b = mem.rnn_rate_bound(m, alpha=2, gamma=3.0, d=2)
+    assert np.allclose(b, 3.0 * 2 / np.array([1, 4, 16]))
+    assert np.all(mem.rnn_rate_bound(m, 2, 3.0, 2, beta=0.5) > b)
+    assert np.all(mem.rnn_rate_bound(m, 2, 3.0, 2, beta=2.0) < b)
+    with pytest.raises(ValueError, match="beta"):
+        mem.rnn_rate_bound(m, 2, 3.0, beta=-1.0)
+
+
 # ------------------------------------------------------------------ memory function
 
 def test_memory_function_of_linear_functional_is_l1_norm_of_kernel():

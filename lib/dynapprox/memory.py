@@ -275,11 +275,15 @@ def memory_constants(derivs, t, beta: float) -> MemoryConstants:
     return MemoryConstants(beta=beta, gammas=gammas, gamma=float(gammas.max()), tail=tail)
 
 
-def rnn_rate_bound(m, alpha: int, beta: float, gamma: float, d: int = 1, constant: float = 1.0) -> np.ndarray:
-    r"""The right-hand side :math:`C(\alpha)\,\gamma d / (\beta m^\alpha)` of the rate theorem.
+def rnn_rate_bound(m, alpha: int, gamma: float, d: int = 1, constant: float = 1.0, *,
+                   beta: float | None = None) -> np.ndarray:
+    r"""The right-hand side :math:`C(\alpha)\,\gamma d / m^\alpha` of the rate theorem (Theorem 10 of Li, Han, E, Li).
 
-    The universal constant :math:`C(\alpha)` is not given explicitly by the theorem;
-    ``constant = 1`` returns the *shape* :math:`\gamma d / (\beta m^\alpha)`, and the ratio of
+    The proof of the theorem gives :math:`C(\alpha)\gamma d/m^\alpha`, invariant under a change
+    of time unit; the paper prints :math:`C(\alpha)\gamma d/(\beta m^\alpha)`, which follows
+    from it for :math:`\beta \le 1` only (chapter "Smoothness, memory and approximation
+    rates of RNNs"). Passing ``beta`` returns the printed form. The universal constant
+    :math:`C(\alpha)` is not explicit; ``constant = 1`` returns the *shape*, and the ratio of
     a measured error to it estimates (a lower bound of) :math:`C(\alpha)`.
 
     Parameters
@@ -288,14 +292,14 @@ def rnn_rate_bound(m, alpha: int, beta: float, gamma: float, d: int = 1, constan
         Widths :math:`m \ge 1`.
     alpha : int
         Smoothness :math:`\alpha \ge 1`.
-    beta : float
-        Decay rate :math:`\beta > 0`.
     gamma : float
         Constant :math:`\gamma > 0` from :func:`memory_constants`.
     d : int
         Input dimension.
     constant : float
         The factor :math:`C(\alpha) > 0`.
+    beta : float, optional
+        Decay rate :math:`\beta > 0`; if given, the printed form :math:`C\gamma d/(\beta m^\alpha)`.
 
     Returns
     -------
@@ -306,11 +310,11 @@ def rnn_rate_bound(m, alpha: int, beta: float, gamma: float, d: int = 1, constan
     if np.any(m < 1):
         raise ValueError("m must be >= 1")
     alpha = check_positive_int("alpha", alpha)
-    beta = check_positive_float("beta", beta)
     gamma = check_positive_float("gamma", gamma)
     d = check_positive_int("d", d)
     constant = check_positive_float("constant", constant)
-    return constant * gamma * d / (beta * m**alpha)
+    scale = 1.0 if beta is None else check_positive_float("beta", beta)
+    return constant * gamma * d / (scale * m**alpha)
 
 
 # ----------------------------------------------------------------------------------------
