@@ -130,6 +130,22 @@ def test_live_view_redraws_when_a_slider_moves():
     sliders["omega"].value = 2.0
     sliders["m"].value = 16
     assert calls == [(1.0, 8), (2.0, 8), (2.0, 16)]
+    sliders["m"].value = 8  # seen before: shown again without drawing
+    assert calls == [(1.0, 8), (2.0, 8), (2.0, 16)]
     assert plt.get_fignums() == []
     with pytest.raises(ValueError, match="mode"):
         ex.Explorer(_drawer(calls), CONTROLS).show(mode="sometimes")
+
+
+def test_render_returns_the_text_and_the_png_of_the_figure():
+    import io
+
+    from PIL import Image
+
+    calls: list = []
+    text, png = ex.Explorer(_drawer(calls), CONTROLS).render(m=4)
+    assert text == "omega = 1, m = 4: error 0.250\n" and calls == [(1.0, 4)]
+    size = Image.open(io.BytesIO(png)).size
+    w, h = plt.rcParams["figure.figsize"]
+    assert size == (round(w * plt.rcParams["figure.dpi"]), round(h * plt.rcParams["figure.dpi"]))
+    assert plt.get_fignums() == []

@@ -220,6 +220,35 @@ class Explorer:
             raise TypeError(f"draw must return a matplotlib.figure.Figure, got {type(fig).__name__}")
         return fig
 
+    def render(self, **params: Any) -> tuple[str, bytes]:
+        """The text ``draw`` prints and its figure as PNG bytes, for the given values.
+
+        The PNG is drawn at the figure's own ``dpi`` without the tight bounding box of the
+        notebook's inline display (one rendering pass instead of two; the book's figures
+        use constrained layout, so nothing is cut). The figure is closed.
+
+        Returns
+        -------
+        text : str
+            What ``draw`` printed.
+        png : bytes
+            The figure.
+        """
+        import contextlib
+        import io
+
+        import matplotlib.pyplot as plt
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            fig = self.figure(**params)
+        try:
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=fig.dpi)
+        finally:
+            plt.close(fig)
+        return out.getvalue(), buf.getvalue()
+
     def note(self) -> str:
         """The line printed under the static figure: the values shown and those offered."""
         parts = [
@@ -241,16 +270,16 @@ class Explorer:
     def widget(self) -> Any:
         """The live view: one ``SelectionSlider`` per control above an ``Output`` area.
 
-        Moving a slider (on release) clears the area and draws the figure for the new
-        values. The initial figure, for the defaults, is drawn at once.
+        Moving a slider (on release) clears the area and shows the text and the figure of
+        :meth:`render` for the new values; results are kept, so that returning to values
+        seen before is immediate. The initial figure, for the defaults, is drawn at once.
 
         Returns
         -------
         box : ipywidgets.VBox
         """
         import ipywidgets as widgets
-        import matplotlib.pyplot as plt
-        from IPython.display import display
+        from IPython.display import Image, display
 
         sliders = {
             c.name: widgets.SelectionSlider(
@@ -264,13 +293,18 @@ class Explorer:
             for c in self.controls
         }
         out = widgets.Output()
+        seen: dict[tuple, tuple[str, bytes]] = {}
 
         def redraw(_change: Any = None) -> None:
+            params = {k: s.value for k, s in sliders.items()}
+            key = tuple(params.items())
+            if key not in seen:
+                seen[key] = self.render(**params)
+            text, png = seen[key]
             with out:
                 out.clear_output(wait=True)
-                fig = self.figure(**{k: s.value for k, s in sliders.items()})
-                display(fig)
-                plt.close(fig)
+                print(text, end="")
+                display(Image(data=png, format="png"))
 
         for s in sliders.values():
             s.observe(redraw, names="value")
