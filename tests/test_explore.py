@@ -149,3 +149,23 @@ def test_render_returns_the_text_and_the_png_of_the_figure():
     w, h = plt.rcParams["figure.figsize"]
     assert size == (round(w * plt.rcParams["figure.dpi"]), round(h * plt.rcParams["figure.dpi"]))
     assert plt.get_fignums() == []
+
+
+def test_render_can_reuse_the_first_layout():
+    figs = []
+
+    def draw(title: str):
+        fig, ax = plt.subplots(layout="constrained")
+        ax.plot([0, 1], [0, 1])
+        ax.set_title(title)
+        figs.append(fig)
+        return fig
+
+    tall = "a title\non\nthree lines"
+    e = ex.Explorer(draw, [ex.control("title", ["short", tall])])
+    e.render()
+    first = figs[-1].axes[0].get_position().bounds
+    e.render(reuse_layout=True, title=tall)
+    assert figs[-1].axes[0].get_position().bounds == first  # placed where the first figure had it
+    e.render(title=tall)
+    assert figs[-1].axes[0].get_position().bounds[3] < first[3]  # solved again: the tall title shrinks the axes
