@@ -5,14 +5,17 @@
     keys a notebook's outputs on its code cells only, so an edit of ``lib/`` alone
     would let ``jupyter-book build`` serve stale outputs. The script hashes every file
     under ``lib/`` and the pinned requirements and, when the hash differs from the one
-    recorded at the last build, deletes the cache.
+    recorded at the last build, deletes the cache and Sphinx's saved environment
+    (``_build/.doctrees``), so that every page is read again.
 
 ``python scripts/cache_guard.py --execute [--jobs N]``
     does the same, then executes every chapter of ``_toc.yml`` whose code has no
     cached outputs, ``N`` chapters at a time (default 2, the machine's two cores),
     into the same cache that ``jupyter-book build`` (``execute_notebooks: cache``)
     reads. The build then finds every chapter in the cache and executes nothing: this
-    is the one execution of a chapter by the build. Each kernel gets one BLAS/OpenMP
+    is the one execution of a chapter by the build. The doctree of an executed chapter
+    is deleted, so that Sphinx reads its page again with the new outputs (it re-reads
+    only pages whose source or doctree changed). Each kernel gets one BLAS/OpenMP
     thread (``OMP_NUM_THREADS=1`` ...), so two kernels share the two cores without
     oversubscription. A chapter whose execution fails stops the script (exit code 1)
     with the failing cell's traceback, before the build starts.
@@ -39,6 +42,7 @@ CACHE = ROOT / "_build" / ".jupyter_cache"
 STAMP = ROOT / "_build" / ".lib-hash"
 LEDGER = ROOT / "_build" / "executions.log"
 SECONDS = ROOT / "_build" / ".execution-seconds.json"
+DOCTREES = ROOT / "_build" / ".doctrees"
 #: How jupyter-cache reads a MyST Markdown notebook: myst-nb's reader, as in the build.
 READ_DATA = {"name": "myst_nb_md", "type": "plugin"}
 #: One BLAS / OpenMP thread per kernel (the kernels inherit the environment).
@@ -60,13 +64,20 @@ def lib_hash() -> str:
 
 
 def guard() -> None:
-    """Delete the execution cache when ``lib/`` or the requirements changed since the last build."""
+    """Delete the execution cache and Sphinx's saved environment when ``lib/`` or the
+    requirements changed since the last build.
+
+    Sphinx re-reads a page only when its source (or its doctree) changed, so without
+    the second deletion the chapters and the package reference (autodoc) would keep
+    the HTML of the old package.
+    """
     new = lib_hash()
     old = STAMP.read_text().strip() if STAMP.exists() else None
     if old != new:
-        if CACHE.exists():
-            shutil.rmtree(CACHE)
-            print(f"cache_guard: lib/ changed, cleared {CACHE.relative_to(ROOT)}")
+        for folder in (CACHE, DOCTREES):
+            if folder.exists():
+                shutil.rmtree(folder)
+                print(f"cache_guard: lib/ or requirements.txt changed, cleared {folder.relative_to(ROOT)}")
         STAMP.parent.mkdir(parents=True, exist_ok=True)
         STAMP.write_text(new + "\n")
 
@@ -124,6 +135,9 @@ def execute(jobs: int = 2, timeout: int = 180) -> int:
         for uri, elapsed, err in pool.imap_unordered(_execute_one, [(r.pk, r.uri, timeout) for r in todo]):
             rel = pathlib.Path(uri).relative_to(ROOT)
             record_execution("build", str(rel))
+            # the build must re-read the page to show the new outputs: Sphinx re-reads a
+            # page whose doctree is missing
+            (DOCTREES / rel.with_suffix(".doctree")).unlink(missing_ok=True)
             if err is None:
                 seconds[str(rel)] = round(elapsed, 1)
                 print(f"execute: {rel} in {elapsed:.1f} s", flush=True)

@@ -159,22 +159,22 @@ def check_same_code(src: pathlib.Path, executed, html_dir: pathlib.Path | None =
     expected = code_sources(executed)
     for label, path in (("rendered", BUILD / "jupyter_execute" / rel), ("download", html_dir / "_notebooks" / rel)):
         if not path.exists():
-            raise LookupError(f"{path.relative_to(ROOT)} is missing: build the book first (make build)")
+            raise LookupError(f"{path} is missing: build the book first (make build)")
         got = code_sources(nbformat.read(path, as_version=4))
         if got != expected:
             first = next((i for i, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
-            raise AssertionError(f"{src.name}: the {label} notebook {path.relative_to(ROOT)} differs from the "
+            raise AssertionError(f"{src.name}: the {label} notebook {path} differs from the "
                                  f"executed one at code cell {first} ({len(got)} vs {len(expected)} code cells)")
 
 
 def comparison_key(executed) -> str:
     """Hash of what a comparison depends on: the executed notebook, lib/, requirements, rules."""
-    import nbformat
-
     from cache_guard import lib_hash
 
     h = hashlib.sha256()
-    h.update(nbformat.writes(executed).encode())
+    # the code cells and their outputs (not the cell ids, which the reader draws at random)
+    cells = [[c.source, c.get("outputs", [])] for c in executed.cells if c.cell_type == "code"]
+    h.update(json.dumps(cells, sort_keys=True).encode())
     h.update(lib_hash().encode())
     h.update(SANITIZE.read_bytes())
     return h.hexdigest()
@@ -197,11 +197,15 @@ def _junit_outcomes(junit: pathlib.Path) -> dict[str, bool]:
     return ok
 
 
-def run_nbval(notebooks: list[pathlib.Path], workdir: pathlib.Path, jobs: int = 2) -> tuple[int, dict[str, bool]]:
+def run_nbval(notebooks: list[pathlib.Path], workdir: pathlib.Path, jobs: int = 2,
+              capture: bool = False) -> tuple[int, dict[str, bool], str]:
     """Run nbval's comparing mode on ``notebooks`` (all inside ``workdir``).
 
-    Returns pytest's exit code and, per notebook stem, whether every cell matched.
+    Returns pytest's exit code, per notebook stem whether every cell matched, and
+    pytest's output when ``capture`` (else it goes to the terminal and "" is returned).
     """
+    if workdir.resolve().is_relative_to(ROOT):
+        raise ValueError(f"workdir must be outside the repository, got {workdir}")
     shutil.copy(SANITIZE, workdir / SANITIZE.name)
     (workdir / "pytest.ini").write_text("[pytest]\n")  # rootdir here: no conftest or ini of the repository
     junit = workdir / "junit.xml"
@@ -213,9 +217,9 @@ def run_nbval(notebooks: list[pathlib.Path], workdir: pathlib.Path, jobs: int = 
         cmd += ["-n", str(n), "--dist", "loadscope"]
     cmd += [p.name for p in notebooks]
     env = {**os.environ, **ONE_THREAD}
-    proc = subprocess.run(cmd, cwd=workdir, env=env)
+    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=capture, text=True)
     outcomes = _junit_outcomes(junit) if junit.exists() else {}
-    return proc.returncode, outcomes
+    return proc.returncode, outcomes, (proc.stdout + proc.stderr) if capture else ""
 
 
 def compare(full: bool = False, jobs: int = 2, keep: bool = False) -> int:
@@ -248,7 +252,7 @@ def compare(full: bool = False, jobs: int = 2, keep: bool = False) -> int:
         return 0
     print(f"compare: re-executing {len(todo)} chapter(s) in {workdir} (outside the repository), "
           f"{min(jobs, len(todo))} at a time", flush=True)
-    code, outcomes = run_nbval([workdir / f"{src.stem}.ipynb" for src, _ in todo], workdir, jobs)
+    code, outcomes, _ = run_nbval([workdir / f"{src.stem}.ipynb" for src, _ in todo], workdir, jobs)
     _ledger_add("nbval", [str(src.relative_to(ROOT)) for src, _ in todo])
     STAMPS.mkdir(parents=True, exist_ok=True)
     failed = []
