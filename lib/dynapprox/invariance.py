@@ -20,7 +20,7 @@ which in code is ``x[..., s]`` (:func:`permute`). A function :math:`F` is
 * measurements of the invariance and equivariance errors of a function
   (:func:`invariance_error`, :func:`equivariance_error`) and the group average
   (Reynolds operator) :func:`group_average`;
-* the equivariant controlled flow of the talk, with each coordinate lifted to a
+* an equivariant controlled flow, with each coordinate lifted to a
   feature vector :math:`h_i \in \mathbb R^k` and piecewise constant controls
   :math:`\theta_t = (A, B, c)`,
 
@@ -483,13 +483,14 @@ def equivariant_field(
     blocks: Sequence[int] | None = None,
     activation: str = "tanh",
 ) -> torch.Tensor:
-    r"""The equivariant vector field :math:`f_i(h) = \sigma\big(A_{\beta(i)} h_i + \sum_{\gamma} B_{\beta(i)\gamma} \sum_{j \in \gamma} h_j + c_{\beta(i)}\big)`.
+    r"""The equivariant vector field :math:`f_i(h) = \sigma\big(A_{\ell(i)} h_i + \sum_{\ell'} B_{\ell(i)\ell'} \sum_{j \in \ell'} h_j + c_{\ell(i)}\big)`.
 
     The :math:`d` coordinates are cut into consecutive blocks (``blocks`` gives their
-    sizes; one block by default) and :math:`\beta(i)` is the block of coordinate
+    sizes; one block by default) and :math:`\ell(i)` is the block of coordinate
     :math:`i`. Each coordinate carries a feature vector :math:`h_i \in \mathbb R^k`.
-    With one block and :math:`k = 1` this is the talk's field
-    :math:`\dot x_i = \sigma(a x_i + b \sum_j x_j + c)`. The field is equivariant under
+    With one block and :math:`k = 1` this is the field
+    :math:`\dot x_i = \sigma(a x_i + b \sum_j x_j + c)`, the residual DeepSets family (42)
+    of Li, Lin and Shen (JMLR 25(278), 2024) with outer weight 1. The field is equivariant under
     every permutation that maps each block onto itself: only :math:`h_i` itself and
     block sums enter coordinate :math:`i`, with coefficients that depend on its block.
 
@@ -500,8 +501,8 @@ def equivariant_field(
     A : torch.Tensor
         Self-interaction, shape ``[r, k, k]`` (``r`` blocks).
     B : torch.Tensor
-        Interaction with block sums, shape ``[r, r, k, k]``; ``B[beta, gamma]`` acts on
-        the sum over block ``gamma`` in the field of block ``beta``.
+        Interaction with block sums, shape ``[r, r, k, k]``; ``B[l, l2]`` acts on
+        the sum over block ``l2`` in the field of block ``l``.
     c : torch.Tensor
         Biases, shape ``[r, k]``.
     blocks : tuple of int, optional

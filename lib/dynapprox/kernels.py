@@ -16,17 +16,25 @@ constructor                 :math:`\rho(t)`
 :func:`airy`                :math:`\mathrm{Ai}(s_0 (t - t_0))`
 :func:`sum_kernels`         :math:`\rho_1 + \rho_2 + \dots`
 ==========================  =====================================================
+
+:func:`laplace_quadrature_rnn` builds a linear RNN of width :math:`m` whose kernel is an
+:math:`m`-point quadrature of the Laplace representation of :func:`polynomial`.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 import numpy as np
-from scipy import special
+from scipy import optimize, special
 
 from ._validation import check_callable, check_finite_float, check_positive_float, check_positive_int, check_real_array
+from ._validation import check_in
 
-__all__ = ["Kernel", "exponential", "oscillating", "polynomial", "delayed_bump", "airy", "sum_kernels"]
+#: :math:`\max_x \abs{\mathrm{Ai}(x)}` (attained near :math:`x = -1.0188`), rounded up.
+AIRY_MAX = 0.5357
+
+__all__ = ["Kernel", "exponential", "oscillating", "polynomial", "laplace_quadrature_rnn", "delayed_bump", "airy",
+           "sum_kernels"]
 
 
 class Kernel:
@@ -41,14 +49,69 @@ class Kernel:
         Number of input channels.
     name : str
         A short label (used in legends).
+    tail : callable, optional
+        A closed form :math:`t \mapsto R(t) \ge \int_t^\infty \norm{\rho(s)}_1\,\dd s`
+        (exact or an upper bound), used to measure errors on the whole half-line
+        (:func:`dynapprox.halfline.l1_error_halfline`). The book's constructors set it.
+    tail_lower : callable, optional
+        A lower bound :math:`t \mapsto r(t) \le \int_t^\infty \norm{\rho(s)}_1\,\dd s`
+        (default 0; equal to ``tail`` where the tail is known exactly).
     """
 
-    def __init__(self, func: Callable[[np.ndarray], np.ndarray], d: int = 1, name: str = "rho") -> None:
+    def __init__(self, func: Callable[[np.ndarray], np.ndarray], d: int = 1, name: str = "rho",
+                 tail: Callable[[float], float] | None = None,
+                 tail_lower: Callable[[float], float] | None = None) -> None:
         self._func = check_callable("func", func)
         self.d = check_positive_int("d", d)
         if not isinstance(name, str):
             raise TypeError(f"name must be a str, got {type(name).__name__}")
         self.name = name
+        self._tail = None if tail is None else check_callable("tail", tail)
+        self._tail_lower = None if tail_lower is None else check_callable("tail_lower", tail_lower)
+
+    @property
+    def has_tail(self) -> bool:
+        """Whether a closed-form tail bound is known (:meth:`tail_l1`)."""
+        return self._tail is not None
+
+    def tail_l1(self, t: float) -> float:
+        r"""A bound :math:`R(t) \ge \int_t^\infty \norm{\rho(s)}_1\,\dd s` (closed form).
+
+        Parameters
+        ----------
+        t : float
+            A time :math:`t \ge 0`.
+
+        Returns
+        -------
+        float
+            The bound (exact for :func:`polynomial`, :func:`delayed_bump`, and for
+            :func:`exponential` with non-negative weights).
+        """
+        if self._tail is None:
+            raise ValueError(f"kernel {self.name!r} has no tail bound: pass tail= to Kernel")
+        t = check_finite_float("t", t)
+        if t < 0:
+            raise ValueError(f"t must be non-negative, got {t}")
+        return float(self._tail(t))
+
+    def tail_l1_lower(self, t: float) -> float:
+        r"""A lower bound :math:`r(t) \le \int_t^\infty \norm{\rho(s)}_1\,\dd s` (0 when none is known).
+
+        Parameters
+        ----------
+        t : float
+            A time :math:`t \ge 0`.
+
+        Returns
+        -------
+        float
+            The bound.
+        """
+        t = check_finite_float("t", t)
+        if t < 0:
+            raise ValueError(f"t must be non-negative, got {t}")
+        return 0.0 if self._tail_lower is None else float(self._tail_lower(t))
 
     def __call__(self, t) -> np.ndarray:
         r"""Sample the kernel.
@@ -119,7 +182,14 @@ def exponential(beta, d: int = 1, weights=None) -> Kernel:
         return np.exp(-np.outer(t, b)) @ w
 
     name = fr"$e^{{-{b[0]:g}t}}$" if b.size == 1 else "exp. sum"
-    return Kernel(f, d, name)
+    size = np.abs(w).sum(axis=1)
+
+    def tail(t: float) -> float:
+        return float(np.sum(size * np.exp(-b * t) / b))
+
+    # exact when every channel's weights have one sign (then |rho_i| = sum_j |w_ji| e^{-beta_j t})
+    one_sign = bool(np.all((w >= 0).all(axis=0) | (w <= 0).all(axis=0)))
+    return Kernel(f, d, name, tail=tail, tail_lower=tail if one_sign else None)
 
 
 def oscillating(beta: float, freq: float) -> Kernel:
@@ -139,7 +209,8 @@ def oscillating(beta: float, freq: float) -> Kernel:
     """
     beta = check_positive_float("beta", beta)
     freq = check_finite_float("freq", freq)
-    return Kernel(lambda t: np.exp(-beta * t) * np.cos(freq * t), 1, fr"$e^{{-{beta:g}t}}\cos({freq:g}t)$")
+    return Kernel(lambda t: np.exp(-beta * t) * np.cos(freq * t), 1, fr"$e^{{-{beta:g}t}}\cos({freq:g}t)$",
+                  tail=lambda t: float(np.exp(-beta * t) / beta))
 
 
 def polynomial(omega: float) -> Kernel:
@@ -158,7 +229,87 @@ def polynomial(omega: float) -> Kernel:
         The kernel.
     """
     omega = check_positive_float("omega", omega)
-    return Kernel(lambda t: (1.0 + t) ** (-(1.0 + omega)), 1, fr"$(1+t)^{{-{1 + omega:g}}}$")
+    def tail(t: float) -> float:
+        return float((1.0 + t) ** (-omega) / omega)
+
+    return Kernel(lambda t: (1.0 + t) ** (-(1.0 + omega)), 1, fr"$(1+t)^{{-{1 + omega:g}}}$", tail=tail, tail_lower=tail)
+
+
+def laplace_quadrature_rnn(omega: float, m: int, grid: str = "geometric"):
+    r"""A width-``m`` linear RNN from a quadrature of the Laplace representation of the polynomial kernel.
+
+    The polynomial kernel is completely monotone, a superposition of decaying exponentials:
+
+    .. math::
+
+        (1+t)^{-(1+\omega)} = \int_0^\infty e^{-st}\, \frac{s^{\omega} e^{-s}}{\Gamma(1+\omega)}\,\dd s
+        = \int_{-\infty}^{\infty} e^{-e^{u} t}\, \frac{e^{(1+\omega)u - e^{u}}}{\Gamma(1+\omega)}\,\dd u
+        \qquad (s = e^u).
+
+    An ``m``-point quadrature :math:`\sum_j w_j e^{-s_j t}` of it is the kernel of the diagonal
+    linear RNN :math:`W = -\operatorname{diag}(s_1, \dots, s_m)`, :math:`U = (1, \dots, 1)^\top`,
+    :math:`c = (w_1, \dots, w_m)`. Two quadratures:
+
+    * ``"geometric"`` (``m >= 2``): the trapezoidal rule in :math:`u` with step :math:`h`,
+      i.e. geometric rates :math:`s_j = e^{u_{\max} - jh}`, :math:`j = 0, \dots, m-1`, and weights
+      :math:`w_j = h\, e^{(1+\omega)u_j - s_j}/\Gamma(1+\omega)`. The step balances three error
+      estimates of the :math:`L^1[0,\infty)` error: the rates cut off below :math:`s_{\min}`
+      (about :math:`s_{\min}^{\omega}`), those cut off above :math:`s_{\max}` (about
+      :math:`e^{-s_{\max}}`) and the discretisation (about :math:`e^{-\pi^2/(2h)}`): :math:`h` solves
+      :math:`(m-1)h = \pi^2/(2\omega h) + \log(\pi^2/(2h))` and :math:`s_{\max} = \pi^2/(2h)`
+      (both logarithms floored at 0). The error then falls like :math:`e^{-\pi\sqrt{\omega m/2}}`,
+      while the slowest rate :math:`s_{\min} \approx e^{-\pi^2/(2\omega h)}` goes to 0.
+    * ``"laguerre"``: generalized Gauss-Laguerre quadrature in :math:`s` with weight
+      :math:`s^\omega e^{-s}` (``scipy.special.roots_genlaguerre``), nodes :math:`s_j` and weights
+      :math:`\lambda_j`, :math:`w_j = \lambda_j/\Gamma(1+\omega)`. It is exact at :math:`t = 0` and, the
+      :math:`2m`-th :math:`s`-derivative of :math:`e^{-st}` being :math:`t^{2m}e^{-st} \ge 0`, it lies
+      below the kernel everywhere, so its error is
+      :math:`\int_0^\infty (\rho - \hat\rho) = 1/\omega - \sum_j w_j/s_j` in closed form. Its slowest
+      rate goes to 0 only like :math:`1/m`, and its error falls only algebraically in :math:`m`.
+
+    Parameters
+    ----------
+    omega : float
+        Decay exponent :math:`\omega > 0` of the target :math:`(1+t)^{-(1+\omega)}` (time unit 1).
+    m : int
+        Width (number of exponentials), :math:`m \ge 1` (``m >= 2`` for ``"geometric"``).
+    grid : str
+        ``"geometric"`` or ``"laguerre"``.
+
+    Returns
+    -------
+    dynapprox.linear_rnn.LinearRNN
+        Width ``m``, ``d = 1``, diagonal :math:`W`, rates in increasing order (so
+        ``-model.W[0, 0]`` is the slowest rate and ``model.abscissa`` equals :math:`-s_{\min}`).
+        Its ``.kernel(t)`` evaluates :math:`\sum_j w_j e^{-s_j t}`.
+
+    Used in chapter 8 ("Riesz representation and density of linear RNNs": density with free rates)
+    and available to chapters 10 and 12; see :func:`polynomial`.
+    """
+    from .linear_rnn import LinearRNN
+
+    omega = check_positive_float("omega", omega)
+    m = check_positive_int("m", m)
+    grid = check_in("grid", grid, ("geometric", "laguerre"))
+    gamma = special.gamma(1.0 + omega)
+    if grid == "laguerre":
+        s, lam = special.roots_genlaguerre(m, omega)
+        w = lam / gamma
+    else:
+        if m < 2:
+            raise ValueError(f"m must be at least 2 for grid='geometric' (a step needs two nodes), got {m}")
+        c = np.pi ** 2 / 2.0
+
+        def balance(h: float) -> float:
+            return (m - 1) * h - c / (omega * h) - np.log(max(c / h, 1.0))
+
+        h = optimize.brentq(balance, 1e-6, 1e6, xtol=1e-14)
+        u = np.log(max(c / h, 1.0)) - h * np.arange(m)[::-1]
+        s = np.exp(u)
+        w = h * np.exp((1.0 + omega) * u - s) / gamma
+    order = np.argsort(s)
+    s, w = np.asarray(s, dtype=float)[order], np.asarray(w, dtype=float)[order]
+    return LinearRNN(-np.diag(s), np.ones((m, 1)), w)
 
 
 def delayed_bump(t0: float, width: float = 1.0) -> Kernel:
@@ -180,7 +331,10 @@ def delayed_bump(t0: float, width: float = 1.0) -> Kernel:
     if t0 < 0:
         raise ValueError(f"t0 must be non-negative, got {t0}")
     width = check_positive_float("width", width)
-    return Kernel(lambda t: np.exp(-(((t - t0) / width) ** 2)), 1, fr"bump at $t_0={t0:g}$")
+    def tail(t: float) -> float:
+        return float(0.5 * np.sqrt(np.pi) * width * special.erfc((t - t0) / width))
+
+    return Kernel(lambda t: np.exp(-(((t - t0) / width) ** 2)), 1, fr"bump at $t_0={t0:g}$", tail=tail, tail_lower=tail)
 
 
 def airy(s0: float, t0: float) -> Kernel:
@@ -205,7 +359,19 @@ def airy(s0: float, t0: float) -> Kernel:
     t0 = check_finite_float("t0", t0)
     if t0 < 0:
         raise ValueError(f"t0 must be non-negative, got {t0}")
-    return Kernel(lambda t: special.airy(s0 * (t - t0))[0], 1, fr"Ai$({s0:g}(t-{t0:g}))$")
+
+    def tail(t: float) -> float:
+        # for x >= 0, Ai > 0 and int_x^inf Ai = 1/3 - int_0^x Ai; for x < 0, |Ai| <= AIRY_MAX
+        x = s0 * (t - t0)
+        if x >= 0:
+            return float(max(1.0 / 3.0 - special.itairy(x)[0], 0.0) / s0)
+        return float((AIRY_MAX * (-x) + 1.0 / 3.0) / s0)
+
+    def tail_lower(t: float) -> float:
+        return tail(t) if t >= t0 else 0.0
+
+    return Kernel(lambda t: special.airy(s0 * (t - t0))[0], 1, fr"Ai$({s0:g}(t-{t0:g}))$", tail=tail,
+                  tail_lower=tail_lower)
 
 
 def sum_kernels(*kernels: Kernel) -> Kernel:
@@ -229,4 +395,14 @@ def sum_kernels(*kernels: Kernel) -> Kernel:
     d = kernels[0].d
     if any(k.d != d for k in kernels):
         raise ValueError(f"kernels must all have the same d, got {[k.d for k in kernels]}")
-    return Kernel(lambda t: sum(k(t) for k in kernels), d, " + ".join(k.name for k in kernels))
+    tail = tail_lower = None
+    if all(k.has_tail for k in kernels):
+        def tail(t: float) -> float:  # triangle inequality: an upper bound
+            return float(sum(k.tail_l1(t) for k in kernels))
+
+        def tail_lower(t: float) -> float:  # reverse triangle inequality, one term against the others
+            upper = [k.tail_l1(t) for k in kernels]
+            total = sum(upper)
+            return float(max(0.0, max(k.tail_l1_lower(t) - (total - u) for k, u in zip(kernels, upper))))
+    return Kernel(lambda t: sum(k(t) for k in kernels), d, " + ".join(k.name for k in kernels), tail=tail,
+                  tail_lower=tail_lower)
