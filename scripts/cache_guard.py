@@ -77,7 +77,7 @@ def guard() -> None:
         for folder in (CACHE, DOCTREES):
             if folder.exists():
                 shutil.rmtree(folder)
-                print(f"cache_guard: lib/ or requirements.txt changed, cleared {folder.relative_to(ROOT)}")
+                print(f"cache_guard: lib/ or requirements.txt changed, cleared {os.path.relpath(folder, ROOT)}")
         STAMP.parent.mkdir(parents=True, exist_ok=True)
         STAMP.write_text(new + "\n")
 
@@ -108,13 +108,14 @@ def _execute_one(args: tuple[int, str, int]) -> tuple[str, float, str | None]:
     return uri, elapsed, None
 
 
-def execute(jobs: int = 2, timeout: int = 180) -> int:
+def execute(jobs: int = 2, timeout: int | None = None) -> int:
     """Execute, ``jobs`` at a time, every chapter without cached outputs; return an exit code."""
     from jupyter_cache import get_cache
 
     from chapters import code_chapters
 
     os.environ.update(ONE_THREAD)
+    timeout = timeout or config_timeout()
     cache = get_cache(str(CACHE))
     chapters = [str(p) for p in code_chapters()]
     records = {}
@@ -151,6 +152,14 @@ def execute(jobs: int = 2, timeout: int = 180) -> int:
     return 0
 
 
+def config_timeout() -> int:
+    """The per-cell timeout of the build (``execute: timeout`` of ``_config.yml``)."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    return int((config.get("execute") or {}).get("timeout", 30))
+
+
 def _seconds() -> dict[str, float]:
     """Seconds of the last execution of each chapter (``_build/.execution-seconds.json``)."""
     try:
@@ -163,11 +172,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--execute", action="store_true", help="fill the cache, JOBS chapters at a time")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--timeout", type=int, default=180, help="seconds per cell (as in _config.yml)")
+    parser.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: _config.yml's)")
     args = parser.parse_args(argv)
     guard()
     if args.execute:
-        return execute(args.jobs, args.timeout)
+        return execute(args.jobs, args.timeout or config_timeout())
     return 0
 
 
