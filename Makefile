@@ -17,8 +17,9 @@
 #   the assignment self-checks execute only the cells grading needs, in one kernel per
 #   chapter, and (same warm rule) only for chapters whose source, lib/ or expander
 #   changed since their last passing check (stamps in _build/.assignments-checked/).
-# Every stage prints its wall-clock time and appends it to _build/timings.txt; the end of
-# `make test` prints how many times each chapter was executed (at most twice, enforced).
+# Every stage prints its wall-clock and CPU seconds and appends them to _build/timings.txt;
+# the end of `make test` prints how many times each chapter was executed (at most twice,
+# enforced).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -35,11 +36,36 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
 TIMINGS := _build/timings.txt
-# $(call clock,NAME) before a stage, $(call lap,NAME) after it: wall-clock seconds
-clock = mkdir -p _build && date +%s > _build/.t0-$(1)
-lap   = echo "== $(1): $$(( $$(date +%s) - $$(cat _build/.t0-$(1)) )) s" | tee -a $(TIMINGS)
+# $(call timed,NAME,COMMAND): run COMMAND (bash), print its wall-clock and CPU seconds
+# (CPU: user + sys of COMMAND and every process it waited for, kernels included) and
+# append them to $(TIMINGS); exit with COMMAND's status
+timed = mkdir -p _build; TIMEFORMAT="== $(1): %1R s wall, %1U s user + %1S s sys CPU"; \
+	{ time ( $(2) ) 2>&3 ; } 3>&2 2> _build/.time-$(1); rc=$$?; \
+	cat _build/.time-$(1) | tee -a $(TIMINGS); exit $$rc
 
 NBVAL_FLAGS := $(if $(filter true,$(CI))$(FULL),--all)
+
+INSTALL = (test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)) && \
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24" && \
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+EXECUTE = $(BIN)/python scripts/cache_guard.py --execute --jobs $(JOBS)
+STRICT_BUILD = $(JB) build . -n -W --keep-going 2>&1 | tee _build/build.log; rc=$${PIPESTATUS[0]}; \
+	test $$rc -eq 0 || { grep -E "WARNING|ERROR" _build/build.log | grep -v IPKernelApp | head -40; \
+	                     echo "the strict build failed (exit $$rc): see _build/build.log"; exit 1; }
+UNIT = $(BIN)/python -m pytest tests -m "not slow and not build and not html" -q -n $(JOBS) --dist load
+COMPARE = $(BIN)/python scripts/chapters.py compare --jobs $(JOBS) $(NBVAL_FLAGS)
+TEST_STAGES = $(MAKE) --no-print-directory unit && $(MAKE) --no-print-directory build && \
+	$(MAKE) --no-print-directory nbval && $(MAKE) --no-print-directory checks && \
+	echo "Executions of each chapter in this run (build, then nbval):" && $(BIN)/python scripts/chapters.py ledger
+# the PDF (single-threaded LaTeX) is built and checked by its own pytest, alongside the
+# other checks on two workers: no worker waits for it
+CHECKS = export BOOK_BUILD_DONE=1 BOOK_STAMPS=$(if $(NBVAL_FLAGS),0,1); \
+	$(BIN)/python -m pytest tests/test_pdf.py -q > _build/test-pdf.log 2>&1 & pdf=$$!; \
+	$(BIN)/python -m pytest tests -m "slow or build or html" --ignore=tests/test_pdf.py \
+	    -q -n $(JOBS) --dist load --durations=15; rc=$$?; \
+	wait $$pdf; rcpdf=$$?; echo "tests/test_pdf.py (run alongside) said:"; \
+	if [ $$rcpdf -eq 0 ]; then tail -n 1 _build/test-pdf.log; else cat _build/test-pdf.log; fi; \
+	[ $$rc -eq 0 ] && [ $$rcpdf -eq 0 ]
 
 .PHONY: help venv book build test test-full unit nbval checks assignments pdf bench clean clean-cache
 
@@ -54,57 +80,36 @@ help:
 	@echo "make clean        remove _build (keeps .venv)"
 
 $(STAMP): requirements.txt pyproject.toml
-	@$(call clock,install)
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@$(call timed,install,$(INSTALL))
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
-	@$(call lap,install)
 
 venv: $(STAMP)
 
 # the chapters' one execution (two at a time), then the strict build from the cache
 build: venv
-	@$(call clock,build)
-	$(BIN)/python scripts/cache_guard.py --execute --jobs $(JOBS)
-	@$(JB) build . -n -W --keep-going 2>&1 | tee _build/build.log; rc=$${PIPESTATUS[0]}; \
-	    test $$rc -eq 0 || { grep -E "WARNING|ERROR" _build/build.log | grep -v IPKernelApp | head -40; \
-	                         echo "the strict build failed (exit $$rc): see _build/build.log"; exit 1; }
-	@$(call lap,build)
+	@$(call timed,execute,$(EXECUTE))
+	@$(call timed,sphinx,$(STRICT_BUILD))
 
 book: build
 	@echo "HTML written to _build/html/index.html"
 
 unit: venv
-	@$(call clock,unit)
-	$(BIN)/python -m pytest tests -m "not slow and not build and not html" -q -n $(JOBS) --dist load
-	@$(call lap,unit)
+	@$(call timed,unit,$(UNIT))
 
 # the second execution of every chapter, compared cell by cell with the build's
 nbval: venv
-	@$(call clock,nbval)
-	$(BIN)/python scripts/chapters.py compare --jobs $(JOBS) $(NBVAL_FLAGS)
-	@$(call lap,nbval)
+	@$(call timed,nbval,$(COMPARE))
 
 # checks that read the build: its log, the HTML in a browser, the PDF, the downloads;
 # the assignments' three gradings (on grading slices) and the comparison's own tests
 checks: venv
-	@$(call clock,checks)
-	BOOK_BUILD_DONE=1 BOOK_STAMPS=$(if $(NBVAL_FLAGS),0,1) \
-	    $(BIN)/python -m pytest tests -m "slow or build or html" -q -n $(JOBS) --dist loadgroup
-	@$(call lap,checks)
+	@$(call timed,checks,$(CHECKS))
 
 test: venv
-	@mkdir -p _build && rm -f $(TIMINGS) && $(BIN)/python scripts/chapters.py ledger --reset
-	@$(call clock,test)
-	$(MAKE) --no-print-directory unit
-	$(MAKE) --no-print-directory build
-	$(MAKE) --no-print-directory nbval
-	$(MAKE) --no-print-directory checks
-	@echo "Executions of each chapter in this run (the build's, then nbval's):"
-	@$(BIN)/python scripts/chapters.py ledger
-	@$(call lap,test)
+	@mkdir -p _build && echo "---- make test, $$(date -u +%Y-%m-%dT%H:%MZ)" >> $(TIMINGS)
+	@$(BIN)/python scripts/chapters.py ledger --reset
+	@$(call timed,test,$(TEST_STAGES))
 
 test-full:
 	$(MAKE) --no-print-directory test FULL=1
@@ -124,4 +129,4 @@ clean:
 	rm -rf _build
 
 clean-cache:
-	rm -rf _build/.jupyter_cache _build/.lib-hash _build/.nbval-compared
+	rm -rf _build/.jupyter_cache _build/.lib-hash _build/.doctrees _build/.nbval-compared _build/.assignments-checked

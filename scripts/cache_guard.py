@@ -43,6 +43,7 @@ STAMP = ROOT / "_build" / ".lib-hash"
 LEDGER = ROOT / "_build" / "executions.log"
 SECONDS = ROOT / "_build" / ".execution-seconds.json"
 DOCTREES = ROOT / "_build" / ".doctrees"
+KERNEL_LOG = ROOT / "_build" / "kernels.log"
 #: How jupyter-cache reads a MyST Markdown notebook: myst-nb's reader, as in the build.
 READ_DATA = {"name": "myst_nb_md", "type": "plugin"}
 #: One BLAS / OpenMP thread per kernel (the kernels inherit the environment).
@@ -95,6 +96,10 @@ def _execute_one(args: tuple[int, str, int]) -> tuple[str, float, str | None]:
     from jupyter_cache.executors.utils import create_cache_bundle, single_nb_execution
 
     pk, uri, timeout = args
+    # the kernels inherit this worker's stderr: keep their start-up chatter in a log file
+    # (a failing cell's traceback comes back in the result, not through stderr)
+    with open(KERNEL_LOG, "a") as log:
+        os.dup2(log.fileno(), 2)
     cache = get_cache(str(CACHE))
     project_nb = cache.get_project_notebook(pk)
     start = time.perf_counter()

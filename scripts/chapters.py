@@ -217,9 +217,16 @@ def run_nbval(notebooks: list[pathlib.Path], workdir: pathlib.Path, jobs: int = 
         cmd += ["-n", str(n), "--dist", "loadscope"]
     cmd += [p.name for p in notebooks]
     env = {**os.environ, **ONE_THREAD}
-    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=capture, text=True)
+    # pytest reports on stdout; stderr carries the kernels' start-up chatter: to a file,
+    # shown only when the run fails
+    with open(workdir / "stderr.log", "w") as err:
+        proc = subprocess.run(cmd, cwd=workdir, env=env, stdout=subprocess.PIPE if capture else None,
+                              stderr=err, text=True)
+    stderr = (workdir / "stderr.log").read_text()
+    if proc.returncode != 0 and not capture:
+        print(stderr[-4000:], file=sys.stderr)
     outcomes = _junit_outcomes(junit) if junit.exists() else {}
-    return proc.returncode, outcomes, (proc.stdout + proc.stderr) if capture else ""
+    return proc.returncode, outcomes, (proc.stdout + stderr) if capture else ""
 
 
 def compare(full: bool = False, jobs: int = 2, keep: bool = False) -> int:

@@ -26,7 +26,7 @@ import pytest
 from chapters import built_pages, is_notebook, source_of
 from ci import skip_or_fail as _skip_or_fail
 
-pytestmark = [pytest.mark.build, pytest.mark.xdist_group("pdf")]  # one worker builds the PDF
+pytestmark = pytest.mark.build
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PDF = pathlib.Path(os.environ.get("BOOK_PDF", ROOT / "_build" / "latex" / "book.pdf"))
@@ -90,8 +90,16 @@ def pdf_text() -> str:
     if "BOOK_PDF" in os.environ:
         if not PDF.exists():
             _skip_or_fail(f"no PDF at {PDF} (BOOK_PDF): run `make pdf`")
-    elif not PDF.exists() or PDF.stat().st_mtime < max(p.stat().st_mtime for p in _sources()):
-        _build_pdf()
+    else:
+        # one build for all pytest-xdist workers: the first takes the lock and builds,
+        # the others wait and then find the PDF up to date
+        import fcntl
+
+        (ROOT / "_build").mkdir(exist_ok=True)
+        with open(ROOT / "_build" / ".pdf.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not PDF.exists() or PDF.stat().st_mtime < max(p.stat().st_mtime for p in _sources()):
+                _build_pdf()
     exe = shutil.which("pdftotext")
     if exe is None:
         _skip_or_fail("pdftotext not found: apt-get install -y poppler-utils")
