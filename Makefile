@@ -55,8 +55,9 @@ STRICT_BUILD = $(JB) build . -n -W --keep-going 2>&1 | tee _build/build.log; rc=
 UNIT = $(BIN)/python -m pytest tests -m "not slow and not build and not html" -q -n $(JOBS) --dist load
 COMPARE = $(BIN)/python scripts/chapters.py compare --jobs $(JOBS) $(NBVAL_FLAGS)
 TEST_STAGES = $(MAKE) --no-print-directory unit && $(MAKE) --no-print-directory build && \
-	$(MAKE) --no-print-directory nbval && $(MAKE) --no-print-directory checks && \
-	echo "Executions of each chapter in this run (build, then nbval):" && $(BIN)/python scripts/chapters.py ledger
+	$(MAKE) --no-print-directory nbval && $(MAKE) --no-print-directory checks; rc=$$?; \
+	echo "Executions of each chapter in this run (build, then nbval):"; \
+	$(BIN)/python scripts/chapters.py ledger && exit $$rc
 # the PDF (single-threaded LaTeX) is built and checked by its own pytest, alongside the
 # other checks on two workers: no worker waits for it
 CHECKS = export BOOK_BUILD_DONE=1 BOOK_STAMPS=$(if $(NBVAL_FLAGS),0,1); \

@@ -6,7 +6,7 @@ format into otter-grader's notebook format and leaves assigning and grading to o
 
     python scripts/assignments.py generate OUTDIR [chapters/NN_slug.md ...]
     python scripts/assignments.py grade OUTDIR/NN_slug SUBMISSIONS [--csv FILE]
-    python scripts/assignments.py selfcheck OUTDIR/NN_slug
+    python scripts/assignments.py selfcheck OUTDIR/NN_slug [--whole]
 
 ``generate`` writes, for every chapter with graded exercises (default: every chapter
 of ``_toc.yml``),
@@ -23,10 +23,18 @@ with the output of every test. ``selfcheck`` grades three synthetic submissions 
 reference solution, the untouched student notebook, a deliberately wrong answer) to
 check that an autograder gives full marks, zero, and less than full marks.
 
-The expansion is the only hand-written part (about 200 lines): otter needs raw-cell
-markers (``# BEGIN QUESTION`` ...) that a MyST book cannot show, and a stub per
-function that the book should not show either. Everything else (stripping solutions
-and hidden tests, building the autograder, executing and scoring) is otter's.
+The expansion is the only hand-written part: otter needs raw-cell markers
+(``# BEGIN QUESTION`` ...) that a MyST book cannot show, and a stub per function that
+the book should not show either. Everything else (stripping solutions and hidden
+tests, building the autograder, executing and scoring) is otter's.
+
+Grading slices. A self-check need not execute a whole chapter: ``grading_slice`` keeps
+the cells that grading needs (the setup cell, the answers, and, by a conservative
+backward def-use analysis of the cells' names, every cell that binds or may change a
+name that the answers or the tests read, including the global random state), and
+``selfcheck`` grades such slices with ``otter run`` (``--whole``: whole notebooks).
+``selfcheck_one_kernel`` (used by ``make test``) runs the three gradings in one kernel,
+with otter's checker and the tests of the autograder's zip.
 """
 from __future__ import annotations
 

@@ -80,10 +80,15 @@ def test_assignment_grades_reference_stub_and_wrong(chapter, outdir):
 def test_one_kernel_grading_agrees_with_otter_run(tmp_path):
     """``otter run`` (the autograder end to end) and the one-kernel self-check give the same scores."""
     chapter = ROOT / "chapters" / "05_optimal_control.md"  # the smallest grading slice
+    stamp = STAMPS / "otter-run-agreement"
+    if os.environ.get("BOOK_STAMPS") == "1" and stamp.exists() and stamp.read_text().strip() == _key(chapter):
+        pytest.skip("checked before with the same chapter, lib/ and expander (stamp)")
     (assignment,) = generate(tmp_path, [chapter])
     fast = selfcheck_one_kernel(assignment, chapter)
     slow = selfcheck(assignment, chapter, modes=("reference", "wrong"))
     assert slow == {m: fast[m] for m in ("reference", "wrong")}
+    STAMPS.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(_key(chapter) + "\n")
 
 
 def test_wrong_submission_changes_every_answer(tmp_path):
