@@ -76,9 +76,12 @@ def _build_pdf() -> None:
     (ROOT / "_build" / "pdf.log").write_text(proc.stdout + proc.stderr)
     latex_log = ROOT / "_build" / "latex" / "book.log"
     errors = [ln for ln in latex_log.read_text(errors="replace").splitlines() if ln.startswith("!")] if latex_log.exists() else []
+    if proc.returncode != 0:  # keep the failing log: a later rebuild overwrites pdf.log
+        (ROOT / "_build" / "pdf-failed.log").write_text(proc.stdout + proc.stderr)
+    latexmk = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.startswith(("Latexmk:", "make", "!"))]
     assert proc.returncode == 0 and PDF.exists(), (
-        "the PDF build failed (see _build/pdf.log and _build/latex/book.log):\n"
-        + "\n".join(errors[:10] or (proc.stdout + proc.stderr).splitlines()[-30:])
+        "the PDF build failed (see _build/pdf-failed.log and _build/latex/book.log):\n"
+        + "\n".join(errors[:10] + latexmk[-15:] or (proc.stdout + proc.stderr).splitlines()[-30:])
     )
 
 
@@ -87,8 +90,16 @@ def pdf_text() -> str:
     if "BOOK_PDF" in os.environ:
         if not PDF.exists():
             _skip_or_fail(f"no PDF at {PDF} (BOOK_PDF): run `make pdf`")
-    elif not PDF.exists() or PDF.stat().st_mtime < max(p.stat().st_mtime for p in _sources()):
-        _build_pdf()
+    else:
+        # one build for all pytest-xdist workers: the first takes the lock and builds,
+        # the others wait and then find the PDF up to date
+        import fcntl
+
+        (ROOT / "_build").mkdir(exist_ok=True)
+        with open(ROOT / "_build" / ".pdf.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not PDF.exists() or PDF.stat().st_mtime < max(p.stat().st_mtime for p in _sources()):
+                _build_pdf()
     exe = shutil.which("pdftotext")
     if exe is None:
         _skip_or_fail("pdftotext not found: apt-get install -y poppler-utils")
