@@ -88,6 +88,7 @@ LAB_DIR     ?= $(CURDIR)
 LAB_ARGS    ?=
 LAB_ROOT    := $(if $(filter 0,$(shell id -u)),--allow-root)
 DIST        := _build/dist
+LINKCHECK_DIR ?= _build/html
 PUBLISH_REMOTE ?= origin
 SYSTEM_DEPS := chromium libjs-mathjax fonts-mathjax poppler-utils texlive-latex-recommended \
                texlive-latex-extra texlive-fonts-recommended texlive-xetex texlive-plain-generic \
@@ -96,7 +97,7 @@ SYSTEM_DEPS := chromium libjs-mathjax fonts-mathjax poppler-utils texlive-latex-
 .PHONY: lab dist lint-workflows check-repository linkcheck publish system-deps
 
 lab: venv
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (dynapprox book)" >/dev/null
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter-config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 	    $(BIN)/jupyter lab --ip=127.0.0.1 $(LAB_ROOT) --ServerApp.root_dir="$(LAB_DIR)" $(LAB_ARGS)
 
@@ -113,7 +114,7 @@ check-repository:
 	$(BIN)/python scripts/book_reader.py check-repository "$(REPOSITORY)"
 
 linkcheck: venv
-	$(BIN)/python scripts/linkcheck.py _build/html
+	$(BIN)/python scripts/linkcheck.py $(LINKCHECK_DIR)
 
 publish:
 	test -f _build/html/index.html

@@ -61,7 +61,7 @@ LEFTOVER_PATTERNS: dict[str, re.Pattern[str]] = {
     "label line": re.compile(r"^\s*\([^()\s]+\)=\s*$", re.M),
     "directive option": re.compile(r"^\s*:(label|class|nonumber|tags|name|hidden):", re.M),
     "MyST comment": re.compile(r"^%", re.M),
-    "substitution": re.compile(r"\{\{[^}]*\}\}"),
+    "substitution": re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}"),
     "equation label": re.compile(r"\$\$[ \t]*\([^()\s]+\)"),
     "unresolved glue": re.compile(r"glue value `[^`]+`"),
 }
@@ -662,7 +662,7 @@ def convert_notebook(nb, ctx: Context, *, notice: bool = True):
         nb.cells.append(nbformat.v4.new_markdown_cell(refs))
     if notice and ctx.site_url:
         page = ctx.url(ctx.docname + ".html")
-        note = (f"*This notebook is a chapter of the online book [{page}]({page}), converted to plain "
+        note = (f"*This notebook is a chapter of [the online book]({page}), converted to plain "
                 "Jupyter Markdown: numbers of theorems and equations link to the book, and the numbers "
                 "quoted in the text are those the book computed (run the cells to reproduce them).*")
         idx = next((k for k, c in enumerate(nb.cells) if c.cell_type == "markdown"), 0)
