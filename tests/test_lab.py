@@ -329,3 +329,21 @@ def test_converted_notebook_reads_without_myst(tmp_path) -> None:
             browser.close()
     finally:
         lab.stop()
+
+
+def test_macros_cell_is_added_for_jupyterlab_and_never_saved() -> None:
+    import copy
+
+    import jupytext
+    import lab_contents
+
+    macros = lab_contents.book_macros()
+    assert macros["\\R"] == "\\mathbb{R}" and "#1" in macros["\\norm"]
+    nb = jupytext.read(ROOT / "chapters" / f"{FAST_CHAPTER}.md")
+    before = copy.deepcopy(nb)
+    lab_contents.add_macros(nb, macros)
+    lab_contents.add_macros(nb, macros)  # once only
+    assert len(nb.cells) == len(before.cells) + 1
+    assert nb.cells[0].source.startswith("---\nmath:\n") and "\\mathbb{R}" in nb.cells[0].source
+    lab_contents.strip_macros(nb)
+    assert nb.cells == before.cells

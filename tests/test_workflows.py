@@ -16,7 +16,8 @@ Binder (repo2docker) builds from the repository's own files: ``runtime.txt`` nam
 Python of the book, ``requirements.txt`` pins every package exactly and installs the
 package, every module a chapter imports comes from the standard library or a pinned
 distribution (so no Debian package is needed, and there is no ``apt.txt``), and
-``postBuild`` installs the Lab setting that opens chapters as notebooks.
+``start`` (which repo2docker runs around every session) points Jupyter at
+``jupyter-config/``, as ``make lab`` does: chapters open as notebooks, with the macros.
 """
 from __future__ import annotations
 
@@ -220,18 +221,25 @@ def test_binder_files_are_consistent() -> None:
     for needed in ("jupytext", "jupyterlab", "jupyterlab-myst", "ipykernel"):
         assert needed in names, f"Binder needs {needed} in requirements.txt"
     assert not (ROOT / "apt.txt").exists() or (ROOT / "apt.txt").read_text().strip()
-    # postBuild installs the Lab setting that opens chapters as notebooks
-    post = (ROOT / "postBuild").read_text()
-    assert os.access(ROOT / "postBuild", os.X_OK)
-    assert "jupyter-config/labconfig/default_setting_overrides.json" in post
+    # `start` (run by Binder around every session) points Jupyter at jupyter-config/
+    assert os.access(ROOT / "start", os.X_OK), "start must be executable"
     assert (ROOT / "jupyter-config/labconfig/default_setting_overrides.json").exists()
+    assert (ROOT / "jupyter-config/jupyter_server_config.py").exists()
 
 
-def test_postbuild_installs_the_lab_setting(tmp_path) -> None:
-    subprocess.run(["bash", str(ROOT / "postBuild")], cwd=ROOT, check=True,
-                   env={**os.environ, "NB_PYTHON_PREFIX": str(tmp_path)})
-    assert (tmp_path / "etc/jupyter/labconfig/default_setting_overrides.json").read_text() == \
-        (ROOT / "jupyter-config/labconfig/default_setting_overrides.json").read_text()
+def test_binder_start_loads_the_book_configuration(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_CONFIG_PATH", "PYTHONPATH")}
+    proc = subprocess.run(["bash", str(ROOT / "start"), str(BIN / "jupyter"), "server", "--show-config"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert "contents_manager_class = 'lab_contents.BookContentsManager'" in out, out[-3000:]
+    assert "jupyterlab_myst | extension was successfully loaded" in out
+    import json
+
+    overrides = json.loads((ROOT / "jupyter-config/labconfig/default_setting_overrides.json").read_text())
+    viewers = overrides["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
+    assert viewers["markdown"] == "Jupytext Notebook"
 
 
 def _imports(code: str) -> set[str]:
