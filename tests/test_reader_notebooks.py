@@ -14,7 +14,6 @@ against the text the book shows, then (after the build, marker ``html``) the rea
 """
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 import re
@@ -237,43 +236,45 @@ def test_reader_data_matches_the_pages() -> None:
     assert checked >= 10
 
 
-@pytest.fixture(scope="module")
-def student_notebooks(tmp_path_factory) -> dict[str, pathlib.Path]:
-    """The student notebooks: ``_build/assignments`` when ``make assignments`` made them, else generated."""
+def _student_notebook(src: pathlib.Path, tmp: pathlib.Path) -> pathlib.Path | None:
+    """The student notebook of ``src``: from ``make assignments`` when it is newer than the build, else generated."""
     from assignments import generate
 
-    built = BUILD_DIR / "assignments"
-    out: dict[str, pathlib.Path] = {}
-    todo = []
-    for src in CHAPTERS:
-        nb = built / src.stem / "dist" / "student" / f"{src.stem}.ipynb"
-        if nb.exists() and nb.stat().st_mtime >= (BUILD_DIR / "reader.json").stat().st_mtime:
-            out[src.stem] = nb
-        else:
-            todo.append(src)
-    if todo:
-        tmp = tmp_path_factory.mktemp("assignments")
-        for base in generate(tmp, todo):
-            out[base.name] = base / "dist" / "student" / f"{base.name}.ipynb"
-    return out
+    built = BUILD_DIR / "assignments" / src.stem / "dist" / "student" / f"{src.stem}.ipynb"
+    if built.exists() and built.stat().st_mtime >= (BUILD_DIR / "reader.json").stat().st_mtime:
+        return built
+    made = generate(tmp, [src])
+    return made[0] / "dist" / "student" / f"{src.stem}.ipynb" if made else None
+
+
+def _check_student(src: pathlib.Path, tmp: pathlib.Path) -> None:
+    _require_build()
+    path = _student_notebook(src, tmp)
+    if path is None:
+        pytest.skip(f"{src.stem} has no graded exercise")
+    nb = nbformat.read(path, as_version=4)
+    text = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    left = m.leftovers(text)
+    assert not left, f"{src.stem} (student): MyST-only syntax left: {left[:8]}"
+    assert re.search(r"\*\*Exercise \d+(\.\d+)?\*\*", text), f"{src.stem} (student): no numbered exercise"
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "%pip install --quiet otter-grader==" in code, "otter has no hosted-kernel fallback"
+    assert set(book_reader.install_urls(code)) == {REPO_URL}
+    # every glued number quoted in the prose the student gets is the build's value
+    glue = m.load_glue(BUILD_DIR / "jupyter_execute" / f"{src.relative_to(ROOT).with_suffix('')}.glue.json")
+    for key, fmt in re.findall(r"\{glue:text\}`([^`:]+):?([^`]*)`", src.read_text(encoding="utf-8")):
+        assert f"glue value `{key}`" not in text, f"{src.stem} (student): glue {key!r} has no number"
+
+
+@pytest.mark.html
+def test_student_notebook_is_plain(tmp_path) -> None:
+    from test_lab import FAST_CHAPTER
+
+    _check_student(ROOT / "chapters" / f"{FAST_CHAPTER}.md", tmp_path)
 
 
 @pytest.mark.html
 @pytest.mark.slow
 @pytest.mark.parametrize("src", CHAPTERS, ids=lambda p: p.stem)
-def test_student_notebook_is_plain(src: pathlib.Path, student_notebooks) -> None:
-    data = _require_build()
-    if src.stem not in student_notebooks:
-        pytest.skip(f"{src.stem} has no graded exercise")
-    nb = nbformat.read(student_notebooks[src.stem], as_version=4)
-    text = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    assert not m.leftovers(text), f"{src.stem} (student): MyST-only syntax left: {m.leftovers(text)[:8]}"
-    assert re.search(r"\*\*Exercise \d+(\.\d+)?\*\*", text), f"{src.stem} (student): no numbered exercise"
-    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert "%pip install --quiet otter-grader==" in code, "otter has no hosted-kernel fallback"
-    assert set(book_reader.install_urls(code)) == {REPO_URL}
-    # the glued numbers that survive in the student version (prose before the exercises)
-    glue = m.load_glue(BUILD_DIR / "jupyter_execute" / f"{src.relative_to(ROOT).with_suffix('')}.glue.json")
-    for key, fmt in re.findall(r"\{glue:text\}`([^`:]+):?([^`]*)`", src.read_text(encoding="utf-8")):
-        assert f"glue value `{key}`" not in text, f"{src.stem} (student): glue {key!r} has no number"
-    assert json.dumps(data)  # the build's data was there
+def test_every_student_notebook_is_plain(src: pathlib.Path, tmp_path) -> None:
+    _check_student(src, tmp_path)
