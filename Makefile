@@ -1,52 +1,116 @@
 # The book's two commands: `make book` and `make test` (see README.md).
 # Both create the local virtual environment .venv from the pinned requirements.txt first.
+#
+# One execution per chapter in the build, one more in the comparison:
+#   make build   executes every chapter whose code has no cached outputs, two at a time
+#                (scripts/cache_guard.py --execute: jupyter-cache, one BLAS thread per
+#                kernel), then runs the strict build `jupyter-book build . -n -W`, which
+#                takes every notebook from that cache and executes nothing itself.
+#   make nbval   executes the build's notebooks once more, in nbval's comparing mode, from
+#                a temporary folder outside the repository (scripts/chapters.py compare):
+#                any cell whose text differs from the build's fails. This is also the run
+#                of the downloadable notebooks "elsewhere" (same code cells, checked).
+#                Warm rule: a chapter already compared against the same executed notebook,
+#                lib/, requirements and sanitize rules is skipped (stamps in
+#                _build/.nbval-compared/); `make test-full`, or CI=true, compares all.
+#   The other checks (assignments, browser, PDF, downloads, structure) read that build;
+#   the assignment self-checks execute only the cells grading needs, in one kernel per
+#   chapter, and (same warm rule) only for chapters whose source, lib/ or expander
+#   changed since their last passing check (stamps in _build/.assignments-checked/).
+# Every stage prints its wall-clock time and appends it to _build/timings.txt; the end of
+# `make test` prints how many times each chapter was executed (at most twice, enforced).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 JB     := $(BIN)/jupyter-book
-NBDIR  := _build/notebooks
-# pytest-xdist workers for the notebook runs (the machine has 2 cores)
+# parallel jobs: chapters executed at once, pytest-xdist workers (the machine has 2 cores)
 JOBS   ?= 2
+SHELL  := /bin/bash
+# one BLAS/OpenMP thread per process: the parallel kernels share the cores without
+# oversubscription, and the build and the comparison run with the same thread count
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
 
-.PHONY: help venv book test unit nbval build assignments pdf bench clean clean-cache
+TIMINGS := _build/timings.txt
+# $(call clock,NAME) before a stage, $(call lap,NAME) after it: wall-clock seconds
+clock = mkdir -p _build && date +%s > _build/.t0-$(1)
+lap   = echo "== $(1): $$(( $$(date +%s) - $$(cat _build/.t0-$(1)) )) s" | tee -a $(TIMINGS)
+
+NBVAL_FLAGS := $(if $(filter true,$(CI))$(FULL),--all)
+
+.PHONY: help venv book build test test-full unit nbval checks assignments pdf bench clean clean-cache
 
 help:
-	@echo "make book         build the HTML book into _build/html (executes every chapter)"
-	@echo "make test         unit tests, nbval over every chapter, assignments, strict build"
+	@echo "make unit         the fast loop: unit tests, book structure, exercise format (no chapter runs)"
+	@echo "make book         build the HTML book into _build/html (executes the chapters that changed)"
+	@echo "make test         unit -> build (strict) -> nbval comparison -> checks of the build"
+	@echo "make test-full    make test, comparing every chapter again (as CI=true does)"
 	@echo "make assignments  student notebooks and autograders into _build/assignments"
 	@echo "make pdf          the whole book as one PDF via LaTeX (_build/latex/book.pdf)"
 	@echo "make bench        the memory benchmark table (scripts/bench_memory.py)"
 	@echo "make clean        remove _build (keeps .venv)"
 
 $(STAMP): requirements.txt pyproject.toml
+	@$(call clock,install)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
+	@$(call lap,install)
 
 venv: $(STAMP)
 
+# the chapters' one execution (two at a time), then the strict build from the cache
 build: venv
-	$(BIN)/python scripts/cache_guard.py
-	$(JB) build . -n -W --keep-going
+	@$(call clock,build)
+	$(BIN)/python scripts/cache_guard.py --execute --jobs $(JOBS)
+	@$(JB) build . -n -W --keep-going 2>&1 | tee _build/build.log; rc=$${PIPESTATUS[0]}; \
+	    test $$rc -eq 0 || { grep -E "WARNING|ERROR" _build/build.log | grep -v IPKernelApp | head -40; \
+	                         echo "the strict build failed (exit $$rc): see _build/build.log"; exit 1; }
+	@$(call lap,build)
 
 book: build
 	@echo "HTML written to _build/html/index.html"
 
 unit: venv
-	$(BIN)/python -m pytest tests -m "not slow and not build and not html" -q
+	@$(call clock,unit)
+	$(BIN)/python -m pytest tests -m "not slow and not build and not html" -q -n $(JOBS) --dist load
+	@$(call lap,unit)
 
+# the second execution of every chapter, compared cell by cell with the build's
 nbval: venv
-	rm -rf $(NBDIR)
-	$(BIN)/python scripts/chapters.py notebooks $(NBDIR)
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider \
-	    -n $(JOBS) --dist loadscope $(NBDIR) -q
+	@$(call clock,nbval)
+	$(BIN)/python scripts/chapters.py compare --jobs $(JOBS) $(NBVAL_FLAGS)
+	@$(call lap,nbval)
+
+# checks that read the build: its log, the HTML in a browser, the PDF, the downloads;
+# the assignments' three gradings (on grading slices) and the comparison's own tests
+checks: venv
+	@$(call clock,checks)
+	BOOK_BUILD_DONE=1 BOOK_STAMPS=$(if $(NBVAL_FLAGS),0,1) \
+	    $(BIN)/python -m pytest tests -m "slow or build or html" -q -n $(JOBS) --dist loadgroup
+	@$(call lap,checks)
+
+test: venv
+	@mkdir -p _build && rm -f $(TIMINGS) && $(BIN)/python scripts/chapters.py ledger --reset
+	@$(call clock,test)
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory build
+	$(MAKE) --no-print-directory nbval
+	$(MAKE) --no-print-directory checks
+	@echo "Executions of each chapter in this run (the build's, then nbval's):"
+	@$(BIN)/python scripts/chapters.py ledger
+	@$(call lap,test)
+
+test-full:
+	$(MAKE) --no-print-directory test FULL=1
 
 pdf: venv
-	$(BIN)/python scripts/cache_guard.py
+	$(BIN)/python scripts/cache_guard.py --execute --jobs $(JOBS)
 	$(JB) build . --builder pdflatex -n --keep-going
 	@echo "PDF written to _build/latex/book.pdf"
 
@@ -56,20 +120,11 @@ bench: venv
 assignments: venv
 	$(BIN)/python scripts/assignments.py generate _build/assignments
 
-# 1. unit tests, book structure, reproducibility and assignment checks (in parallel;
-#    --dist load spreads the per-chapter tests of one module over both workers)
-# 2. nbval over every chapter listed in _toc.yml
-# 3. the strict build of the whole book (and the checks of the built HTML)
-test: venv
-	$(BIN)/python -m pytest tests -m "not build and not html" -q -n $(JOBS) --dist load
-	$(MAKE) nbval
-	$(BIN)/python -m pytest tests -m "build or html" -q
-
 clean:
 	rm -rf _build
 
 clean-cache:
-	rm -rf _build/.jupyter_cache _build/.lib-hash
+	rm -rf _build/.jupyter_cache _build/.lib-hash _build/.nbval-compared
 
 # ------------------------------------------------------------- readers and publishing
 # JupyterLab on the chapters, the package as a wheel, and every step of the GitHub
@@ -84,6 +139,8 @@ clean-cache:
 #                        fails unless `repository: url` of _config.yml is that repository
 #   make publish         the built HTML onto the gh-pages branch, pushed to PUBLISH_REMOTE
 #   make system-deps     the Debian packages of the tests (as root; CHECK=1 only checks)
+#   make test-lab        every chapter run in JupyterLab in headless Chromium (`make test`
+#                        runs one, tests/test_lab.py; this runs them all, one at a time)
 LAB_DIR     ?= $(CURDIR)
 LAB_ARGS    ?=
 LAB_ROOT    := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -94,7 +151,7 @@ SYSTEM_DEPS := chromium libjs-mathjax fonts-mathjax poppler-utils texlive-latex-
                texlive-latex-extra texlive-fonts-recommended texlive-xetex texlive-plain-generic \
                latexmk tex-gyre lmodern fonts-freefont-otf
 
-.PHONY: lab dist lint-workflows check-repository linkcheck publish system-deps
+.PHONY: lab dist lint-workflows check-repository linkcheck publish system-deps test-lab
 
 lab: venv
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
@@ -131,3 +188,6 @@ else
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_DEPS)
 endif
+
+test-lab: venv
+	BOOK_LAB_ALL=1 $(BIN)/python -m pytest tests/test_lab.py -q -p no:cacheprovider

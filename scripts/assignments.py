@@ -418,40 +418,581 @@ def _solution_sources(chapter: pathlib.Path) -> list[tuple[str, str]]:
     return [(q.name, nb.cells[i].source) for q in graded for i in q.solution_cells]
 
 
-def make_submission(assignment: pathlib.Path, chapter: pathlib.Path, mode: str) -> nbformat.NotebookNode:
+# ------------------------------------------------------------------ grading slices
+#: Calls that draw from (or reseed) a global random state: NumPy's legacy ``np.random.*``
+#: functions, the ``random`` module, PyTorch's default generator, and PyTorch layers,
+#: whose constructors initialise their weights from it.
+_TORCH_RANDOM = {"rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal",
+                 "bernoulli", "multinomial", "poisson", "manual_seed", "seed", "dropout"}
+GLOBAL_RNG = "<global random state>"
+
+
+def _ipython_to_python(source: str) -> str:
+    """The Python code IPython runs for a cell (magics such as ``%pip`` become calls)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
+def _root_name(node: ast.AST) -> str | None:
+    """``x`` for ``x``, ``x.a.b``, ``x[i].a``, ``x.f(...).g``; None otherwise."""
+    while True:
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Starred):
+            node = node.value
+        else:
+            return None
+
+
+def _dotted(node: ast.AST) -> list[str]:
+    """``["torch", "nn", "Linear"]`` for ``torch.nn.Linear``; [] when not a dotted name."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        return [node.id, *reversed(parts)]
+    return []
+
+
+#: Functions and methods that do not change their arguments: builtins, glue, and the
+#: drawing methods of matplotlib's axes and figures (they change only their receiver).
+_PURE_CALLS = {
+    "print", "len", "range", "float", "int", "abs", "max", "min", "sorted", "list", "tuple", "dict", "set",
+    "zip", "enumerate", "isinstance", "round", "sum", "any", "all", "str", "repr", "format", "display",
+    "glue", "next", "iter", "map", "filter", "reversed", "bool", "complex", "type", "getattr", "hasattr",
+    "plot", "semilogy", "semilogx", "loglog", "scatter", "imshow", "contour", "contourf", "pcolormesh",
+    "fill_between", "axhline", "axvline", "hist", "bar", "barh", "text", "annotate", "errorbar", "step",
+    "legend", "set_title", "set_xlabel", "set_ylabel", "set_xlim", "set_ylim", "set_xscale", "set_yscale",
+    "set_xticks", "set_yticks", "set_xticklabels", "set_yticklabels", "set_aspect", "grid", "colorbar",
+    "suptitle", "tight_layout", "savefig", "stem", "quiver", "streamplot", "axis", "twinx",
+}
+#: Module functions that do change an argument.
+_MUTATING_MODULE_CALLS = {"shuffle", "copyto", "put", "place", "fill_diagonal", "putmask"}
+
+
+def _draws_global_random(call: ast.Call) -> bool:
+    """A call that draws from (or reseeds) a global random state: NumPy's legacy
+    ``np.random.*``, the ``random`` module, PyTorch's default generator, a PyTorch layer
+    (its constructor draws the initial weights), or ``seed_everything``."""
+    path = _dotted(call.func)
+    if len(path) < 2:
+        return False
+    if "random" in path[:-1] or path[0] == "random":  # np.random.normal, random.random
+        return path[-1] not in ("default_rng", "Generator", "PCG64", "SeedSequence", "RandomState")
+    if path[0] in ("torch", "nn", "F", "init"):
+        if path[-1] in _TORCH_RANDOM or "init" in path[:-1]:
+            return True
+        return "nn" in path[:-1] and path[-1][:1].isupper()
+    return path[-1] == "seed_everything"
+
+
+def _call_mutates(call: ast.Call, modules: set[str]) -> set[str]:
+    """Names a call may change: its receiver, and its arguments unless the callee is known not to."""
+    out: set[str] = set()
+    path = _dotted(call.func)
+    name = path[-1] if path else None
+    if isinstance(call.func, ast.Attribute):
+        root = _root_name(call.func.value)
+        if root is not None:
+            out.add(root)
+    from_module = bool(path) and path[0] in modules and len(path) > 1
+    pure = name in _PURE_CALLS or (from_module and name not in _MUTATING_MODULE_CALLS
+                                   and not name.endswith("_") and not any(k.arg == "out" for k in call.keywords))
+    if not pure:
+        for arg in [*call.args, *(k.value for k in call.keywords)]:
+            root = _root_name(arg)
+            if root is not None:
+                out.add(root)
+    if _draws_global_random(call):
+        out.add(GLOBAL_RNG)
+    return out
+
+
+@dataclass
+class CellNames:
+    """What a code cell reads and what it may change (see ``cell_names``)."""
+
+    loads: set[str]
+    binds: set[str]
+    strong: set[str]
+    mutates: set[str]
+
+
+@dataclass
+class _Effects:
+    reads: set[str] = field(default_factory=set)
+    mutates: set[str] = field(default_factory=set)
+
+
+def _scope_globals(table) -> set[str]:
+    """Global names referenced in a symbol table and all its nested scopes."""
+    out = {s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()}
+    for child in table.get_children():
+        out |= _scope_globals(child)
+    return out
+
+
+def _definitions(source: str, modules: set[str]) -> dict[str, _Effects]:
+    """The functions and classes a cell defines at top level, with the globals their
+    bodies read and may change (a call of the function reads and changes them)."""
+    import symtable
+
+    code = _ipython_to_python(source)
+    tree = ast.parse(code)
+    tables = {(t.get_name(), t.get_lineno()): t for t in symtable.symtable(code, "<cell>", "exec").get_children()}
+    out: dict[str, _Effects] = {}
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        lineno = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        table = tables.get((node.name, node.lineno)) or tables.get((node.name, lineno))
+        reads = _scope_globals(table) if table is not None else {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        muts: set[str] = set()
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call):
+                muts |= _call_mutates(sub, modules)
+            elif isinstance(sub, (ast.Assign, ast.AugAssign, ast.Delete)):
+                targets = sub.targets if isinstance(sub, (ast.Assign, ast.Delete)) else [sub.target]
+                for t in targets:
+                    for n in ast.walk(t):
+                        if isinstance(n, (ast.Attribute, ast.Subscript)):
+                            root = _root_name(n.value)
+                            if root is not None:
+                                muts.add(root)
+        glob = {n for g in ast.walk(node) if isinstance(g, ast.Global) for n in g.names}
+        out[node.name] = _Effects(reads=reads - modules, mutates=(muts & (reads | glob)) - modules
+                                  | (muts & {GLOBAL_RNG}))
+    return out
+
+
+def _close_effects(effects: dict[str, _Effects]) -> None:
+    """A function that calls a function of the notebook reads and changes what that one does."""
+    changed = True
+    while changed:
+        changed = False
+        for eff in effects.values():
+            for callee in list(eff.reads):
+                other = effects.get(callee)
+                if other is not None and other is not eff:
+                    before = (len(eff.reads), len(eff.mutates))
+                    eff.reads |= other.reads
+                    eff.mutates |= other.mutates
+                    changed |= before != (len(eff.reads), len(eff.mutates))
+
+
+def cell_names(source: str, modules: set[str], effects: dict[str, _Effects] | None = None) -> CellNames:
+    """Conservative def-use summary of one cell.
+
+    ``loads``: the names whose value from before the cell it may read, i.e. read at
+    top level before the cell binds them (in evaluation order), read by the functions
+    and comprehensions it contains, and read by the notebook's functions it calls
+    (``effects``). ``binds``: the names assigned at top level (inside ``if``/``for``/
+    ``with``/``try`` too); ``strong``: those bound by a top-level statement that always
+    runs (assignment, ``def``, ``class``, ``import``). ``mutates``: the non-module names
+    it may change in place: the receiver of a method call (``net.train()``), the root
+    of an item or attribute assignment (``a[0] = 1``), an augmented assignment, every
+    name passed to a call not known to leave its arguments alone (``train(net, x)``),
+    what the notebook's functions it calls change, and ``GLOBAL_RNG`` for a draw from
+    a global random state.
+    """
+    import symtable
+
+    effects = effects or {}
+    code = _ipython_to_python(source)
+    tree = ast.parse(code)
+    loads: set[str] = set()
+    bound: set[str] = set()  # bound earlier in this cell, at top level
+    strong: set[str] = set()
+    mutates: set[str] = set()
+    called: set[str] = set()
+
+    def store(name: str) -> None:
+        bound.add(name)
+
+    def expr(node: ast.AST | None) -> None:
+        """Visit an expression in evaluation order; nested scopes are left to symtable."""
+        if node is None:
+            return
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                if node.id not in bound:
+                    loads.add(node.id)
+                called.add(node.id)
+            else:
+                store(node.id)
+            return
+        if isinstance(node, ast.Lambda):
+            return  # its globals are read when it is called: see the symtable pass below
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            # runs here: it reads the cell's own bindings made so far
+            local = {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id not in local:
+                    if sub.id not in bound:
+                        loads.add(sub.id)
+                    called.add(sub.id)
+                elif isinstance(sub, ast.Call):
+                    mutates.update(_call_mutates(sub, modules) - local)
+            return
+        if isinstance(node, ast.Call):
+            mutates.update(_call_mutates(node, modules))
+        if isinstance(node, ast.NamedExpr):
+            expr(node.value)
+            expr(node.target)
+            return
+        for child in ast.iter_child_nodes(node):
+            expr(child)
+
+    def target(node: ast.AST) -> None:
+        """An assignment target: names are bound, items and attributes change their root."""
+        if isinstance(node, ast.Name):
+            store(node.id)
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            for elt in node.elts:
+                target(elt)
+        elif isinstance(node, ast.Starred):
+            target(node.value)
+        elif isinstance(node, (ast.Attribute, ast.Subscript)):
+            root = _root_name(node.value)
+            if root is not None:
+                mutates.add(root)
+                if root not in bound:
+                    loads.add(root)
+            expr(node.value)
+            if isinstance(node, ast.Subscript):
+                expr(node.slice)
+
+    def stmt(node: ast.stmt, top: bool) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for d in node.decorator_list:
+                expr(d)
+            if isinstance(node, ast.ClassDef):
+                for b in [*node.bases, *(k.value for k in node.keywords)]:
+                    expr(b)
+            else:
+                for d in [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]:
+                    expr(d)
+            store(node.name)
+            if top:
+                strong.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for a in node.names:
+                if a.name != "*":
+                    name = a.asname or (a.name.split(".")[0] if isinstance(node, ast.Import) else a.name)
+                    store(name)
+                    if top:
+                        strong.add(name)
+        elif isinstance(node, ast.Assign):
+            expr(node.value)
+            for t in node.targets:
+                target(t)
+                if top and isinstance(t, (ast.Name, ast.Tuple, ast.List)):
+                    strong.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.AnnAssign):
+            expr(node.value)
+            if node.value is not None:
+                target(node.target)
+                if top and isinstance(node.target, ast.Name):
+                    strong.add(node.target.id)
+        elif isinstance(node, ast.AugAssign):
+            root = _root_name(node.target)
+            if root is not None:
+                if root not in bound:
+                    loads.add(root)
+                mutates.add(root)
+            expr(node.value)
+            if isinstance(node.target, (ast.Attribute, ast.Subscript)):
+                expr(node.target.value)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            expr(node.iter)
+            target(node.target)
+            for s in [*node.body, *node.orelse]:
+                stmt(s, False)
+        elif isinstance(node, (ast.While, ast.If)):
+            expr(node.test)
+            for s in [*node.body, *node.orelse]:
+                stmt(s, False)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                expr(item.context_expr)
+                if item.optional_vars is not None:
+                    target(item.optional_vars)
+            for s in node.body:
+                stmt(s, False)
+        elif isinstance(node, ast.Try):
+            for s in node.body:
+                stmt(s, False)
+            for h in node.handlers:
+                expr(h.type)
+                if h.name:
+                    store(h.name)
+                for s in h.body:
+                    stmt(s, False)
+            for s in [*node.orelse, *node.finalbody]:
+                stmt(s, False)
+        elif isinstance(node, ast.Delete):
+            for t in node.targets:
+                if isinstance(t, (ast.Attribute, ast.Subscript)):
+                    target(t)
+        elif isinstance(node, ast.Global):
+            pass
+        else:  # Expr, Return, Assert, Raise, Match, ...
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    stmt(child, False)
+                else:
+                    expr(child)
+
+    for node in tree.body:
+        stmt(node, True)
+    # globals read by the functions, classes and lambdas the cell defines (when called)
+    for child in symtable.symtable(code, "<cell>", "exec").get_children():
+        if child.get_name() not in ("listcomp", "setcomp", "dictcomp", "genexpr"):
+            loads |= _scope_globals(child)
+    # the notebook's functions the cell calls (or passes on) read and change their globals
+    for name in called & set(effects):
+        loads |= effects[name].reads
+        mutates |= effects[name].mutates
+    if GLOBAL_RNG in mutates:
+        loads.add(GLOBAL_RNG)
+    return CellNames(loads=loads, binds=bound | strong, strong=strong, mutates=mutates - modules)
+
+
+def _module_names(sources: list[str]) -> set[str]:
+    """Names bound to modules anywhere in the notebook (modules are not data)."""
+    import importlib.util
+
+    out: set[str] = set()
+    for src in sources:
+        for node in ast.walk(ast.parse(_ipython_to_python(src))):
+            if isinstance(node, ast.Import):
+                out |= {(a.asname or a.name).split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for a in node.names:
+                    try:
+                        if importlib.util.find_spec(f"{node.module}.{a.name}") is not None:
+                            out.add(a.asname or a.name)
+                    except (ImportError, ValueError):
+                        pass
+    return out
+
+
+def grading_slice(code_sources: list[str], always: set[int], extra_loads: list[str]) -> list[int]:
+    """Indices of the code cells that grading needs, by a backward def-use slice.
+
+    ``always`` are cells kept whatever they contain (the setup cell, otter's cells, the
+    answer cells); ``extra_loads`` is code run after the notebook (the tests), whose
+    names are needed too. Walking backwards, a cell is kept when it binds or may change
+    a needed name; the names it reads become needed, and a name it binds for certain
+    without reading it stops being needed before it. The summary of each cell is
+    conservative (``cell_names``), so a kept cell sees what it would see in the whole
+    notebook: every cell that could have changed a name it reads, or the global random
+    state it draws from, is kept too. (Not followed: a binding skipped at run time,
+    e.g. in an ``if`` whose test is false, and effects hidden from the names, e.g. a
+    package function that changes a global of its module.)
+    """
+    modules = _module_names(code_sources)
+    effects: dict[str, _Effects] = {}
+    for src in code_sources:
+        for name, eff in _definitions(src, modules).items():
+            old = effects.setdefault(name, _Effects())
+            old.reads |= eff.reads
+            old.mutates |= eff.mutates
+    _close_effects(effects)
+    summaries = [cell_names(src, modules, effects) for src in code_sources]
+    need: set[str] = set()
+    for src in extra_loads:
+        need |= cell_names(src, modules, effects).loads
+    keep: set[int] = set()
+    for j in reversed(range(len(code_sources))):
+        s = summaries[j]
+        if j in always or (s.binds | s.mutates) & need:
+            keep.add(j)
+            need = (need - (s.strong - s.loads)) | s.loads
+    return sorted(keep)
+
+
+def grading_cells(student: nbformat.NotebookNode, chapter: pathlib.Path, extra_code: list[str] = ()) -> set[int]:
+    """Positions (among the code cells of ``student``) of the cells grading needs.
+
+    Always kept: otter's initialisation and ``grader.check`` cells, the setup cell (the
+    chapter's first code cell) and every answer cell; then the chapter cells that
+    those, the chapter's tests and ``extra_code`` depend on (``grading_slice``).
+    """
+    import jupytext
+
+    code = [c for c in student.cells if c.cell_type == "code"]
+    always: set[int] = set()
+    setup_found = False
+    for k, cell in enumerate(code):
+        otter = cell.source.lstrip().startswith(("# Initialize Otter", "grader.check"))
+        if otter or "otter_answer_cell" in _tags(cell):
+            always.add(k)
+        elif not setup_found:
+            always.add(k)
+            setup_found = True
+    nb = jupytext.read(chapter)
+    _, graded = build_master(chapter)
+    tests = [nb.cells[i].source for q in graded for i in q.test_cells]
+    return set(grading_slice([c.source for c in code], always, tests + list(extra_code)))
+
+
+def _keep_code_cells(nb: nbformat.NotebookNode, keep: set[int]) -> nbformat.NotebookNode:
+    out = nbformat.from_dict(nb)  # a copy
+    kept = []
+    k = -1
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            k += 1
+            if k not in keep:
+                continue
+        kept.append(cell)
+    out.cells = kept
+    return out
+
+
+def reduce_to_grading(student: nbformat.NotebookNode, chapter: pathlib.Path,
+                      extra_code: list[str] = ()) -> tuple[nbformat.NotebookNode, int, int]:
+    """The submission cut down to what grading needs (``grading_cells``); returns it with
+    the numbers of kept and of all code cells. Markdown cells stay (they cost nothing)."""
+    keep = grading_cells(student, chapter, extra_code)
+    total = sum(c.cell_type == "code" for c in student.cells)
+    return _keep_code_cells(student, keep), len(keep), total
+
+
+def make_submission(assignment: pathlib.Path, chapter: pathlib.Path, mode: str,
+                    reduced: bool = False) -> nbformat.NotebookNode:
     """A synthetic submission built from the student notebook, to check an autograder.
 
     ``mode`` is ``"stub"`` (the untouched student notebook), ``"reference"`` (each
     answer cell replaced by the reference solution) or ``"wrong"`` (the reference
     solution with every function's return value perturbed: numbers x -> 1.1 x + 0.1,
-    integers x -> x + 1, booleans negated, other objects -> None).
+    integers x -> x + 1, booleans negated, other objects -> None). With ``reduced``,
+    only the cells grading needs are kept (``reduce_to_grading``).
     """
     if mode not in ("stub", "reference", "wrong"):
         raise ValueError(f"mode must be 'stub', 'reference' or 'wrong', got {mode!r}")
     student = nbformat.read(assignment / "dist" / "student" / f"{chapter.stem}.ipynb", as_version=4)
-    if mode == "stub":
-        return student
-    sources = _solution_sources(chapter)
-    answers = [c for c in student.cells if "otter_answer_cell" in _tags(c)]
-    if len(answers) != len(sources):
-        raise RuntimeError(f"{chapter.stem}: {len(answers)} answer cells but {len(sources)} solution cells")
-    for cell, (question, src) in zip(answers, sources):
-        if mode == "reference":
-            cell.source = src
-        else:
-            names = [n.name for n in ast.parse(src).body if isinstance(n, ast.FunctionDef)]
-            cell.source = src + WRONG_ANSWER_WRAPPER + "".join(f"\n{n} = _make_wrong({n})" for n in names) + "\n"
+    if mode != "stub":
+        sources = _solution_sources(chapter)
+        answers = [c for c in student.cells if "otter_answer_cell" in _tags(c)]
+        if len(answers) != len(sources):
+            raise RuntimeError(f"{chapter.stem}: {len(answers)} answer cells but {len(sources)} solution cells")
+        for cell, (question, src) in zip(answers, sources):
+            if mode == "reference":
+                cell.source = src
+            else:
+                names = [n.name for n in ast.parse(src).body if isinstance(n, ast.FunctionDef)]
+                cell.source = src + WRONG_ANSWER_WRAPPER + "".join(f"\n{n} = _make_wrong({n})" for n in names) + "\n"
+    if reduced:
+        student = reduce_to_grading(student, chapter)[0]
     return student
 
 
-def selfcheck(assignment: pathlib.Path, chapter: pathlib.Path) -> dict[str, dict[str, tuple[float, float]]]:
-    """Grade the stub, reference and wrong submissions of a chapter; return their per-question scores."""
+def selfcheck(assignment: pathlib.Path, chapter: pathlib.Path, reduced: bool = True,
+              modes: tuple[str, ...] = ("reference", "stub", "wrong")) -> dict[str, dict[str, tuple[float, float]]]:
+    """Grade the stub, reference and wrong submissions of a chapter with ``otter run``;
+    return their per-question scores.
+
+    ``reduced`` (the default) grades submissions cut down to the cells grading needs
+    (``reduce_to_grading``) with the chapter's autograder, instead of executing the
+    whole chapter three times. ``selfcheck_one_kernel`` gives the same scores with one
+    kernel for the three submissions (what ``make test`` uses).
+    """
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for mode in ("reference", "stub", "wrong"):
+        for mode in modes:
             path = pathlib.Path(tmp) / f"{chapter.stem}.ipynb"
-            nbformat.write(make_submission(assignment, chapter, mode), path)
+            nbformat.write(make_submission(assignment, chapter, mode, reduced=reduced), path)
             out[mode] = scores(grade_one(assignment, path))
+    return out
+
+
+_GRADE_CELL = """\
+import json as _json, pathlib as _pathlib
+from otter.execute import Checker as _Checker
+from otter.nbmeta_config import NBMetadataConfig as _NBMetadataConfig
+_ip = get_ipython()
+_errors = []
+for _src in {sources!r}:
+    _res = _ip.run_cell(_src, silent=True)  # a failing cell is reported and ignored, as `otter run` does
+    if not _res.success:
+        _errors.append(type(_res.error_in_exec or _res.error_before_exec).__name__)
+_scores = {{}}
+for _path in sorted(_pathlib.Path({tests!r}).glob("*.py")):
+    _test = _Checker.check(str(_path), _NBMetadataConfig(), global_env=globals())
+    _scores[_test.name] = [float(_test.score), float(_test.possible)]
+print("GRADES " + _json.dumps({{"mode": {mode!r}, "scores": _scores, "errors": _errors}}))
+"""
+
+
+def selfcheck_one_kernel(assignment: pathlib.Path, chapter: pathlib.Path,
+                         timeout: int = 600) -> dict[str, dict[str, tuple[float, float]]]:
+    """The three gradings of ``selfcheck`` in one kernel, on the grading slice.
+
+    The slice of the submission (``reduce_to_grading``) is executed once up to its first
+    answer cell; then, for each of the reference, stub and wrong submissions, the rest
+    of the slice is run with that submission's answer cells and the tests of the
+    chapter's autograder (the ``tests/*.py`` of its zip, hidden ones included) are run
+    by otter's own checker (``otter.execute.Checker.check``, what ``otter run`` calls)
+    on the kernel's globals: each test case in a copy of them, a failing answer cell
+    ignored. The answers only define functions (``stub_solution`` enforces it), so
+    running the next submission's answer cells replaces the previous ones. Returns the
+    per-question ``(score, possible)`` of each submission, as ``selfcheck`` does.
+    """
+    import zipfile
+
+    from nbclient import NotebookClient
+
+    modes = ("reference", "stub", "wrong")
+    whole = {m: make_submission(assignment, chapter, m) for m in modes}
+    # one slice for the three: what any of the three submissions' answers needs
+    answers = [c.source for m in modes for c in whole[m].cells if "otter_answer_cell" in _tags(c)]
+    keep = grading_cells(whole["reference"], chapter, answers)
+    subs = {m: _keep_code_cells(whole[m], keep) for m in modes}
+    with tempfile.TemporaryDirectory() as tmp:
+        tests = pathlib.Path(tmp) / "tests"
+        with zipfile.ZipFile(autograder_zip(assignment)) as zf:
+            for name in zf.namelist():
+                if name.startswith("tests/") and name.endswith(".py"):
+                    (tests / pathlib.Path(name).name).parent.mkdir(parents=True, exist_ok=True)
+                    (tests / pathlib.Path(name).name).write_bytes(zf.read(name))
+        if not any(tests.glob("*.py")):
+            raise RuntimeError(f"{chapter.stem}: the autograder zip has no tests")
+
+        def code(nb) -> list[tuple[str, bool]]:
+            out = []
+            for c in nb.cells:
+                if c.cell_type != "code" or c.source.lstrip().startswith(("# Initialize Otter", "grader.check")):
+                    continue
+                out.append((c.source, "otter_answer_cell" in _tags(c)))
+            return out
+
+        per_mode = {m: code(subs[m]) for m in modes}
+        first = next(i for i, (_, answer) in enumerate(per_mode["reference"]) if answer)
+        prefix = [src for src, _ in per_mode["reference"][:first]]
+        for m in modes:  # the slice before the first answer is the same in every submission
+            assert [src for src, _ in per_mode[m][:first]] == prefix, m
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.cells = [nbformat.v4.new_code_cell(src) for src in prefix]
+        for m in modes:
+            rest = [src for src, _ in per_mode[m][first:]]
+            nb.cells.append(nbformat.v4.new_code_cell(_GRADE_CELL.format(sources=rest, tests=str(tests), mode=m)))
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": tmp}}).execute()
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    for cell in nb.cells[len(prefix):]:
+        text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+        line = next(ln for ln in text.splitlines() if ln.startswith("GRADES "))
+        data = json.loads(line[len("GRADES "):])
+        out[data["mode"]] = {q: (s, p) for q, (s, p) in data["scores"].items()}
     return out
 
 
@@ -467,6 +1008,7 @@ def main(argv: list[str]) -> int:
     r.add_argument("--csv", type=pathlib.Path, default=None)
     c = sub.add_parser("selfcheck", help="grade reference, stub and wrong answers of a generated assignment")
     c.add_argument("assignment", type=pathlib.Path, help="OUTDIR/<chapter> written by generate")
+    c.add_argument("--whole", action="store_true", help="grade whole notebooks, not the grading slices")
     args = parser.parse_args(argv)
     if args.cmd == "generate":
         chapters = [c.resolve() for c in args.chapters] or None
@@ -476,7 +1018,7 @@ def main(argv: list[str]) -> int:
     else:
         assignment = args.assignment.resolve()
         chapter = ROOT / "chapters" / f"{assignment.name}.md"
-        for mode, per_q in selfcheck(assignment, chapter).items():
+        for mode, per_q in selfcheck(assignment, chapter, reduced=not args.whole).items():
             print(mode, {q: f"{s:g}/{p:g}" for q, (s, p) in per_q.items()})
     return 0
 

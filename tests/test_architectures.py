@@ -191,83 +191,125 @@ def test_encoder_decoder_bad_input():
         arch.fit_encoder_decoder(rng.normal(size=(5, 5)), 0.1, N=6, m_enc=2, m_dec=2)
 
 
-# ---------------------------------------------------------------- attention versus recurrence
+# ---------------------------------------------------------------- attention versus recurrence (Table 2)
 
-def test_linear_readout_dataset_and_permutation():
-    w = np.array([1.0, 0.5, 0.25])
-    X, y = arch.linear_readout_dataset(5, w, seed=0)
-    np.testing.assert_allclose(y, X[:, 2, 0] * 1.0 + X[:, 1, 0] * 0.5 + X[:, 0, 0] * 0.25)
-    Xp, yp = arch.linear_readout_dataset(5, w, seed=0, permutation=[2, 0, 1])
-    np.testing.assert_array_equal(yp, y)
-    np.testing.assert_array_equal(Xp[:, :, 0], X[:, [2, 0, 1], 0])
+def test_exp_kernel_swap_and_mixing_matrices_against_brute_force():
+    L = 9
+    K = arch.exp_kernel_matrix(L, rate=0.7)
+    x = np.random.default_rng(0).uniform(size=L)
+    y = np.array([sum(np.exp(-0.7 * s) * x[t - s] for s in range(t + 1)) for t in range(L)])
+    np.testing.assert_allclose(K @ x, y, atol=1e-14)
+    perm = arch.swap_permutation(L, 3)
+    np.testing.assert_array_equal(perm, [6, 7, 8, 3, 4, 5, 0, 1, 2])
+    theta = np.array([0.5, -0.2, 0.3])
+    for delay in (0, 2):
+        M = arch.mixing_matrix(theta, L, delay=delay)
+        ref = [sum(theta[j] * x[t + j - delay] for j in range(3) if 0 <= t + j - delay < L) for t in range(L)]
+        np.testing.assert_allclose(M @ x, ref, atol=1e-14)
+    # the delayed (causal) mixing is lower triangular; the printed one reads the future
+    assert np.allclose(np.triu(arch.mixing_matrix(theta, L, delay=2), 1), 0)
+    assert not np.allclose(np.triu(arch.mixing_matrix(theta, L, delay=0), 1), 0)
+    th = arch.random_filter(5, seed=3)
+    assert th.shape == (5,) and abs(np.sum(np.abs(th)) - 1) < 1e-15
+    np.testing.assert_array_equal(th, arch.random_filter(5, seed=3))
+    with pytest.raises(ValueError, match="k must be at most"):
+        arch.swap_permutation(5, 3)
+    with pytest.raises(ValueError, match="delay"):
+        arch.mixing_matrix(theta, 4, delay=4)
+
+
+def test_seq2seq_dataset_seen_weights_and_causal_floor():
+    L = 6
+    K = arch.exp_kernel_matrix(L)
+    perm = arch.swap_permutation(L, 2)
+    X, y = arch.seq2seq_dataset(4000, K, seed=1, permutation=perm)
+    X0, y0 = arch.seq2seq_dataset(4000, K, seed=1)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(X[:, :, 0], X0[:, perm, 0])
+    assert X.min() >= 0 and X.max() <= 1
+    W = arch.seen_weights(K, perm)
+    np.testing.assert_allclose(X[:, :, 0] @ W.T, y, atol=1e-13)
+    # the floor is the variance left by the best causal predictor: regress each y_t on the shown
+    # inputs up to t (the best linear causal model; inputs are independent, so nonlinear ones do no better)
+    floor = arch.causal_floor(W)
+    resid = []
+    for t in range(L):
+        A = np.c_[np.ones(len(X)), X[:, : t + 1, 0]]
+        coef, *_ = np.linalg.lstsq(A, y[:, t], rcond=None)
+        resid.append(np.mean((y[:, t] - A @ coef) ** 2))
+    assert np.mean(resid) == pytest.approx(floor, rel=0.08)
+    assert arch.causal_floor(K) == 0.0
+    with pytest.raises(ValueError, match="square"):
+        arch.seq2seq_dataset(3, np.ones((2, 3)), seed=0)
     with pytest.raises(ValueError, match="permutation"):
-        arch.linear_readout_dataset(5, w, seed=0, permutation=[0, 0, 1])
+        arch.seen_weights(K, [0, 0, 1, 2, 3, 4])
 
 
-def test_mixed_and_permuted_readout_against_brute_force():
-    rng = np.random.default_rng(0)
-    L = 7
-    w = rng.normal(size=L)
-    perm = rng.permutation(L)
-    mix = [1.0, 0.8, -0.3]
-    X0, y0 = arch.linear_readout_dataset(50, w, seed=4)
-    x = X0[:, :, 0]
-    # brute force: mix by the explicit causal sum, then re-order
-    xm = np.array([[sum(mix[j] * row[k - j] for j in range(len(mix)) if k - j >= 0) for k in range(L)] for row in x])
-    for kw, shown in (({"mixing": mix}, xm), ({"permutation": perm}, x[:, perm]),
-                      ({"mixing": mix, "permutation": perm}, xm[:, perm])):
-        X, y = arch.linear_readout_dataset(50, w, seed=4, **kw)
-        np.testing.assert_array_equal(y, y0)
-        np.testing.assert_allclose(X[:, :, 0], shown, atol=1e-14)
-        # the seen lag weights reproduce y exactly: y = sum_j wt_j X_{L-1-j}
-        wt = arch.seen_lag_weights(w, **kw)
-        np.testing.assert_allclose(X[:, ::-1, 0] @ wt, y, atol=1e-12)
-    np.testing.assert_array_equal(arch.seen_lag_weights(w), w)
-    np.testing.assert_array_equal(arch.seen_lag_weights(w, permutation=perm), w[::-1][perm][::-1])
-    # closed form: mixing by (1, b) convolves the kernel with the inverse filter (-b)^k
-    b = 0.8
-    conv = np.convolve(w, (-b) ** np.arange(L))[:L]
-    np.testing.assert_allclose(arch.seen_lag_weights(w, mixing=[1.0, b]), conv, atol=1e-12)
-    with pytest.raises(ValueError, match="nonzero"):
-        arch.linear_readout_dataset(5, w, seed=0, mixing=[0.0, 1.0])
-    with pytest.raises(ValueError, match="taps"):
-        arch.seen_lag_weights(w, mixing=np.ones(L + 1))
-    with pytest.raises(ValueError, match="permutation"):
-        arch.seen_lag_weights(w, permutation=[0, 1])
-
-
-def test_attention_is_permutation_invariant_with_permuted_embeddings():
+def test_linear_rnn_seq_matches_explicit_recurrence_and_trains():
     torch = pytest.importorskip("torch")
-    perm = np.array([3, 1, 0, 2, 5, 4])
-    X, _ = arch.linear_readout_dataset(20, np.ones(6), seed=1)
-    a = arch.TinyAttention(L=6, d=4, seed=0)
-    b = arch.TinyAttention(L=6, d=4, seed=0)
-    with torch.no_grad():
-        b.module.p.copy_(a.module.p[torch.as_tensor(perm)])
-        out_a = a.module(torch.tensor(X))
-        out_b = b.module(torch.tensor(X[:, perm]))
-    assert torch.max(torch.abs(out_a - out_b)).item() < 1e-13
-    assert a.n_params == sum(p.numel() for p in a.module.parameters())
-
-
-def test_tiny_rnn_matches_explicit_recurrence_and_trains():
-    torch = pytest.importorskip("torch")
-    rnn = arch.TinyLinearRNN(m=3, seed=0)
-    X, y = arch.linear_readout_dataset(8, np.exp(-np.arange(5) / 2), seed=2)
+    rnn = arch.LinearRNNSeq(m=3, seed=0)
+    X, y = arch.seq2seq_dataset(8, arch.exp_kernel_matrix(6), seed=2)
     A, B, c = (p.detach().numpy() for p in (rnn.module.A, rnn.module.B, rnn.module.c))
-    ref = []
-    for x in X[:, :, 0]:
+    ref = np.zeros((8, 6))
+    for i, x in enumerate(X[:, :, 0]):
         h = np.zeros(3)
-        for xk in x:
-            h = A @ h + B * xk
-        ref.append(c @ h)
+        for t, xt in enumerate(x):
+            h = A @ h + B * xt
+            ref[i, t] = c @ h
     with torch.no_grad():
         np.testing.assert_allclose(rnn.module(torch.tensor(X)).numpy(), ref, atol=1e-12)
     assert rnn.n_params == sum(p.numel() for p in rnn.module.parameters())
-    X, y = arch.linear_readout_dataset(256, np.exp(-np.arange(5) / 2), seed=3)
+    X, y = arch.seq2seq_dataset(512, arch.exp_kernel_matrix(6), seed=3)
     res = arch.train_regressor(rnn, X, y, steps=200, lr=2e-2, batch=64, seed=0)
-    assert res["test"] < 0.05 * np.var(y)
+    assert res["test"] < 1e-3 * np.var(y)
     with pytest.raises(ValueError, match="same number of samples"):
         arch.train_regressor(rnn, X, y[:10], steps=1, lr=1e-2, batch=4, seed=0)
     with pytest.raises(TypeError, match="module"):
         arch.train_regressor(object(), X, y, steps=1, lr=1e-2, batch=4, seed=0)
+
+
+def test_transformer_forward_against_numpy_and_exact_relabelling():
+    torch = pytest.importorskip("torch")
+    L = 6
+    tr = arch.TinyTransformer(L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=3)
+    X, y = arch.seq2seq_dataset(7, arch.exp_kernel_matrix(L), seed=1)
+    m = tr.module
+    P = {k: v.detach().numpy() for k, v in m.named_parameters()}
+    mlp = lambda layers, z: layers[2](torch.tanh(layers[0](z)))
+    with torch.no_grad():
+        h = mlp(m.f, torch.tensor(X[:, :, :1] * P["a"] + P["e"])).numpy()
+        scores = P["q"] @ np.swapaxes(h @ P["WK"].T, 1, 2)
+        att = np.exp(scores - scores.max(-1, keepdims=True))
+        att /= att.sum(-1, keepdims=True)
+        u = att @ (h @ P["WV"].T)
+        ref = mlp(m.F, torch.tensor(u)).numpy()[..., 0]
+        np.testing.assert_allclose(m(torch.tensor(X)).numpy(), ref, atol=1e-12)
+    # position queries: re-ordering the inputs is absorbed by re-ordering the rows of e
+    perm = arch.swap_permutation(L, 2)
+    tr2 = arch.TinyTransformer(L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=3)
+    with torch.no_grad():
+        tr2.module.e.copy_(tr.module.e[torch.as_tensor(perm)])
+        out = tr.module(torch.tensor(X))
+        out2 = tr2.module(torch.tensor(X[:, perm]))
+    assert torch.max(torch.abs(out - out2)).item() < 1e-13
+    tok = arch.TinyTransformer(L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=2, seed=0, query="token", dtype="float32")
+    assert tok.module(torch.tensor(X, dtype=torch.float32)).shape == (7, L)
+    assert tr.n_params == sum(p.numel() for p in tr.module.parameters())
+    with pytest.raises(ValueError, match="query"):
+        arch.TinyTransformer(L, 2, 2, 2, 2, 1, seed=0, query="key")
+
+
+def test_lag_tail_bound_against_brute_force():
+    from dynapprox.linear_rnn import LinearRNN
+
+    W = np.array([[-0.05, 0.3], [-0.3, -0.05]])          # a damped rotation: the kernel changes sign
+    model = LinearRNN(W, np.array([[1.0], [0.5]]), np.array([1.0, -2.0]))
+    j = np.arange(200, 20000)
+    brute = np.sum(np.abs(model.kernel(j.astype(float))[:, 0]))
+    bound = arch.lag_tail_bound(model, 200)
+    assert brute <= bound <= 3 * brute
+    # one real mode: the bound is the exact geometric sum
+    one = LinearRNN(np.array([[-0.1]]), np.array([[2.0]]), np.array([1.5]))
+    assert arch.lag_tail_bound(one, 10) == pytest.approx(3.0 * np.exp(-1.0) / (1 - np.exp(-0.1)), rel=1e-12)
+    with pytest.raises(ValueError, match="n must be"):
+        arch.lag_tail_bound(one, -1)

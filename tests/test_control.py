@@ -96,6 +96,9 @@ def test_emsa_decreases_loss_on_least_squares_with_known_minimiser():
     assert hist.loss[-1] < 0.5 * hist.loss[0]
     with torch.no_grad():
         assert float(ctl.objective(x0, y, W_star, b_star, h, 0.0, _loss)) < 1e-25
+    # the recorded radius is the largest spectral norm of the final weights (against an SVD)
+    sv_max = max(np.linalg.svd(w.numpy(), compute_uv=False)[0] for w in hist.W)
+    assert abs(hist.infos[-1].weight_norm - sv_max) < 1e-12 * sv_max
 
 
 def test_hamiltonian_remainder_is_second_order():
@@ -267,6 +270,119 @@ def test_closed_loop_pmp_decreases_joint_objective():
     assert ctl.closed_loop_pmp(x0, W, b, 0.3, subs, n_iter=0).objective.shape == (1,)
 
 
+def _greedy_controls(x0, W, b, h, subs):
+    z = ctl.closed_loop_forward(x0, W, b, h, subs, gain=1.0)
+    return z - torch.cat([x0[None], ctl.layer_maps(z[:-1], W, b, h)])
+
+
+def _reference_msa(x0, W, b, h, subs, c, n_outer, n_inner, lr):
+    """Algorithm 1 of the journal paper written with autograd (independent reference)."""
+    N = W.shape[0]
+    u = list(_greedy_controls(x0, W, b, h, subs))
+    f = lambda n, z: z + h * torch.tanh(z @ W[n].T + b[n])
+    for _ in range(n_outer):
+        xs = [x0]
+        for n in range(N):
+            xs.append(f(n, xs[n] + u[n]))
+        p = None
+        for n in reversed(range(N + 1)):
+            def H(x, v, n=n, p=p):
+                z = x + v
+                val = -(subs[n].residual(z) ** 2).sum() - c * (v**2).sum()
+                return val + (p * f(n, z)).sum() if n < N else val
+            for _ in range(n_inner):
+                v = u[n].clone().requires_grad_(True)
+                (gv,) = torch.autograd.grad(H(xs[n], v), v)
+                u[n] = (u[n] + lr * gv).detach()
+            x = xs[n].clone().requires_grad_(True)
+            (p,) = torch.autograd.grad(H(x, u[n]), x)
+    return torch.stack(u)
+
+
+def test_closed_loop_msa_matches_autograd_reference():
+    W, b, x0, subs = _closed_loop_problem()
+    for c, lr in ((0.001, 0.1), (0.3, 0.4)):
+        res = ctl.closed_loop_msa(x0, W, b, 0.3, subs, c=c, n_outer=3, n_inner=4, lr=lr)
+        ref = _reference_msa(x0, W, b, 0.3, subs, c, 3, 4, lr)
+        assert torch.max((res.controls - ref).abs()) < 1e-12 * float(ref.abs().max()) + 1e-14
+        J, z = ctl.closed_loop_objective(x0, W, b, 0.3, subs, res.controls, c=c)
+        assert torch.allclose(J, res.best_objective, atol=1e-13) and torch.allclose(z, res.states, atol=1e-13)
+        assert res.objective.shape == (4,) and abs(res.objective[-1] - float(J.mean())) < 1e-13
+
+
+def test_closed_loop_msa_returns_greedy_when_c_is_zero():
+    # the greedy start is a global minimiser (J = 0): costates and Hamiltonian gradients vanish
+    W, b, x0, subs = _closed_loop_problem()
+    res = ctl.closed_loop_msa(x0 + 0.4, W, b, 0.3, subs, c=0.0, n_outer=3, n_inner=10, lr=0.5)
+    ug = _greedy_controls(x0 + 0.4, W, b, 0.3, subs)
+    assert torch.max((res.controls - ug).abs()) < 1e-12
+    assert res.objective.max() < 1e-24
+
+
+def test_closed_loop_msa_single_layer_reaches_closed_form():
+    # one controlled layer, c > 0: the inner ascent converges to u = -(I-P)(x-m)/(1+c)
+    W, b, x0, subs = _closed_loop_problem()
+    c = 0.5
+    res = ctl.closed_loop_msa(x0, W, b, 0.3, subs, c=c, n_outer=1, n_inner=100, lr=0.25, layers=[2])
+    x2 = ctl.forward(x0, W, b, 0.3)[2]
+    assert torch.max((res.controls[2] + subs[2].residual(x2) / (1 + c)).abs()) < 1e-12
+    assert torch.all(res.controls[[0, 1, 3, 4, 5]] == 0)
+
+
+def test_closed_loop_msa_small_steps_reach_a_stationary_point():
+    # with small steps the sweeps converge; the limit is stationary for J (gradient by autograd-tested costates)
+    W, b, x0, subs = _closed_loop_problem()
+    res = ctl.closed_loop_msa(x0 + 0.3, W, b, 0.3, subs, c=0.2, n_outer=2000, n_inner=1, lr=0.02)
+    grad = ctl.closed_loop_gradient(x0 + 0.3, W, b, 0.3, subs, res.controls, c=0.2)
+    assert float(grad.abs().max()) < 1e-6
+    assert res.objective[-1] < res.objective[0]
+
+
+def test_linear_closed_loop_identity_for_orthogonal_layers():
+    from scipy.stats import ortho_group
+
+    g = np.random.default_rng(4)
+    d, T = 7, 5
+    V0, _ = np.linalg.qr(g.standard_normal((d, 3)))
+    z = g.standard_normal(d)
+    zpar = V0 @ (V0.T @ z)
+    th = ortho_group.rvs(d, size=T, random_state=5)
+    for c in (0.0, 0.2, 3.0):
+        a = c / (1 + c)
+        t = np.arange(1, T + 1)
+        ident = a ** (2 * t) * np.sum((z - zpar) ** 2) + np.sum(zpar**2)
+        err = ctl.linear_closed_loop_sq_errors(th, V0, z, c)
+        assert err.shape == (T + 1,) and abs(err[0] - z @ z) < 1e-13
+        assert np.allclose(err[1:], ident, rtol=1e-12, atol=0)
+        assert np.allclose(ctl.linear_closed_loop_bound(th, V0, z, c), ident, rtol=1e-12, atol=0)
+
+
+def test_linear_closed_loop_matches_pulled_back_formula_and_bound():
+    # independent reference: e_t = Theta_t (a^t I + (1-a) sum_s a^s Theta_s^{-1} P_s Theta_s) z
+    g = np.random.default_rng(6)
+    d, T = 6, 5
+    V0, _ = np.linalg.qr(g.standard_normal((d, 2)))
+    z = g.standard_normal(d)
+    for trial, c in enumerate((0.0, 0.1, 0.7, 2.0)):
+        th = np.eye(d) + 0.2 * g.standard_normal((T, d, d))
+        Th = [np.eye(d)]
+        for m in th:
+            Th.append(m @ Th[-1])
+        a = c / (1 + c)
+        err = ctl.linear_closed_loop_sq_errors(th, V0, z, c)
+        for t in range(1, T + 1):
+            G = a**t * np.eye(d)
+            for s in range(t):
+                Q, _ = np.linalg.qr(Th[s] @ V0)
+                G += (1 - a) * a**s * np.linalg.solve(Th[s], Q @ Q.T @ Th[s])
+            e = Th[t] @ G @ z
+            assert abs(e @ e - err[t]) < 1e-11 * err[t]
+        assert np.all(err[1:] <= ctl.linear_closed_loop_bound(th, V0, z, c) * (1 + 1e-12))
+        if c == 0.0:  # only the in-subspace part survives, carried by the layers
+            zpar = V0 @ (V0.T @ z)
+            assert np.allclose(err[1:], [np.sum((Th[t] @ zpar) ** 2) for t in range(1, T + 1)], rtol=1e-12)
+
+
 def test_fgsm_increases_loss_and_has_sup_norm_eps():
     g = torch.Generator().manual_seed(0)
     A = torch.randn(3, 4, generator=g, dtype=DT)
@@ -333,3 +449,23 @@ def test_bad_inputs():
         ctl.train_discrete_msa(x0, y, [torch.ones(2, 3, dtype=DT)], [1.0], 1, 4)
     with pytest.raises(ValueError, match="finite"):
         ctl.forward(x0 * float("nan"), W, b, 0.1)
+    with pytest.raises(TypeError, match="n_inner"):
+        ctl.closed_loop_msa(x0, W, b, 0.1, subs, n_inner=2.5)
+    with pytest.raises(ValueError, match="n_inner"):
+        ctl.closed_loop_msa(x0, W, b, 0.1, subs, n_inner=0)
+    with pytest.raises(ValueError, match="c must be"):
+        ctl.closed_loop_msa(x0, W, b, 0.1, subs, c=-0.1)
+    th = np.stack([np.eye(3)] * 2)
+    V0 = np.eye(3)[:, :1]
+    with pytest.raises(ValueError, match="thetas"):
+        ctl.linear_closed_loop_sq_errors(np.ones((2, 3, 2)), V0, np.ones(3))
+    with pytest.raises(ValueError, match="invertible"):
+        ctl.linear_closed_loop_sq_errors(np.stack([np.eye(3), np.zeros((3, 3))]), V0, np.ones(3))
+    with pytest.raises(ValueError, match="orthonormal"):
+        ctl.linear_closed_loop_bound(th, 2 * V0, np.ones(3))
+    with pytest.raises(ValueError, match="z must have shape"):
+        ctl.linear_closed_loop_bound(th, V0, np.ones(4))
+    with pytest.raises(ValueError, match="c must be"):
+        ctl.linear_closed_loop_sq_errors(th, V0, np.ones(3), c=-1.0)
+    with pytest.raises(TypeError, match="thetas"):
+        ctl.linear_closed_loop_sq_errors("abc", V0, np.ones(3))

@@ -66,3 +66,12 @@ def test_bad_input_names_the_argument():
         ev.choose_method(0, 4)
     with pytest.raises(ValueError, match="shapes"):
         ev.zoh_modes(np.eye(2), np.ones((3, 1)), np.ones(2), 0.1)
+
+
+def test_auto_falls_back_to_the_loop_for_a_defective_W():
+    W = -np.eye(4) + np.diag(np.ones(3), 1)  # a Jordan block: no eigenbasis
+    rnn = LinearRNN(W, np.ones((4, 1)), np.arange(1.0, 5.0))
+    x = np.random.default_rng(0).standard_normal((300, 1))
+    np.testing.assert_allclose(ev.rnn_output(rnn, x, 0.1), rnn.output(x, 0.1, method="recurrence"), atol=1e-12)
+    with pytest.raises(ValueError, match="well-conditioned"):
+        ev.rnn_output(rnn, x, 0.1, method="lfilter")

@@ -252,3 +252,32 @@ def test_talk_example_dataset_labels_are_the_pulled_back_half_plane():
         flows.talk_example_dataset(5, margin=(0.5, 0.1))
     with pytest.raises(TypeError, match="margin must be a pair"):
         flows.talk_example_dataset(5, margin=0.1)
+
+
+def test_controlled_flow_exact_closed_form_and_fixed_step_schemes():
+    g = torch.Generator().manual_seed(7)
+    K, m, n = 3, 4, 2
+    x0 = torch.randn(6, n, generator=g)
+    # W = 0: the field V_k sigma(b_k) is constant on each piece, the flow a sum of translations
+    W0, b, V = torch.zeros(K, m, n), torch.randn(K, m, generator=g), torch.randn(K, n, m, generator=g)
+    for act, sig in (("tanh", torch.tanh), ("sigmoid", torch.sigmoid), ("softplus", torch.nn.functional.softplus),
+                     ("relu", torch.relu)):
+        exact = flows.controlled_flow_exact(x0, W0, b, V, T=1.5, activation=act)
+        shift = sum(0.5 * V[k] @ sig(b[k]) for k in range(K))
+        assert torch.allclose(exact, x0 + shift, atol=1e-12), act
+    # a genuinely nonlinear field: RK4 with many steps per piece (an independent fixed-step
+    # scheme) agrees to its own accuracy; RK4 with one step per piece and large weights does not
+    W = 3 * torch.randn(K, m, n, generator=g)
+    V = 3 * torch.randn(K, n, m, generator=g)
+    exact = flows.controlled_flow_exact(x0, W, b, V, T=1.0)
+    fine = flows.controlled_flow(x0, W, b, V, T=1.0, method="rk4", steps_per_piece=400)
+    coarse = flows.controlled_flow(x0, W, b, V, T=1.0, method="rk4", steps_per_piece=1)
+    assert float((exact - fine).abs().max()) < 1e-8
+    assert float((exact - coarse).abs().max()) > 1e-3
+    assert exact.dtype == torch.float64 and exact.shape == x0.shape
+    with pytest.raises(ValueError, match="rtol must be positive"):
+        flows.controlled_flow_exact(x0, W, b, V, rtol=0.0)
+    with pytest.raises(ValueError, match="x0 must have 2 columns"):
+        flows.controlled_flow_exact(torch.zeros(3, 3), W, b, V)
+    with pytest.raises(ValueError, match="activation"):
+        flows.controlled_flow_exact(x0, W, b, V, activation="gelu")

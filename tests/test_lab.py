@@ -10,9 +10,10 @@ to another host blocked, as in ``tests/test_browser.py``):
   *notebook* (jupytext, the book's default viewer from ``jupyter-config/``); its MyST
   renders (``jupyterlab-myst``: theorem and exercise blocks, no raw directive or role
   left); "Run All Cells" executes every code cell in the book's kernel without an error
-  output, and a figure is displayed; saving (Ctrl+S) writes the chapter back in the same
-  MyST text. One chapter (:data:`FAST_CHAPTER`, the quickest to execute) runs on every
-  ``make test``; every chapter under the ``slow`` mark.
+  output, and a figure is displayed; saving (Ctrl+S) writes the chapter back as the same
+  MyST notebook. One chapter (:data:`FAST_CHAPTER`, the quickest to execute) runs on
+  every ``make test``; every chapter under the ``slow`` mark with ``BOOK_LAB_ALL=1``
+  (``make test-lab``), since ``make test`` runs the slow mark among its checks.
 * ``test_converted_notebook_reads_without_myst`` (after the build, marker ``html``):
   the notebook a reader downloads (``_build/html/_notebooks/...``), opened in JupyterLab
   with the MyST extension *disabled*, shows numbered theorems and typeset mathematics
@@ -287,6 +288,10 @@ def test_chapter_runs_in_jupyterlab(tmp_path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("stem", [p.stem for p in CHAPTERS if p.stem != FAST_CHAPTER])
 def test_every_chapter_runs_in_jupyterlab(stem: str, tmp_path) -> None:
+    # `make test` runs the slow mark among the checks of the build; these eleven chapter
+    # runs (about 35 s each) are for `make test-lab`, which sets BOOK_LAB_ALL=1
+    if os.environ.get("BOOK_LAB_ALL") != "1":
+        pytest.skip("every chapter in JupyterLab: run `make test-lab` (BOOK_LAB_ALL=1)")
     _run_chapter_in_lab(stem, tmp_path)
 
 

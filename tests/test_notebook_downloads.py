@@ -8,9 +8,12 @@ same function, and check that
 * the first code cell makes the package importable in a fresh hosted kernel: it
   imports ``dynapprox`` and, only when that fails, installs it with ``%pip`` from the
   repository URL of ``_config.yml``;
-* (slow; marker ``html``, so ``make test`` runs it after the build, on the built
-  notebooks) each notebook runs top to bottom in a fresh kernel started in an empty
-  temporary directory, far from the repository, with the installed package.
+* (marker ``html``, after the build) each download is the notebook that ``make test``
+  executes elsewhere: the same code cells, in the same order, as the notebook the
+  build executed and rendered. ``scripts/chapters.py compare`` (``make nbval``) runs
+  that notebook top to bottom in a fresh kernel started in an empty temporary folder,
+  far from the repository, with the installed package, and compares its outputs with
+  the build's; so the download is known to run elsewhere without a third execution.
 """
 from __future__ import annotations
 
@@ -86,27 +89,22 @@ def test_install_url_parser() -> None:
     assert book_reader.install_urls("import dynapprox\n") == []
 
 
-@pytest.mark.slow
-@pytest.mark.html  # after the build: runs the notebooks the readers download
+@pytest.mark.html  # after the build: reads the build's notebooks, executes nothing
 @pytest.mark.parametrize("src", CHAPTERS, ids=lambda p: p.stem)
-def test_notebook_runs_in_a_fresh_kernel_elsewhere(src: pathlib.Path, notebooks, tmp_path) -> None:
-    from nbclient import NotebookClient
+def test_download_is_the_notebook_run_elsewhere(src: pathlib.Path, notebooks) -> None:
+    import chapters
 
-    nb = nbformat.read(notebooks[src.stem], as_version=4)
-    workdir = tmp_path / "elsewhere"
-    workdir.mkdir()
-    client = NotebookClient(
-        nb,
-        timeout=300,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(workdir)}},
-        allow_errors=False,
-    )
-    client.execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors
-    # every code cell ran (nbclient stops at the first error, so this also catches a silent stop)
-    assert all(c.get("execution_count") for c in nb.cells if c.cell_type == "code")
+    try:
+        executed = chapters.executed_notebook(src)
+    except LookupError as exc:
+        skip_or_fail(str(exc))
+    # the build's executed notebook, the rendered one and the download: same code cells
+    chapters.check_same_code(src, executed, HTML_DIR)
+    download = nbformat.read(notebooks[src.stem], as_version=4)
+    assert chapters.code_sources(download) == chapters.code_sources(executed)
+    # the comparison runs it outside the repository, never inside
+    with pytest.raises(ValueError, match="outside the repository"):
+        chapters.run_nbval([], ROOT)
 
 
 # --------------------------------------------------------------------------------

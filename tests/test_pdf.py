@@ -26,7 +26,7 @@ import pytest
 from chapters import built_pages, is_notebook, source_of
 from ci import skip_or_fail as _skip_or_fail
 
-pytestmark = pytest.mark.build
+pytestmark = [pytest.mark.build, pytest.mark.xdist_group("pdf")]  # one worker builds the PDF
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PDF = pathlib.Path(os.environ.get("BOOK_PDF", ROOT / "_build" / "latex" / "book.pdf"))
@@ -76,9 +76,12 @@ def _build_pdf() -> None:
     (ROOT / "_build" / "pdf.log").write_text(proc.stdout + proc.stderr)
     latex_log = ROOT / "_build" / "latex" / "book.log"
     errors = [ln for ln in latex_log.read_text(errors="replace").splitlines() if ln.startswith("!")] if latex_log.exists() else []
+    if proc.returncode != 0:  # keep the failing log: a later rebuild overwrites pdf.log
+        (ROOT / "_build" / "pdf-failed.log").write_text(proc.stdout + proc.stderr)
+    latexmk = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.startswith(("Latexmk:", "make", "!"))]
     assert proc.returncode == 0 and PDF.exists(), (
-        "the PDF build failed (see _build/pdf.log and _build/latex/book.log):\n"
-        + "\n".join(errors[:10] or (proc.stdout + proc.stderr).splitlines()[-30:])
+        "the PDF build failed (see _build/pdf-failed.log and _build/latex/book.log):\n"
+        + "\n".join(errors[:10] + latexmk[-15:] or (proc.stdout + proc.stderr).splitlines()[-30:])
     )
 
 

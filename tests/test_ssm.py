@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import integrate, linalg
 
-from dynapprox import ssm
+from dynapprox import kernels, ssm
 
 
 @pytest.mark.parametrize("p", ssm.PARAMETERISATIONS)
@@ -96,17 +96,39 @@ def test_training_decreases_the_loss_and_is_deterministic():
 
 
 def test_perturbation_error_closed_form_single_mode():
-    # one mode c u e^{lambda t} = e^{-t}, target the same: E(beta) = |1/|lambda'| - 1| over the worst direction
-    dt = 1e-3
-    t = dt * np.arange(60000)
-    rho = np.exp(-t)
+    # one mode c u e^{lambda t} = e^{-t}, target the same: the error of lambda' is |1/|lambda'| - 1| (one-signed)
+    rho = kernels.exponential(1.0)
     model = ssm.DiagonalSSM(np.array([0.0]), np.array([1.0]), np.array([1.0]), "exp")
-    E = ssm.perturbation_error(model, rho, dt, [0.0, 0.1], n_draws=4, seed=0)
-    assert E[0] < 1e-3
-    assert E[1] == pytest.approx(np.exp(0.1) - 1, rel=2e-3)   # lambda' = -e^{-0.1}: 1/|lambda'| - 1
+    E = ssm.perturbation_error(model, rho, [0.0, 0.1], n_draws=4, seed=0)
+    assert E.upper[0] < 1e-12
+    assert E.lower[1] == pytest.approx(np.exp(0.1) - 1, rel=1e-9)   # lambda' = -e^{-0.1}: 1/|lambda'| - 1
+    assert E.upper[1] == pytest.approx(np.exp(0.1) - 1, rel=1e-9)
     direct = ssm.DiagonalSSM(np.array([-0.05]), np.array([1.0]), np.array([1.0]), "direct")
-    Ed = ssm.perturbation_error(direct, np.exp(-0.05 * t), dt, [0.01, 0.05, 0.2], n_draws=2, seed=0)
-    assert np.isfinite(Ed[0]) and Ed[1] == np.inf and Ed[2] == np.inf
+    Ed = ssm.perturbation_error(direct, kernels.exponential(0.05), [0.01, 0.05, 0.2], n_draws=2, seed=0)
+    assert np.isfinite(Ed.upper[0]) and Ed.lower[1] == np.inf and Ed.lower[2] == np.inf
+    # |1/0.04 - 1/0.05| for the worst constant direction (+0.01)
+    assert Ed.lower[0] == pytest.approx(1 / 0.04 - 1 / 0.05, rel=1e-9)
+
+
+def test_l1_error_against_scipy_quad():
+    rho = kernels.polynomial(1.0)
+    model = ssm.DiagonalSSM(np.log([0.05, 0.7]), np.array([1.0, -0.3]), np.array([0.4, 1.0]), "exp")
+    lam, g = model.eigenvalues, model.c * model.u
+    f = lambda s: abs((1 + s) ** -2.0 - np.sum(g * np.exp(lam * s)))
+    ref = sum(integrate.quad(f, a, b, limit=400)[0] for a, b in ((0, 5), (5, 60), (60, np.inf)))
+    e = ssm.l1_error(model, rho)
+    assert e.lower <= ref * (1 + 1e-7) and e.upper >= ref * (1 - 1e-7) and e.rel_gap < 1e-9
+
+
+def test_tail_error_lower_bound_is_below_the_error_and_closed_form():
+    rho = kernels.polynomial(1.0)
+    # one mode with rate r: the bound is max_T [1/(1+T) - g e^{-rT}/r]
+    r, g = 0.5, 1.0
+    model = ssm.DiagonalSSM(np.array([np.log(r)]), np.array([1.0]), np.array([g]), "exp")
+    T = np.linspace(0, 40, 4001)
+    ref = np.max(1 / (1 + T) - g * np.exp(-r * T) / r)
+    assert ssm.tail_error_lower_bound(model, rho, T) == pytest.approx(ref, rel=1e-12)
+    assert ssm.tail_error_lower_bound(model, rho, T) <= ssm.l1_error(model, rho).lower
 
 
 def test_bad_input():
@@ -125,9 +147,13 @@ def test_bad_input():
     with pytest.raises(ValueError, match="optimizer"):
         ssm.train_diagonal_ssm(np.ones(10), 0.1, [-0.5], steps=1, lr=0.1, seed=0, optimizer="sgd")
     with pytest.raises(TypeError, match="DiagonalSSM"):
-        ssm.perturbation_error("model", np.ones(10), 0.1, [0.1])
-    with pytest.raises(ValueError, match="betas"):
-        ssm.perturbation_error(ssm.DiagonalSSM([0.0], [1.0], [1.0]), np.ones(10), 0.1, [-0.1])
+        ssm.perturbation_error("model", kernels.polynomial(1.0), [0.1])
+    with pytest.raises(ValueError, match="deltas"):
+        ssm.perturbation_error(ssm.DiagonalSSM([0.0], [1.0], [1.0]), kernels.polynomial(1.0), [-0.1])
+    with pytest.raises(ValueError, match="stable"):
+        ssm.l1_error(ssm.DiagonalSSM([0.5], [1.0], [1.0], "direct"), kernels.polynomial(1.0))
+    with pytest.raises(ValueError, match="times"):
+        ssm.tail_error_lower_bound(ssm.DiagonalSSM([0.0], [1.0], [1.0]), kernels.polynomial(1.0), [-1.0])
     with pytest.raises(ValueError, match="Hurwitz"):
         ssm.DiagonalSSM([0.5], [1.0], [1.0], "direct").to_linear_rnn()
 

@@ -53,6 +53,28 @@ def test_l2_error_is_parseval_tail():
     assert trig.l2_error(f, coef, n_grid=8192) == pytest.approx(tail, rel=1e-9)
 
 
+def test_square_wave_l2_error_against_parseval():
+    # s = sum over odd k of 4/(pi k) sin kx. The truncation computed from N samples has
+    # b_k = (4/N) cot(pi k/N) for odd k < m, so by Parseval the squared L2 error is
+    # (1/2) sum_{odd k < m} (4/(pi k) - b_k)^2 + (8/pi^2) sum_{odd k >= m} 1/k^2, the last sum
+    # being psi_1(j0 + 1/2)/4 with j0 = number of odd k < m (Hurwitz zeta/trigamma).
+    from scipy.special import polygamma
+
+    N = 4096
+    for m in (8, 64, 256):
+        coef = trig.fourier_truncation(trig.square_wave, m, n_grid=N)
+        k = np.arange(1, m, 2)
+        b = 4 / N / np.tan(np.pi * k / N)
+        np.testing.assert_allclose(coef[m - 1 + k], b, rtol=1e-10, atol=1e-14)
+        tail = 8 / np.pi**2 * polygamma(1, k.size + 0.5) / 4
+        exact = np.sqrt(0.5 * np.sum((4 / (np.pi * k) - b) ** 2) + tail)
+        mid = trig.l2_error(trig.square_wave, coef, n_grid=16384, midpoint=True)
+        assert mid == pytest.approx(exact, rel=2e-3), (m, mid, exact)
+        # the trapezoidal rule samples the jumps at 0 and pi and is biased low by about 2/n
+        trap = trig.l2_error(trig.square_wave, coef, n_grid=16384)
+        assert trap**2 == pytest.approx(exact**2 - 2 / 16384, rel=0.05)
+
+
 def test_best_uniform_constant_and_known_values():
     # best constant approximation of |sin x| is 1/2 with error 1/2; degree 1 cannot do better
     # because |sin x| has only even frequencies.
@@ -70,7 +92,82 @@ def test_best_uniform_beats_truncation_and_brackets():
     for m in (4, 9):
         b = trig.best_uniform_approximation(f, m)
         t = trig.sup_error(f, trig.fourier_truncation(f, m))
-        assert b.lower <= b.upper <= t
+        assert b.lower <= b.lp_value * (1 + 1e-6) and b.lower <= b.sampled <= b.upper <= t
+        assert b.upper <= 1.01 * b.lower  # the bracket is tight for the LP minimiser
+    # a plain callable says nothing between samples: no finite upper bound
+    b = trig.best_uniform_approximation(lambda x: np.abs(np.sin(x)), 4)
+    assert b.upper == np.inf and b.lower > 0
+
+
+def test_trig_derivative_against_finite_differences_and_closed_form():
+    rng = np.random.default_rng(3)
+    coef = rng.normal(size=2 * 6 - 1)
+    x = np.linspace(0.0, 2 * np.pi, 37)
+    h = 1e-5
+    fd = (trig.trig_eval(coef, x + h) - trig.trig_eval(coef, x - h)) / (2 * h)
+    np.testing.assert_allclose(trig.trig_eval(trig.trig_derivative(coef, 1), x), fd, atol=1e-8)
+    np.testing.assert_array_equal(trig.trig_derivative(coef, 0), coef)
+    # d^4/dx^4 (cos 3x + 2 sin 5x) = 81 cos 3x + 1250 sin 5x
+    c = np.zeros(11)
+    c[3], c[5 + 5] = 1.0, 2.0
+    np.testing.assert_allclose(trig.trig_eval(trig.trig_derivative(c, 4), x),
+                               81 * np.cos(3 * x) + 1250 * np.sin(5 * x), atol=1e-11)
+
+
+def test_certified_sup_error_bounds_a_dense_maximum():
+    for k, omega, m in ((1, 1, 5), (3, 1, 5), (3, 2, 9), (5, 1, 4)):
+        f = trig.AbsSinPower(k, omega=omega)
+        coef = trig.best_uniform_approximation(f, m).coef
+        dense = trig.sup_error(f, coef, n_grid=2**20)
+        assert dense <= trig.certified_sup_error(f, coef, n_grid=64), (k, omega, m)
+        # on a fine grid it is tight
+        assert dense <= trig.certified_sup_error(f, coef, n_grid=8192) <= dense * (1 + 2e-3)
+    # p = 0 and f = |sin x|^3: the sup 1 sits at pi/2, not a point of a grid of 42 points;
+    # the sampled maximum misses it, the certified bound does not
+    f = trig.AbsSinPower(3)
+    assert trig.sup_error(f, [0.0], n_grid=42) < 0.999
+    assert 1.0 <= trig.certified_sup_error(f, [0.0], n_grid=42) <= 1.01
+
+
+def test_alternation_lower_bound_known_values():
+    f = lambda x: np.abs(np.sin(x))  # noqa: E731
+    # E_1(|sin x|) = 1/2, attained by the constant 1/2
+    assert trig.alternation_lower_bound(f, [0.5]) == pytest.approx(0.5, abs=1e-12)
+    # any p gives a lower bound: here the truncation in H_3, whose error alternates but is
+    # larger than E_3 = 1/8 at the kinks and smaller elsewhere; the bound stays below 1/8
+    coef = trig.fourier_truncation(f, 3)
+    lb = trig.alternation_lower_bound(f, coef)
+    assert 0.0 < lb <= 0.125
+    # the best approximant 1/2 - ... of error 1/8 (LP) gives the bound 1/8 up to the grid
+    b = trig.best_uniform_approximation(f, 3)
+    assert b.lower == pytest.approx(0.125, abs=1e-6) and b.lower <= 0.125 + 1e-12
+    # an error of one sign does not alternate: the bound is 0
+    assert trig.alternation_lower_bound(f, [-1.0, 0.0, 0.0]) == 0.0
+
+
+def test_abs_sin_power_derivative_bound_and_breakpoints():
+    for k, omega in ((1, 1), (3, 1), (5, 2)):
+        f = trig.AbsSinPower(k, omega=omega)
+        for r in range(8):
+            assert f.derivative_bound(r) >= f.derivative_sup_norm(r) * (1 - 1e-12)
+        assert f.derivative_bound(0) == pytest.approx(1.0, abs=1e-15)
+        np.testing.assert_allclose(f(f.breakpoints()), 0.0, atol=1e-15)
+        assert f.breakpoints().size == 2 * omega
+    # |sin x|: every derivative of sin is bounded by 1, attained
+    for r in range(5):
+        assert trig.AbsSinPower(1).derivative_bound(r) == 1.0
+
+
+def test_square_wave_exact_at_the_jumps():
+    x = trig.uniform_grid(64)
+    s = trig.square_wave(x)
+    assert s[0] == 0.0 and s[32] == 0.0  # x = 0 and x = pi exactly
+    inner = np.ones(64, bool)
+    inner[[0, 32]] = False
+    np.testing.assert_array_equal(s[inner], np.sign(np.sin(x[inner])))
+    np.testing.assert_array_equal(s[1:], -s[1:][::-1])  # odd: s(x_j) = -s(x_{n-j})
+    # np.sign(np.sin(x)) is wrong at pi in floating point: the reason for this function
+    assert np.sign(np.sin(x[32])) == 1.0
 
 
 def test_favard_constants_closed_forms():
@@ -120,6 +217,12 @@ def test_abs_sin_power_derivatives_against_finite_differences():
         (lambda: trig.AbsSinPower(3, omega=0), ValueError, "omega"),
         (lambda: trig.jackson_bound(4, 1, -1.0), ValueError, "derivative_sup_norm"),
         (lambda: trig.least_squares_fit([0, np.nan, 2], [0, 1, 2], 1), ValueError, "x must contain only finite"),
+        (lambda: trig.certified_sup_error(np.sin, [0.0]), TypeError, "PiecewiseSmoothTarget"),
+        (lambda: trig.certified_sup_error(trig.AbsSinPower(1), [0.0], n_grid=63), ValueError, "break point"),
+        (lambda: trig.certified_sup_error(trig.AbsSinPower(1), [0.0, 1.0]), ValueError, "odd length"),
+        (lambda: trig.certified_sup_error(trig.AbsSinPower(1), [0.0], order=0), ValueError, "order"),
+        (lambda: trig.alternation_lower_bound(np.sin, np.zeros(9), n_grid=8), ValueError, "n_grid"),
+        (lambda: trig.trig_derivative([0.0], -1), ValueError, "order"),
     ],
 )
 def test_bad_input_names_the_argument(call, exc, words):

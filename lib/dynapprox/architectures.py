@@ -1,7 +1,7 @@
 r"""Sequence architectures other than the RNN, in the linear functional setting.
 
-Three model families of the chapter "Convolutional, encoder-decoder and transformer
-architectures", each reduced to the object that carries its approximation theory:
+Three model families of chapter 11 ("Convolutional, encoder-decoder and transformer
+architectures"), each reduced to the object that carries its approximation theory:
 
 * **Dilated causal CNN** (WaveNet). A linear network of ``K`` layers with filter size
   ``l`` and dilations :math:`1, l, \dots, l^{K-1}` realises a causal convolution
@@ -22,11 +22,13 @@ architectures", each reduced to the object that carries its approximation theory
   in :math:`(t, s)`; the complexity of a target :math:`\rho(t, s)` is the decay of
   its POD (singular value) spectrum (:class:`RecurrentEncoderDecoder`, :func:`pod`,
   :func:`pod_tail`, :func:`fit_encoder_decoder`).
-* **Attention**. A one-layer, one-head attention model with learned positional
-  embeddings and a tiny linear RNN, both in PyTorch, to compare how they react to a
-  fixed permutation (re-ordering) and to a causal mixing of the time axis
-  (:class:`TinyAttention`, :class:`TinyLinearRNN`, :func:`linear_readout_dataset`,
-  :func:`seen_lag_weights`, :func:`train_regressor`).
+* **Attention**. The experiment of Table 2 of Jiang and Li (NeurIPS 2024) with their data
+  construction: a linear target with kernel :math:`e^{-s}` on sequences of i.i.d. uniform
+  inputs, re-ordered (:func:`swap_permutation`) or mixed by a random filter
+  (:func:`random_filter`, :func:`mixing_matrix`); a one-layer, one-head transformer of
+  their eq. (5) (:class:`TinyTransformer`) and a linear RNN with an output at every step
+  (:class:`LinearRNNSeq`), trained by :func:`train_regressor`; and the certified floor of
+  every causal model (:func:`causal_floor`).
 
 Conventions follow :mod:`dynapprox.signals`: time grid :math:`t_k = k\,\Delta t`,
 kernels sampled on it, numpy ``float64``; randomness enters through ``seed``.
@@ -60,10 +62,15 @@ __all__ = [
     "pod_tail",
     "modal_kernel",
     "fit_encoder_decoder",
-    "linear_readout_dataset",
-    "seen_lag_weights",
-    "TinyLinearRNN",
-    "TinyAttention",
+    "exp_kernel_matrix",
+    "swap_permutation",
+    "random_filter",
+    "mixing_matrix",
+    "seq2seq_dataset",
+    "seen_weights",
+    "causal_floor",
+    "LinearRNNSeq",
+    "TinyTransformer",
     "train_regressor",
 ]
 
@@ -707,21 +714,154 @@ def fit_encoder_decoder(rho_ts, dt: float, N: int, m_enc: int, m_dec: int,
     return RecurrentEncoderDecoder(W=W, U=U, Q=Q, P=np.asarray(dec.U), V=np.asarray(dec.W), c=np.asarray(dec.c))
 
 
+def lag_tail_bound(model, n: int, dt: float = 1.0) -> float:
+    r"""A closed-form bound of :math:`\sum_{j \ge n} |\hat\rho(j\,\Delta t)|` for a model with modes.
+
+    For :math:`\hat\rho(t) = \sum_i g_i e^{\lambda_i t}` (a linear RNN, through
+    :func:`dynapprox.halfline.modal_terms`) with every :math:`\operatorname{Re}\lambda_i < 0`,
+
+    .. math:: \sum_{j \ge n} |\hat\rho(j\Delta t)| \le \sum_i |g_i|
+       \frac{e^{\operatorname{Re}\lambda_i\, n \Delta t}}{1 - e^{\operatorname{Re}\lambda_i \Delta t}} .
+
+    It turns an :math:`\ell^1` error over the lags :math:`0, \dots, n-1` into a bracket of the
+    error over all lags :math:`j \ge 0`.
+
+    Parameters
+    ----------
+    model : object
+        A model with modes (``W, U, c`` or ``eigenvalues, u, c``).
+    n : int
+        First lag of the tail.
+    dt : float
+        Time step.
+
+    Returns
+    -------
+    float
+        The bound (``inf`` if a mode does not decay).
+    """
+    from .halfline import modal_terms
+
+    n = check_nonnegative_int("n", n)
+    dt = check_positive_float("dt", dt)
+    terms = modal_terms(model)
+    if terms is None:
+        raise ValueError("model has no (well-conditioned) modal decomposition")
+    lam, g = terms
+    re = lam.real
+    size = np.abs(g).sum(axis=1)
+    if np.any((re >= 0) & (size > 0)):
+        return float("inf")
+    return float(np.sum(size * np.exp(re * n * dt) / (1.0 - np.exp(re * dt))))
+
+
+__all__.append("lag_tail_bound")
+
+
 # --------------------------------------------------------------------------------------
-# Attention versus recurrence on permuted time
+# Table 2 of Jiang and Li: temporal ordering and temporal mixing, RNN against attention
 # --------------------------------------------------------------------------------------
 
 
-def _mixing_matrix(mixing, L: int) -> np.ndarray:
-    """Lower-triangular Toeplitz matrix of the causal filter ``mixing`` on ``L`` steps."""
-    m = check_real_array("mixing", mixing, ndim=1)
-    if m.size == 0 or m.size > L:
-        raise ValueError(f"mixing must have between 1 and {L} taps, got {m.size}")
-    if m[0] == 0.0:
-        raise ValueError("mixing[0] must be nonzero (the mixing filter must be invertible)")
+def exp_kernel_matrix(L: int, rate: float = 1.0) -> np.ndarray:
+    r"""Matrix of the causal linear target :math:`y(t) = \sum_{s=0}^{t} e^{-\mathrm{rate}\, s} x(t - s)`.
+
+    Parameters
+    ----------
+    L : int
+        Sequence length :math:`\tau`.
+    rate : float
+        Decay rate (Jiang and Li take 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(L, L)``, :math:`K[t, s] = e^{-\mathrm{rate}(t - s)}` for :math:`s \le t`, else 0,
+        so that ``y = K @ x``.
+    """
+    L = check_positive_int("L", L)
+    rate = check_positive_float("rate", rate)
+    lag = np.subtract.outer(np.arange(L), np.arange(L))
+    return np.where(lag >= 0, np.exp(-rate * np.maximum(lag, 0)), 0.0)
+
+
+def swap_permutation(L: int, k: int) -> np.ndarray:
+    r"""The re-ordering that exchanges the first ``k`` values of a sequence with the last ``k``.
+
+    Position :math:`j` of the shown sequence holds :math:`x(\pi(j))`: positions
+    :math:`0, \dots, k-1` show :math:`x(L-k), \dots, x(L-1)` and positions
+    :math:`L-k, \dots, L-1` show :math:`x(0), \dots, x(k-1)`; the middle is unchanged.
+
+    Parameters
+    ----------
+    L : int
+        Sequence length.
+    k : int
+        Block length, :math:`1 \le k \le L/2`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The permutation :math:`\pi`, shape ``(L,)``.
+    """
+    L = check_positive_int("L", L)
+    k = check_positive_int("k", k)
+    if 2 * k > L:
+        raise ValueError(f"k must be at most L / 2 = {L / 2:g}, got {k}")
+    idx = np.arange(L)
+    return np.concatenate([idx[L - k:], idx[k:L - k], idx[:k]])
+
+
+def random_filter(length: int, seed: int) -> np.ndarray:
+    r"""A random filter :math:`\theta` with i.i.d. standard normal taps, normalised to :math:`\|\theta\|_1 = 1`.
+
+    Parameters
+    ----------
+    length : int
+        Number of taps :math:`l`.
+    seed : int
+        Seed of the taps.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(length,)``.
+    """
+    length = check_positive_int("length", length)
+    theta = _rng(seed).standard_normal(length)
+    return theta / np.sum(np.abs(theta))
+
+
+def mixing_matrix(theta, L: int, delay: int = 0) -> np.ndarray:
+    r"""Matrix of the temporal mixing :math:`(\theta * x)(t) = \sum_{j=0}^{l-1} \theta(j)\, x(t + j - \mathrm{delay})`.
+
+    With ``delay = 0`` this is the operation printed in Sec. 6.2 of Jiang and Li, which
+    reads :math:`l - 1` future values; with ``delay = l - 1`` it is the causal filter
+    :math:`\sum_{j} \theta(l-1-j)\, x(t - j)`. Values of :math:`x` outside
+    :math:`0, \dots, L-1` count as 0.
+
+    Parameters
+    ----------
+    theta : array_like
+        Taps :math:`\theta(0), \dots, \theta(l-1)`, shape ``(l,)``.
+    L : int
+        Sequence length.
+    delay : int
+        Shift, :math:`0 \le \mathrm{delay} < L`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(L, L)``: ``M`` with ``theta * x = M @ x``.
+    """
+    theta = check_real_array("theta", theta, ndim=1)
+    L = check_positive_int("L", L)
+    delay = check_nonnegative_int("delay", delay)
+    if delay >= L:
+        raise ValueError(f"delay must be below L = {L}, got {delay}")
     M = np.zeros((L, L))
-    for j, mj in enumerate(m):
-        M += mj * np.eye(L, k=-j)
+    for j, th in enumerate(theta):
+        M += th * np.eye(L, k=j - delay)
     return M
 
 
@@ -732,89 +872,94 @@ def _check_permutation(permutation, L: int) -> np.ndarray:
     return perm
 
 
-def linear_readout_dataset(
-    n: int, weights, seed: int, permutation: Sequence[int] | None = None, mixing=None
-) -> tuple[np.ndarray, np.ndarray]:
-    r"""Inputs and targets of the linear read-out :math:`y = \sum_{k=0}^{L-1} w_k x_{L-1-k}`.
 
-    Inputs are i.i.d. standard normal sequences :math:`x_0, \dots, x_{L-1}`. The target is
-    the output at the last time of the causal filter with weights :math:`w_k` (the
-    kernel at lag ``k``). The model may be shown a transformed sequence while the target
-    is unchanged:
+def seq2seq_dataset(n: int, weights, seed: int, permutation=None) -> tuple[np.ndarray, np.ndarray]:
+    r"""Inputs i.i.d. uniform on :math:`[0, 1]` and outputs of the linear map ``weights``.
 
-    * ``mixing`` :math:`(m_0, \dots, m_r)`, :math:`m_0 \ne 0`: *temporal mixing* by a
-      causal filter, :math:`\tilde x_n = \sum_{j \le \min(r, n)} m_j x_{n-j}`;
-    * ``permutation`` :math:`\pi`: *temporal re-ordering*, the model sees
-      :math:`\tilde x_{\pi(n)}` at position :math:`n` (applied after the mixing).
-
-    Either way the relation between what the model sees and ``y`` is again a linear
-    read-out, with the lag weights returned by :func:`seen_lag_weights`.
+    :math:`x \in [0, 1]^L` has i.i.d. uniform entries and the outputs are
+    :math:`y = W x` (one per time step). With a ``permutation`` :math:`\pi` the model is
+    shown :math:`x \circ \pi` (position :math:`j` holds :math:`x(\pi(j))`) while :math:`y` is
+    unchanged: the *temporal ordering* alteration of Jiang and Li. The outputs are then
+    :math:`y = W_{\mathrm{seen}} (x \circ \pi)` with :func:`seen_weights`.
 
     Parameters
     ----------
     n : int
-        Number of samples.
+        Number of sequences.
     weights : array_like
-        Shape ``(L,)``: :math:`w_0, \dots, w_{L-1}`.
+        The matrix :math:`W`, shape ``(L, L)``.
     seed : int
         Seed of the inputs.
     permutation : array_like, optional
         A permutation of ``range(L)``.
-    mixing : array_like, optional
-        Taps :math:`m_0, \dots, m_r` of a causal mixing filter, ``1 <= r + 1 <= L``, :math:`m_0 \ne 0`.
 
     Returns
     -------
     X : numpy.ndarray
         Shape ``(n, L, 1)``, the sequences as shown to the model.
     y : numpy.ndarray
-        Shape ``(n,)``.
+        Shape ``(n, L)``.
     """
     n = check_positive_int("n", n)
-    w = check_real_array("weights", weights, ndim=1)
-    L = w.size
-    x = _rng(seed).standard_normal((n, L))
-    y = x[:, ::-1] @ w
-    if mixing is not None:
-        x = x @ _mixing_matrix(mixing, L).T
+    W = check_real_array("weights", weights, ndim=2)
+    if W.shape[0] != W.shape[1]:
+        raise ValueError(f"weights must be square (L, L), got shape {W.shape}")
+    L = W.shape[0]
+    x = _rng(seed).uniform(0.0, 1.0, size=(n, L))
+    y = x @ W.T
     if permutation is not None:
         x = x[:, _check_permutation(permutation, L)]
     return x[:, :, None], y
 
 
-def seen_lag_weights(weights, permutation: Sequence[int] | None = None, mixing=None) -> np.ndarray:
-    r"""Lag weights of the read-out as seen through a mixing and/or a permutation.
-
-    With ``X`` from :func:`linear_readout_dataset` (same ``weights``, ``permutation`` and
-    ``mixing``), :math:`y = \sum_{j=0}^{L-1} \tilde w_j X_{L-1-j}` exactly. With
-    :math:`u = (w_{L-1}, \dots, w_0)` the weights in time order and :math:`M` the
-    lower-triangular Toeplitz matrix of the mixing filter,
-    :math:`y = u^\top x = (M^{-\top} u)^\top \tilde x`; a permutation then re-indexes
-    this vector. Mixing by :math:`(1, b)` turns the kernel into its convolution with
-    :math:`((-b)^k)_k`, the causal inverse filter.
+def seen_weights(weights, permutation=None) -> np.ndarray:
+    r"""The map from the shown sequence to the outputs: :math:`W_{\mathrm{seen}}[t, j] = W[t, \pi(j)]`.
 
     Parameters
     ----------
     weights : array_like
-        Shape ``(L,)``: the lag weights :math:`w_0, \dots, w_{L-1}` of the target.
+        Shape ``(L, L)``.
     permutation : array_like, optional
-        As in :func:`linear_readout_dataset`.
-    mixing : array_like, optional
-        As in :func:`linear_readout_dataset`.
+        As in :func:`seq2seq_dataset`.
 
     Returns
     -------
     numpy.ndarray
-        Shape ``(L,)``: :math:`\tilde w_0, \dots, \tilde w_{L-1}`, by lag of the shown sequence.
+        Shape ``(L, L)``.
     """
-    w = check_real_array("weights", weights, ndim=1)
-    L = w.size
-    v = w[::-1].copy()
-    if mixing is not None:
-        v = linalg.solve_triangular(_mixing_matrix(mixing, L), v, trans="T", lower=True)
-    if permutation is not None:
-        v = v[_check_permutation(permutation, L)]
-    return v[::-1].copy()
+    W = check_real_array("weights", weights, ndim=2)
+    if permutation is None:
+        return W.copy()
+    return W[:, _check_permutation(permutation, W.shape[1])]
+
+
+def causal_floor(seen, var_x: float = 1.0 / 12.0) -> float:
+    r"""Least mean squared error of *any* causal model on the outputs :math:`y = W_{\mathrm{seen}} X`.
+
+    For independent inputs of variance :math:`v`, the output at time :math:`t` splits into
+    a function of the shown inputs up to :math:`t` and the term
+    :math:`\sum_{j > t} W_{\mathrm{seen}}[t, j] X_j`, independent of them. No causal model
+    (one whose output at :math:`t` depends on :math:`X_0, \dots, X_t` only, linear or not)
+    can predict it better than its mean, so
+
+    .. math:: \frac1L \sum_t \mathbb E\,(y_t - \hat y_t)^2 \;\ge\;
+       \frac{v}{L} \sum_t \sum_{j > t} W_{\mathrm{seen}}[t, j]^2 .
+
+    Parameters
+    ----------
+    seen : array_like
+        :math:`W_{\mathrm{seen}}`, shape ``(L, L)``.
+    var_x : float
+        Variance of one input value (:math:`1/12` for the uniform law on :math:`[0, 1]`).
+
+    Returns
+    -------
+    float
+        The bound.
+    """
+    W = check_real_array("seen", seen, ndim=2)
+    var_x = check_positive_float("var_x", var_x)
+    return float(var_x * np.sum(np.triu(W, k=1) ** 2) / W.shape[0])
 
 
 def _torch():
@@ -823,10 +968,33 @@ def _torch():
     return torch
 
 
-class TinyLinearRNN:
-    r"""A linear RNN read out at the last step: :math:`h_{k+1} = A h_k + B x_k`, :math:`\hat y = c^\top h_L`.
+def _init_linear(torch, layer, g) -> None:
+    """PyTorch's default initialisation of ``nn.Linear``, drawn from the generator ``g``."""
+    bound = 1.0 / np.sqrt(layer.in_features)
+    with torch.no_grad():
+        layer.weight.copy_((2 * torch.rand(layer.weight.shape, generator=g, dtype=torch.float64) - 1) * bound)
+        layer.bias.copy_((2 * torch.rand(layer.bias.shape, generator=g, dtype=torch.float64) - 1) * bound)
 
-    A thin wrapper around a ``torch.nn.Module`` (attribute ``module``), float64.
+
+def _mlp(torch, n_in: int, width: int, depth: int, n_out: int, g):
+    layers, d = [], n_in
+    for _ in range(depth):
+        layers += [torch.nn.Linear(d, width, dtype=torch.float64), torch.nn.Tanh()]
+        d = width
+    layers.append(torch.nn.Linear(d, n_out, dtype=torch.float64))
+    for layer in layers:
+        if isinstance(layer, torch.nn.Linear):
+            _init_linear(torch, layer, g)
+    return torch.nn.Sequential(*layers)
+
+
+class LinearRNNSeq:
+    r"""A linear RNN with an output at every step: :math:`h_t = A h_{t-1} + B x_t`, :math:`\hat y_t = c^\top h_t`.
+
+    With :math:`h_{-1} = 0` the outputs are the causal convolution
+    :math:`\hat y_t = \sum_{j \le t} c^\top A^j B\, x_{t-j}`, computed from the kernel (one
+    matrix power per lag) rather than by a loop over the batch. A thin wrapper around a
+    ``torch.nn.Module`` (attribute ``module``), float64.
 
     Parameters
     ----------
@@ -849,11 +1017,19 @@ class TinyLinearRNN:
                 self.B = torch.nn.Parameter(torch.randn(m, generator=g, dtype=torch.float64) / np.sqrt(m))
                 self.c = torch.nn.Parameter(torch.randn(m, generator=g, dtype=torch.float64) / np.sqrt(m))
 
+            def kernel(self, L):
+                v, ks = self.B, []
+                for _ in range(L):
+                    ks.append(self.c @ v)
+                    v = self.A @ v
+                return torch.stack(ks)
+
             def forward(self, X):
-                h = torch.zeros(X.shape[0], m, dtype=X.dtype)
-                for k in range(X.shape[1]):
-                    h = h @ self.A.T + X[:, k, :1] * self.B
-                return h @ self.c
+                L = X.shape[1]
+                k = self.kernel(L)
+                lag = torch.arange(L)[:, None] - torch.arange(L)[None, :]
+                T = torch.where(lag >= 0, k[lag.clamp(min=0)], torch.zeros((), dtype=X.dtype))
+                return X[:, :, 0] @ T.T
 
         self.module = _RNN()
         self.m = m
@@ -864,74 +1040,117 @@ class TinyLinearRNN:
         return self.m**2 + 2 * self.m
 
 
-class TinyAttention:
-    r"""One attention head with learned positional embeddings, read out at a learned query.
+class TinyTransformer:
+    r"""One attention layer with one head, in the family of eq. (5) of Jiang and Li.
 
-    With token embeddings :math:`e_n = x_n a + p_n \in \mathbb R^{d}` (``p_n`` learned per
-    position),
+    The input value :math:`x(s)` gets the position encoding :math:`z(s) = a\, x(s) + e(s)`
+    (:math:`a, e(s) \in \mathbb R^{d_e}`, learned or fixed), a feed-forward network
+    :math:`\hat f: \mathbb R^{d_e} \to \mathbb R^{n}` gives the token features
+    :math:`\hat h(s) = \hat f(z(s))`, and the output at time :math:`t` is
 
-    .. math:: \hat y = c^\top \sum_{n=0}^{L-1} \operatorname{softmax}_n\!\big(q^\top W_K e_n / \sqrt d\big)\, W_V e_n .
+    .. math:: \hat y(t) = \hat F\Big(\sum_{s} \operatorname{softmax}_s\big[q(t)^\top W_K \hat h(s)\big]\,
+       W_V \hat h(s)\Big),
 
-    A fixed permutation of the positions is absorbed by permuting the rows of ``p``:
-    the hypothesis space is invariant under re-ordering of time.
+    with :math:`W_K \in \mathbb R^{m_h \times n}`, :math:`W_V \in \mathbb R^{m_v \times n}` and a
+    feed-forward :math:`\hat F: \mathbb R^{m_v} \to \mathbb R`. The softmax runs over all
+    positions (no causal mask), as in the paper. The query is
+
+    * ``query="token"``: :math:`q(t) = W_Q \hat h(t)`, eq. (5) itself;
+    * ``query="position"``: :math:`q(t) \in \mathbb R^{m_h}` a learned vector per output
+      position, the sub-family of eq. (5) in which the query coordinates of
+      :math:`\hat f` read the position only (the paper's own construction uses disjoint
+      coordinates of :math:`\hat f` for queries and keys).
+
+    With ``query="position"`` a fixed re-ordering of the inputs, outputs unchanged, is
+    absorbed exactly by re-ordering the rows of :math:`e` (see the chapter). Feed-forward
+    networks have ``ff_depth`` hidden layers of width ``ff_width`` with tanh; linear layers
+    have PyTorch's default initialisation, drawn from a seeded generator; :math:`a, e, q`
+    are standard normal.
 
     Parameters
     ----------
     L : int
         Sequence length.
-    d : int
-        Embedding dimension.
+    n, m_h, m_v : int
+        Token-feature, query/key and value dimensions.
+    ff_width, ff_depth : int
+        Width and number of hidden layers of :math:`\hat f` and :math:`\hat F`.
     seed : int
         Seed of the initial weights.
+    d_e : int
+        Dimension of the position encoding.
+    query : str
+        ``"position"`` or ``"token"``.
+    dtype : str
+        ``"float64"`` or ``"float32"``.
     """
 
-    def __init__(self, L: int, d: int, seed: int) -> None:
+    def __init__(self, L: int, n: int, m_h: int, m_v: int, ff_width: int, ff_depth: int, seed: int,
+                 d_e: int = 8, query: str = "position", dtype: str = "float64") -> None:
         torch = _torch()
         L = check_positive_int("L", L)
-        d = check_positive_int("d", d)
+        n, m_h, m_v = (check_positive_int(k, v) for k, v in (("n", n), ("m_h", m_h), ("m_v", m_v)))
+        ff_width = check_positive_int("ff_width", ff_width)
+        ff_depth = check_nonnegative_int("ff_depth", ff_depth)
+        d_e = check_positive_int("d_e", d_e)
+        if query not in ("position", "token"):
+            raise ValueError(f"query must be 'position' or 'token', got {query!r}")
+        if dtype not in ("float64", "float32"):
+            raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
         g = torch.Generator().manual_seed(check_nonnegative_int("seed", seed))
+        f64 = torch.float64
 
-        def rnd(*shape, scale=1.0):
-            return torch.nn.Parameter(scale * torch.randn(*shape, generator=g, dtype=torch.float64))
-
-        class _Attn(torch.nn.Module):
+        class _Transformer(torch.nn.Module):
             def __init__(self):
                 super().__init__()
-                self.a = rnd(d, scale=1.0 / np.sqrt(d))
-                self.p = rnd(L, d, scale=1.0 / np.sqrt(d))
-                self.q = rnd(d, scale=1.0 / np.sqrt(d))
-                self.WK = rnd(d, d, scale=1.0 / np.sqrt(d))
-                self.WV = rnd(d, d, scale=1.0 / np.sqrt(d))
-                self.c = rnd(d, scale=1.0 / np.sqrt(d))
+                self.a = torch.nn.Parameter(torch.randn(d_e, generator=g, dtype=f64))
+                self.e = torch.nn.Parameter(torch.randn(L, d_e, generator=g, dtype=f64))
+                self.f = _mlp(torch, d_e, ff_width, ff_depth, n, g)
+                if query == "position":
+                    self.q = torch.nn.Parameter(torch.randn(L, m_h, generator=g, dtype=f64))
+                else:
+                    self.WQ = torch.nn.Parameter(torch.randn(m_h, n, generator=g, dtype=f64) / np.sqrt(n))
+                self.WK = torch.nn.Parameter(torch.randn(m_h, n, generator=g, dtype=f64) / np.sqrt(n))
+                self.WV = torch.nn.Parameter(torch.randn(m_v, n, generator=g, dtype=f64) / np.sqrt(n))
+                self.F = _mlp(torch, m_v, ff_width, ff_depth, 1, g)
+
+            def attention(self, X):
+                h = self.f(X[:, :, :1] * self.a + self.e)
+                q = self.q if query == "position" else h @ self.WQ.T
+                scores = q @ (h @ self.WK.T).transpose(-1, -2)
+                return torch.softmax(scores, dim=-1), h
 
             def forward(self, X):
-                e = X[:, :, :1] * self.a + self.p  # (batch, L, d)
-                scores = (e @ self.WK.T) @ self.q / np.sqrt(d)  # (batch, L)
-                att = torch.softmax(scores, dim=1)
-                v = e @ self.WV.T  # (batch, L, d)
-                return torch.einsum("bn,bnd,d->b", att, v, self.c)
+                att, h = self.attention(X)
+                return self.F(att @ (h @ self.WV.T))[..., 0]
 
-        self.module = _Attn()
-        self.L, self.d = L, d
+        self.module = _Transformer()
+        if dtype == "float32":
+            self.module = self.module.float()
+        self.L, self.query = L, query
 
     @property
     def n_params(self) -> int:
-        """Number of trainable weights, ``L d + 2 d**2 + 3 d``."""
-        return self.L * self.d + 2 * self.d**2 + 3 * self.d
+        """Number of trainable weights."""
+        return int(sum(p.numel() for p in self.module.parameters() if p.requires_grad))
 
 
 def train_regressor(model, X, y, steps: int, lr: float, batch: int, seed: int,
                     X_test=None, y_test=None) -> dict:
-    r"""Train ``model.module`` by Adam on the mean squared error :math:`\frac1n\sum (\hat y - y)^2`.
+    r"""Train ``model.module`` by Adam on the mean squared error over all outputs.
+
+    The loss is :math:`\frac{1}{n L}\sum_{i, t} (\hat y_{i,t} - y_{i,t})^2` (or
+    :math:`\frac1n\sum_i (\hat y_i - y_i)^2` for one output per sequence).
 
     Parameters
     ----------
-    model : TinyLinearRNN or TinyAttention
-        Any object with a ``module`` attribute mapping ``(batch, L, 1)`` tensors to ``(batch,)``.
+    model : LinearRNNSeq or TinyTransformer
+        Any object with a ``module`` attribute mapping ``(batch, L, 1)`` tensors to outputs
+        of the shape of ``y``'s rows.
     X : array_like
         Training inputs, shape ``(n, L, 1)``.
     y : array_like
-        Training targets, shape ``(n,)``.
+        Training targets, shape ``(n,)`` or ``(n, L)``.
     steps : int
         Number of Adam steps.
     lr : float
@@ -955,14 +1174,15 @@ def train_regressor(model, X, y, steps: int, lr: float, batch: int, seed: int,
     lr = check_positive_float("lr", lr)
     batch = check_positive_int("batch", batch)
     X = check_real_array("X", X, ndim=3)
-    y = check_real_array("y", y, ndim=1)
+    y = check_real_array("y", y, ndim=(1, 2))
     if X.shape[0] != y.shape[0]:
         raise ValueError(f"X and y must have the same number of samples, got {X.shape[0]} and {y.shape[0]}")
     if not hasattr(model, "module"):
-        raise TypeError("model must have a torch 'module' attribute (TinyLinearRNN or TinyAttention)")
-    Xt, yt = torch.tensor(X), torch.tensor(y)
+        raise TypeError("model must have a torch 'module' attribute (LinearRNNSeq or TinyTransformer)")
+    dtype = next(model.module.parameters()).dtype
+    Xt, yt = torch.tensor(X, dtype=dtype), torch.tensor(y, dtype=dtype)
     g = torch.Generator().manual_seed(check_nonnegative_int("seed", seed))
-    opt = torch.optim.Adam(model.module.parameters(), lr=lr)
+    opt = torch.optim.Adam([p for p in model.module.parameters() if p.requires_grad], lr=lr)
     hist = np.zeros(steps)
     for k in range(steps):
         idx = torch.randint(0, Xt.shape[0], (min(batch, Xt.shape[0]),), generator=g)
@@ -971,8 +1191,8 @@ def train_regressor(model, X, y, steps: int, lr: float, batch: int, seed: int,
         loss.backward()
         opt.step()
         hist[k] = loss.item()
-    Xs = Xt if X_test is None else torch.tensor(check_real_array("X_test", X_test, ndim=3))
-    ys = yt if y_test is None else torch.tensor(check_real_array("y_test", y_test, ndim=1))
+    Xs = Xt if X_test is None else torch.tensor(check_real_array("X_test", X_test, ndim=3), dtype=dtype)
+    ys = yt if y_test is None else torch.tensor(check_real_array("y_test", y_test, ndim=(1, 2)), dtype=dtype)
     with torch.no_grad():
         test = torch.mean((model.module(Xs) - ys) ** 2).item()
     return {"train": hist, "test": float(test)}

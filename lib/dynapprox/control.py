@@ -44,9 +44,13 @@ The module provides
   (:func:`discrete_forward`, :func:`train_discrete_msa`);
 * closed-loop control for robustness (Chen, Li and Zhang): :func:`pca_subspace`,
   :func:`embedding_subspaces`; the test-time control problem over all controlled layers
-  jointly (:func:`closed_loop_objective`, its costate gradient :func:`closed_loop_gradient`
-  and the PMP-based solver :func:`closed_loop_pmp`); the greedy layer-wise projection
-  :func:`closed_loop_forward` (a closed-form special case); and the attack :func:`fgsm`.
+  jointly (:func:`closed_loop_objective`, its costate gradient :func:`closed_loop_gradient`,
+  the gradient solver of the conference version's code :func:`closed_loop_pmp` and the
+  method of successive approximations of the journal version :func:`closed_loop_msa`); the
+  greedy layer-wise projection :func:`closed_loop_forward` (a closed-form special case);
+  the linear-network error of the greedy closed loop and the bound of the journal's
+  Theorem 4 (:func:`linear_closed_loop_sq_errors`, :func:`linear_closed_loop_bound`); and the
+  attack :func:`fgsm`.
 
 Time is the layer index; ``h`` is the time step, so the network's horizon is ``T = N h``.
 """
@@ -66,6 +70,7 @@ from ._validation import (
     check_nonnegative_int,
     check_positive_float,
     check_positive_int,
+    check_real_array,
 )
 
 __all__ = [
@@ -96,6 +101,9 @@ __all__ = [
     "closed_loop_objective",
     "closed_loop_gradient",
     "closed_loop_pmp",
+    "closed_loop_msa",
+    "linear_closed_loop_sq_errors",
+    "linear_closed_loop_bound",
     "fgsm",
 ]
 
@@ -417,12 +425,17 @@ class MSAStepInfo:
         :math:`\\sum_n\\sum_i |x_{n+1}^i - f_n(x_n^i, \\theta^{k+1})|^2` (feasibility error of the state equation).
     costate_error : float
         :math:`\\sum_n\\sum_i |p_n^i - \\nabla_x H_n(x^i_n, p^i_{n+1}, \\theta^{k+1})|^2` (of the costate equation).
+    weight_norm : float
+        :math:`\\max_n \\|W^{k+1}_n\\|_2` (largest spectral norm of the new weights): the radius
+        :math:`R` of a parameter ball containing the iterate, on which the derivative bounds
+        of the error estimate hold.
     """
 
     loss_before: float
     hamiltonian_gain: float
     state_error: float
     costate_error: float
+    weight_norm: float = float("nan")
 
 
 def _check_common(h, reg, rho):
@@ -522,6 +535,7 @@ def msa_step(
             hamiltonian_gain=H_new - H_old,
             state_error=float((states[1:] - f).pow(2).sum()),
             costate_error=float((p[:-1] - gx).pow(2).sum()),
+            weight_norm=float(torch.linalg.matrix_norm(W_new, ord=2).max()),
         )
     return W_new, b_new, info
 
@@ -687,14 +701,15 @@ def train_backprop(
 
 # --------------------------------------------------------------------------- discrete weights
 def ema_update(M: torch.Tensor, G: torch.Tensor, decay: float = 0.5) -> torch.Tensor:
-    r"""Moving average of the Hamiltonian's weight gradient: :math:`M \leftarrow a M + (1 - a) G`.
+    r"""Moving average of the weight gradient :math:`G` of the linearised Hamiltonian:
+    :math:`M \leftarrow a M + (1 - a) G`.
 
     Parameters
     ----------
     M : torch.Tensor
         Current average.
     G : torch.Tensor
-        New gradient :math:`\partial H/\partial W` (same shape).
+        New gradient :math:`G` of the Hamiltonian's linearised part (same shape).
     decay : float
         :math:`a \in [0, 1)`.
 
@@ -733,9 +748,10 @@ def _wrong_sign_threshold(M: torch.Tensor, W: torch.Tensor, rho: float) -> float
 def binary_msa_update(W: torch.Tensor, M: torch.Tensor, rho: float = 0.1) -> torch.Tensor:
     r"""Hamiltonian maximisation over binary weights :math:`\{-1, +1\}` with a flip penalty.
 
-    With :math:`\rho_k = \rho \max\{|M_{ij}| : \operatorname{sign} M_{ij} \ne W_{ij}\}`, each
-    entry solves :math:`\max_{w \in \{\pm 1\}} M_{ij} w - \frac{\rho_k}{2}(w - W_{ij})^2`, i.e.
-    :math:`W_{ij} \leftarrow \operatorname{sign} M_{ij}` where :math:`|M_{ij}| > \rho_k`,
+    With the threshold :math:`\bar\rho = \rho \max\{|M_{ij}| : \operatorname{sign} M_{ij} \ne W_{ij}\}`
+    (:math:`\bar\rho = 0` if no entry disagrees), each entry solves
+    :math:`\max_{w \in \{\pm 1\}} M_{ij} w - \frac{\bar\rho}{2}(w - W_{ij})^2`, i.e.
+    :math:`W_{ij} \leftarrow \operatorname{sign} M_{ij}` where :math:`|M_{ij}| > \bar\rho`,
     otherwise unchanged (Li and Hao's rule; ``rho = 0`` is the plain MSA ``sign(M)``).
 
     Parameters
@@ -743,7 +759,7 @@ def binary_msa_update(W: torch.Tensor, M: torch.Tensor, rho: float = 0.1) -> tor
     W : torch.Tensor
         Current weights, entries in ``{-1, 1}``.
     M : torch.Tensor
-        Moving average of :math:`\partial H/\partial W`, same shape.
+        Moving average :math:`M` of the gradients :math:`G` (see :func:`ema_update`), same shape.
     rho : float
         Relative flip threshold in ``[0, 1]``.
 
@@ -769,20 +785,22 @@ def ternary_msa_update(W: torch.Tensor, M: torch.Tensor, rho: float = 0.1, lam: 
     :math:`\ell^1` penalty and a move penalty (Li and Hao's sparse ternary rule).
 
     Each entry solves
-    :math:`\max_{w \in \{-1,0,1\}} M_{ij} w - \lambda |w| - \rho_k (w - W_{ij})^2` with
-    :math:`\rho_k = \rho \max\{|M_{ij}| : \operatorname{sign} M_{ij} \ne W_{ij}\}`, whose solution is
+    :math:`\max_{w \in \{-1,0,1\}} M_{ij} w - \lambda |w| - \bar\rho (w - W_{ij})^2` with the
+    threshold :math:`\bar\rho = \rho \max\{|M_{ij}| : \operatorname{sign} M_{ij} \ne W_{ij}\}`
+    (:math:`\operatorname{sign} 0 = 0`, so every zero weight with :math:`M_{ij} \ne 0` counts as
+    wrong-signed; :math:`\bar\rho = 0` if no entry disagrees), whose solution is
 
     .. math::
 
-        w = +1 \text{ if } M_{ij} > \rho_k (1 - 2W_{ij}) + \lambda, \quad
-        w = -1 \text{ if } M_{ij} < -\rho_k(1 + 2W_{ij}) - \lambda, \quad w = 0 \text{ otherwise.}
+        w = +1 \text{ if } M_{ij} > \bar\rho (1 - 2W_{ij}) + \lambda, \quad
+        w = -1 \text{ if } M_{ij} < -\bar\rho(1 + 2W_{ij}) - \lambda, \quad w = 0 \text{ otherwise.}
 
     Parameters
     ----------
     W : torch.Tensor
         Current weights, entries in ``{-1, 0, 1}``.
     M : torch.Tensor
-        Moving average of :math:`\partial H/\partial W`, same shape.
+        Moving average :math:`M` of the gradients :math:`G` (see :func:`ema_update`), same shape.
     rho : float
         Relative move penalty in ``[0, 1]``.
     lam : float
@@ -803,10 +821,10 @@ def ternary_msa_update(W: torch.Tensor, M: torch.Tensor, rho: float = 0.1, lam: 
     lam = check_finite_float("lam", lam)
     if lam < 0:
         raise ValueError(f"lam must be >= 0, got {lam}")
-    rk = _wrong_sign_threshold(M, W, rho)
+    rho_bar = _wrong_sign_threshold(M, W, rho)
     new = torch.zeros_like(W)
-    new = torch.where(M > rk * (1.0 - 2.0 * W) + lam, torch.ones_like(W), new)
-    new = torch.where(M < -rk * (1.0 + 2.0 * W) - lam, -torch.ones_like(W), new)
+    new = torch.where(M > rho_bar * (1.0 - 2.0 * W) + lam, torch.ones_like(W), new)
+    new = torch.where(M < -rho_bar * (1.0 + 2.0 * W) - lam, -torch.ones_like(W), new)
     return new
 
 
@@ -881,8 +899,9 @@ def train_discrete_msa(
     r"""Train a discrete-weight perceptron by the MSA of Li and Hao.
 
     Per mini-batch: forward pass, costates :math:`p_{n+1} = -\partial \Phi/\partial x_{n+1}`
-    (back-propagation), :math:`G_n = \partial H_n/\partial W_n = \sum_i \partial_W [p^i_{n+1}
-    \cdot f_n(x^i_n, W_n)]` (which equals :math:`-\partial\Phi/\partial W_n`), moving average
+    (back-propagation), :math:`G_n = \sum_i \partial_W [p^i_{n+1} \cdot f_n(x^i_n, W_n)]`, the
+    gradient of the Hamiltonian's first term only (the :math:`\ell^1` term is kept exactly in
+    the maximisation; :math:`G_n = -\partial\Phi/\partial W_n`), moving average
     :func:`ema_update`, then the layer-wise Hamiltonian maximisation
     :func:`ternary_msa_update` or :func:`binary_msa_update`. :math:`\Phi` is the mean
     cross-entropy of the logits :math:`x_N`.
@@ -1266,7 +1285,8 @@ class ClosedLoopResult:
     controls : torch.Tensor
         Returned controls, shape ``(N + 1, B, d)`` (zero at uncontrolled layers).
     objective : numpy.ndarray
-        Batch mean of :math:`J` at the iterates ``0..n_iter`` (iterate 0: no control).
+        Batch mean of :math:`J` at the iterates (iterate 0: the initial controls, zero for
+        :func:`closed_loop_pmp`, the greedy projection for :func:`closed_loop_msa`).
     best_objective : torch.Tensor
         :math:`J` of the returned controls for every input, shape ``(B,)``.
     """
@@ -1350,6 +1370,234 @@ def closed_loop_pmp(
         u.grad = grad
         opt.step()
     return ClosedLoopResult(states=best_z, controls=best_u, objective=np.array(history), best_objective=best)
+
+
+def closed_loop_msa(
+    x0: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    h: float,
+    subspaces: Sequence[PCASubspace],
+    c: float = 0.0,
+    n_outer: int = 3,
+    n_inner: int = 10,
+    lr: float = 0.25,
+    layers: Sequence[int] | None = None,
+) -> ClosedLoopResult:
+    r"""Solve the test-time control problem by the method of successive approximations of
+    the journal version of Chen, Li and Zhang (their Algorithm 1).
+
+    1. *Initialise* with the greedy projection controls (:func:`closed_loop_forward` with
+       gain 1, i.e. the layer-wise minimisers for :math:`c = 0`).
+    2. *Outer iteration* (``n_outer`` times): a forward pass
+       :math:`x_{n+1} = f_n(x_n + u_n)` with the current controls, then a backward sweep
+       :math:`n = N, N-1, \dots, 0`. At layer :math:`n`, with :math:`x_n` and the costate
+       :math:`p_{n+1}` frozen (:math:`p_{N+1} = 0`), ``n_inner`` gradient-ascent steps
+       :math:`u_n \leftarrow u_n + \eta\,\nabla_u H_n(x_n, p_{n+1}, u_n)` on the layer Hamiltonian
+
+       .. math::
+
+           H_n(x, p, u) = p\cdot f_n(x + u)
+           - \mathbb 1_{n\in\mathcal L}\big(|(I - P_n)(x + u - m_n)|^2 + c|u|^2\big),
+
+       then the costate with the updated control,
+       :math:`p_n = \nabla_x H_n(x_n, p_{n+1}, u_n)
+       = \partial f_n(z_n)^\top p_{n+1} - 2\,\mathbb 1_{n\in\mathcal L}(I - P_n)(z_n - m_n)`,
+       :math:`z_n = x_n + u_n`.
+
+    The controls after the last outer iteration are returned (the algorithm keeps no best
+    iterate). The running loss is that of :func:`closed_loop_objective` (twice the paper's
+    :math:`\frac12|\cdot|^2 + \frac c2|u|^2`, which has the same minimisers). With
+    :math:`c = 0` and linear subspaces the initial controls make every running loss zero, so
+    every costate and every Hamiltonian gradient vanishes and they are returned unchanged.
+    The inputs do not interact: the steps are taken for every input at once.
+
+    Parameters
+    ----------
+    x0 : torch.Tensor
+        (Perturbed) inputs, shape ``(B, d)``.
+    W : torch.Tensor
+        Weights, shape ``(N, d, d)``.
+    b : torch.Tensor
+        Biases, shape ``(N, d)``.
+    h : float
+        Time step.
+    subspaces : list of PCASubspace
+        ``N + 1`` embedding subspaces (layers ``0..N``).
+    c : float
+        Control cost :math:`c \ge 0`.
+    n_outer : int
+        Number of outer iterations (forward pass and backward sweep), ``>= 0``.
+    n_inner : int
+        Gradient-ascent steps per layer and sweep, ``>= 1``.
+    lr : float
+        Step size :math:`\eta > 0` of the ascent steps (units of the states; the
+        quadratic part of :math:`H_n` has curvature :math:`2(1 + c)` across the subspace,
+        so :math:`\eta < 1/(1 + c)` keeps the steps stable there).
+    layers : list of int, optional
+        Controlled layers (default: all ``0..N``).
+
+    Returns
+    -------
+    ClosedLoopResult
+        Controlled states and controls after the last outer iteration, the batch-mean
+        objective after the initialisation and after every outer iteration, and the final
+        per-input objective.
+    """
+    n_layers, x0, h, _, c, mask = _check_closed_loop(x0, W, b, h, subspaces, None, c, layers)
+    n_outer = check_nonnegative_int("n_outer", n_outer)
+    n_inner = check_positive_int("n_inner", n_inner)
+    lr = check_positive_float("lr", lr)
+    ctrl = [bool(m) for m in mask]
+    with torch.no_grad():
+        # greedy initialisation, layer by layer: u_n = -(I - P_n)(x_n - m_n)
+        u = torch.zeros(n_layers + 1, *x0.shape, dtype=x0.dtype)
+        x = x0
+        for n in range(n_layers + 1):
+            if ctrl[n]:
+                u[n] = -subspaces[n].residual(x)
+            if n < n_layers:
+                z = x + u[n]
+                x = z + h * torch.tanh(z @ W[n].T + b[n])
+
+        def evaluate(u):
+            zs, rs = _closed_loop_pass(x0, W, b, h, subspaces, u, mask)
+            return zs, rs.pow(2).sum(dim=(0, 2)) + c * u.pow(2).sum(dim=(0, 2))
+
+        zs, J = evaluate(u)
+        history = [float(J.mean())]
+        for _ in range(n_outer):
+            xs = zs - u  # uncontrolled states x_n of the current forward pass
+            p = torch.zeros_like(x0)  # p_{N+1} = 0: no terminal loss
+            for n in reversed(range(n_layers + 1)):
+                if n < n_layers:
+                    def jac_t(z, p=p, n=n):  # d f_n(z)^T p, row-wise
+                        s = 1.0 - torch.tanh(z @ W[n].T + b[n]) ** 2
+                        return p + h * (p * s) @ W[n]
+                else:
+                    def jac_t(z):  # no layer after the last state
+                        return torch.zeros_like(z)
+                if ctrl[n]:
+                    for _ in range(n_inner):
+                        z = xs[n] + u[n]
+                        grad_u = jac_t(z) - 2.0 * subspaces[n].residual(z) - 2.0 * c * u[n]
+                        u[n] = u[n] + lr * grad_u
+                z = xs[n] + u[n]
+                p = jac_t(z) - (2.0 * subspaces[n].residual(z) if ctrl[n] else 0.0)
+            zs, J = evaluate(u)
+            history.append(float(J.mean()))
+    return ClosedLoopResult(states=zs, controls=u, objective=np.array(history), best_objective=J)
+
+
+def _linear_closed_loop_setup(thetas, basis0, z, c):
+    thetas = check_real_array("thetas", thetas, ndim=3)
+    T, d, d2 = thetas.shape
+    if d != d2:
+        raise ValueError(f"thetas must have shape (T, d, d), got {thetas.shape}")
+    basis0 = check_real_array("basis0", basis0, ndim=2)
+    if basis0.shape[0] != d or basis0.shape[1] > d:
+        raise ValueError(f"basis0 must have shape (d, k) with k <= d = {d}, got {basis0.shape}")
+    if not np.allclose(basis0.T @ basis0, np.eye(basis0.shape[1]), atol=1e-10):
+        raise ValueError("basis0 must have orthonormal columns")
+    z = check_real_array("z", z, ndim=1)
+    if z.shape != (d,):
+        raise ValueError(f"z must have shape (d,) = ({d},), got {z.shape}")
+    c = check_finite_float("c", c)
+    if c < 0:
+        raise ValueError(f"c must be >= 0, got {c}")
+    for t in range(T):
+        sv = np.linalg.svd(thetas[t], compute_uv=False)
+        if sv[-1] <= 1e-12 * sv[0]:
+            raise ValueError(f"thetas[{t}] must be invertible (its subspace image must keep its dimension)")
+    # products Theta_s = theta_{s-1} ... theta_0, s = 0..T
+    prods = [np.eye(d)]
+    for t in range(T):
+        prods.append(thetas[t] @ prods[-1])
+    return thetas, basis0, z, c, prods
+
+
+def linear_closed_loop_sq_errors(thetas, basis0, z, c: float = 0.0) -> np.ndarray:
+    r"""Squared errors of the greedy closed loop on a linear network with transported subspaces.
+
+    The setting of the linear error analysis of Chen, Li and Zhang (Theorem 4 of the
+    journal version): layers :math:`x_{t+1} = \theta_t x_t` with invertible
+    :math:`\theta_t \in \mathbb R^{d\times d}`, embedding subspaces transported by the network,
+    :math:`Z_0 = \operatorname{range} V_0` and :math:`Z_{t+1} = \theta_t Z_t`, a clean trajectory with
+    :math:`x_t \in Z_t`, and a perturbed input :math:`q_0 = x_0 + z` controlled at every layer
+    by the greedy law :math:`u_t = -\frac{1}{1+c}(I - P_t)\,q_t` (:math:`P_t` the orthogonal
+    projection onto :math:`Z_t`), :math:`q_{t+1} = \theta_t(q_t + u_t)`. The error
+    :math:`e_t = q_t - x_t` obeys :math:`e_{t+1} = \theta_t(\alpha I + (1 - \alpha)P_t)\,e_t`,
+    :math:`\alpha = c/(1 + c)`, whatever the clean trajectory.
+
+    Parameters
+    ----------
+    thetas : array_like
+        :math:`\theta_0, \dots, \theta_{T-1}`, shape ``(T, d, d)``, invertible.
+    basis0 : array_like
+        Orthonormal basis :math:`V_0` of :math:`Z_0`, shape ``(d, k)``.
+    z : array_like
+        Input perturbation, shape ``(d,)``.
+    c : float
+        Control cost :math:`c \ge 0`.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`|q_t - x_t|_2^2` for :math:`t = 0, \dots, T`, shape ``(T + 1,)``.
+    """
+    thetas, basis0, z, c, prods = _linear_closed_loop_setup(thetas, basis0, z, c)
+    alpha = c / (1.0 + c)
+    e = z.copy()
+    out = [float(e @ e)]
+    for t in range(thetas.shape[0]):
+        Q, _ = np.linalg.qr(prods[t] @ basis0)  # orthonormal basis of Z_t
+        e = thetas[t] @ (alpha * e + (1.0 - alpha) * (Q @ (Q.T @ e)))
+        out.append(float(e @ e))
+    return np.array(out)
+
+
+def linear_closed_loop_bound(thetas, basis0, z, c: float = 0.0) -> np.ndarray:
+    r"""Right-hand side of the linear error estimate of Chen, Li and Zhang (journal Theorem 4).
+
+    With :math:`\Theta_s = \theta_{s-1}\cdots\theta_0` (:math:`\Theta_0 = I`), :math:`\alpha = c/(1+c)`,
+    :math:`z = z^\parallel + z^\perp` split along :math:`Z_0` and its orthogonal complement,
+    :math:`\kappa` the 2-norm condition number and
+    :math:`\gamma_t = \max_{s \le t}\,(1 + \kappa(\Theta_s)^2)\,\|I - \Theta_s^\top\Theta_s\|_2`,
+
+    .. math::
+
+        B_t = \|\Theta_t\|_2^2\Big(\alpha^{2t}|z^\perp|^2 + |z^\parallel|^2
+        + \gamma_t|z|^2\big(\gamma_t\alpha^2(1 - \alpha^{t-1})^2 + 2(\alpha - \alpha^t)\big)\Big),
+        \qquad t \ge 1,
+
+    which bounds :math:`|q_t - x_t|^2` of :func:`linear_closed_loop_sq_errors`, with equality
+    :math:`\alpha^{2t}|z^\perp|^2 + |z^\parallel|^2` when every :math:`\theta_t` is orthogonal.
+
+    Parameters
+    ----------
+    thetas, basis0, z, c
+        As in :func:`linear_closed_loop_sq_errors`.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`B_t` for :math:`t = 1, \dots, T`, shape ``(T,)``.
+    """
+    thetas, basis0, z, c, prods = _linear_closed_loop_setup(thetas, basis0, z, c)
+    alpha = c / (1.0 + c)
+    z_par = basis0 @ (basis0.T @ z)
+    z_perp = z - z_par
+    d = z.shape[0]
+    gam = 0.0
+    out = []
+    for t in range(1, thetas.shape[0] + 1):
+        for s in (t - 1, t):  # gamma_t = max over s <= t (s = 0 contributes 0)
+            sv = np.linalg.svd(prods[s], compute_uv=False)
+            gam = max(gam, (1.0 + (sv[0] / sv[-1]) ** 2) * np.linalg.norm(np.eye(d) - prods[s].T @ prods[s], 2))
+        lead = alpha ** (2 * t) * float(z_perp @ z_perp) + float(z_par @ z_par)
+        extra = gam * float(z @ z) * (gam * alpha**2 * (1.0 - alpha ** (t - 1)) ** 2 + 2.0 * (alpha - alpha**t))
+        out.append(np.linalg.norm(prods[t], 2) ** 2 * (lead + extra))
+    return np.array(out)
 
 
 def fgsm(x: torch.Tensor, y: torch.Tensor, logits_fn: Callable[[torch.Tensor], torch.Tensor], eps: float) -> torch.Tensor:

@@ -268,7 +268,8 @@ def rnn_output(model: Any, x, dt: float, method: str = "auto") -> np.ndarray:
     dt : float
         Time step :math:`\Delta t > 0`.
     method : str
-        ``"auto"`` (:func:`choose_method`), or one of :data:`METHODS`.
+        ``"auto"`` (:func:`choose_method`; ``"naive"`` when :math:`W` is nearly defective,
+        so that its eigenvectors are ill conditioned), or one of :data:`METHODS`.
 
     Returns
     -------
@@ -288,6 +289,8 @@ def rnn_output(model: Any, x, dt: float, method: str = "auto") -> np.ndarray:
     L, m = xs.shape[1], W.shape[0]
     if method == "auto":
         method = choose_method(L, m, U.shape[1])
+        if method != "naive" and np.linalg.cond(np.linalg.eig(W)[1]) >= 1e8:
+            method = "naive"  # W (nearly) defective: no reliable modal form
     if method == "naive":
         from scipy import linalg
 

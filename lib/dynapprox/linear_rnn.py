@@ -188,14 +188,17 @@ class LinearRNN:
             v = v @ A
         return g
 
-    def output(self, x, dt: float, method: str = "recurrence") -> np.ndarray:
+    def output(self, x, dt: float, method: str = "auto") -> np.ndarray:
         r"""The outputs :math:`\hat y_k \approx \hat H_{t_k}(\mathbf x)` for an input sampled on the grid.
 
-        * ``"recurrence"``: the exact solution for the zero-order-hold input
-          (:math:`x_t = x_{t_k}` on :math:`[t_k, t_{k+1})`):
+        * ``"auto"`` (default), ``"recurrence"``, ``"fft"``, ``"lfilter"``, ``"scan"``: the exact
+          solution for the zero-order-hold input (:math:`x_t = x_{t_k}` on :math:`[t_k, t_{k+1})`):
           :math:`h_{k+1} = A h_k + B x_k`, :math:`h_0 = 0`, :math:`\hat y_k = c^\top h_k`
           (see :meth:`zoh_matrices`). Strictly causal: :math:`\hat y_k` depends on
-          :math:`x_{t_0}, \dots, x_{t_{k-1}}`.
+          :math:`x_{t_0}, \dots, x_{t_{k-1}}`. The methods compute the same numbers (to
+          rounding) in different ways (:mod:`dynapprox.evaluation`): ``"recurrence"`` is the
+          dense loop, ``"auto"`` the fastest for the length and width
+          (:func:`dynapprox.evaluation.choose_method`).
         * ``"convolution"``: the Riemann sum
           :math:`\sum_{j=0}^{k} \hat\rho(s_j)^\top x_{t_{k-j}}\Delta t` of
           :func:`dynapprox.functionals.apply_kernel` (FFT).
@@ -210,27 +213,23 @@ class LinearRNN:
         dt : float
             Time step :math:`\Delta t > 0`.
         method : str
-            ``"recurrence"`` or ``"convolution"``.
+            ``"auto"``, ``"recurrence"``, ``"fft"``, ``"lfilter"``, ``"scan"`` or ``"convolution"``.
 
         Returns
         -------
         numpy.ndarray
             Shape ``(n_t,)`` or ``(batch, n_t)``.
         """
+        from .evaluation import rnn_output
+
         xs, single = _check_signal(x, self.d)
         dt = check_positive_float("dt", dt)
-        method = check_in("method", method, ("recurrence", "convolution"))
-        batch, n_t, _ = xs.shape
+        method = check_in("method", method, ("auto", "recurrence", "fft", "lfilter", "scan", "convolution"))
         if method == "convolution":
-            t = dt * np.arange(n_t)
+            t = dt * np.arange(xs.shape[1])
             y = apply_kernel(self.kernel(t), xs, dt, method="fft")
         else:
-            A, B = self.zoh_matrices(dt)
-            h = np.zeros((batch, self.m))
-            y = np.empty((batch, n_t))
-            for k in range(n_t):
-                y[:, k] = h @ self.c
-                h = h @ A.T + xs[:, k] @ B.T
+            y = rnn_output(self, xs, dt, method="naive" if method == "recurrence" else method)
         return y[0] if single else y
 
 

@@ -23,8 +23,11 @@ and *memory* (how fast the derivatives decay). This module computes
 * modal (complex-diagonal) linear RNNs, their stable reparameterisations
   :math:`\lambda = -e^{p} + i\omega` or :math:`-\log(1 + e^{p}) + i\omega`
   (:class:`ModalRNN`, :func:`modal_form`, :func:`decay_from_param`);
-* the perturbation error :math:`E_m(\beta)` of a trained or constructed model
-  (:func:`perturbation_error`);
+* the perturbation error :math:`\mathcal E_m(\delta)` of a trained or constructed model on
+  the whole half-line (:func:`perturbation_error`, on the grid of
+  :func:`halfline_quadrature`), the exact sensitivity of a positive diagonal RNN
+  (:func:`diagonal_sensitivity`) and the lower bound of an error by the slowest mode
+  (:func:`modal_error_lower_bound`);
 * a fast gradient-descent experiment on the kernel loss, with closed-form kernels
   and hand-written gradients (:func:`train_modal_rnn`, :func:`escape_time`).
 
@@ -66,8 +69,11 @@ __all__ = [
     "ModalRNN",
     "modal_form",
     "refine_l1",
+    "halfline_quadrature",
     "PerturbationResult",
     "perturbation_error",
+    "diagonal_sensitivity",
+    "modal_error_lower_bound",
     "kernel_l2_loss_and_grad",
     "TrainingResult",
     "train_modal_rnn",
@@ -269,11 +275,15 @@ def memory_constants(derivs, t, beta: float) -> MemoryConstants:
     return MemoryConstants(beta=beta, gammas=gammas, gamma=float(gammas.max()), tail=tail)
 
 
-def rnn_rate_bound(m, alpha: int, beta: float, gamma: float, d: int = 1, constant: float = 1.0) -> np.ndarray:
-    r"""The right-hand side :math:`C(\alpha)\,\gamma d / (\beta m^\alpha)` of the rate theorem.
+def rnn_rate_bound(m, alpha: int, gamma: float, d: int = 1, constant: float = 1.0, *,
+                   beta: float | None = None) -> np.ndarray:
+    r"""The right-hand side :math:`C(\alpha)\,\gamma d / m^\alpha` of the rate theorem (Theorem 10 of Li, Han, E, Li).
 
-    The universal constant :math:`C(\alpha)` is not given explicitly by the theorem;
-    ``constant = 1`` returns the *shape* :math:`\gamma d / (\beta m^\alpha)`, and the ratio of
+    The proof of the theorem gives :math:`C(\alpha)\gamma d/m^\alpha`, invariant under a change
+    of time unit; the paper prints :math:`C(\alpha)\gamma d/(\beta m^\alpha)`, which follows
+    from it for :math:`\beta \le 1` only (chapter "Smoothness, memory and approximation
+    rates of RNNs"). Passing ``beta`` returns the printed form. The universal constant
+    :math:`C(\alpha)` is not explicit; ``constant = 1`` returns the *shape*, and the ratio of
     a measured error to it estimates (a lower bound of) :math:`C(\alpha)`.
 
     Parameters
@@ -282,14 +292,14 @@ def rnn_rate_bound(m, alpha: int, beta: float, gamma: float, d: int = 1, constan
         Widths :math:`m \ge 1`.
     alpha : int
         Smoothness :math:`\alpha \ge 1`.
-    beta : float
-        Decay rate :math:`\beta > 0`.
     gamma : float
         Constant :math:`\gamma > 0` from :func:`memory_constants`.
     d : int
         Input dimension.
     constant : float
         The factor :math:`C(\alpha) > 0`.
+    beta : float, optional
+        Decay rate :math:`\beta > 0`; if given, the printed form :math:`C\gamma d/(\beta m^\alpha)`.
 
     Returns
     -------
@@ -300,11 +310,11 @@ def rnn_rate_bound(m, alpha: int, beta: float, gamma: float, d: int = 1, constan
     if np.any(m < 1):
         raise ValueError("m must be >= 1")
     alpha = check_positive_int("alpha", alpha)
-    beta = check_positive_float("beta", beta)
     gamma = check_positive_float("gamma", gamma)
     d = check_positive_int("d", d)
     constant = check_positive_float("constant", constant)
-    return constant * gamma * d / (beta * m**alpha)
+    scale = 1.0 if beta is None else check_positive_float("beta", beta)
+    return constant * gamma * d / (scale * m**alpha)
 
 
 # ----------------------------------------------------------------------------------------
@@ -398,7 +408,7 @@ def memory_function(
 
 
 def spectral_abscissas(Ws) -> np.ndarray:
-    r"""Spectral abscissae :math:`\max_j \operatorname{Re}\lambda_j(W)` of a list of matrices.
+    r"""Spectral abscissae :math:`\kappa(W) = \max_j \operatorname{Re}\lambda_j(W)` of a list of matrices.
 
     Tracks the slowest mode of a family of approximants (e.g. ERA realisations of
     increasing order); the slowest time scale is :math:`-1/\text{abscissa}`.
@@ -739,60 +749,160 @@ def refine_l1(model: ModalRNN, rho_vals, dt: float) -> ModalRNN:
 # perturbation error
 # ----------------------------------------------------------------------------------------
 
+def halfline_quadrature(T: float, t_max: float = 1e9, panel: float = 0.5, nodes: int = 16,
+                        growth: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    r"""Nodes and weights of a composite Gauss-Legendre rule on :math:`[0, t_{\max}]`.
+
+    The panel layout of :func:`dynapprox.halfline.l1_error_halfline`: uniform panels of
+    length ``panel`` on the window :math:`[0, T]`, then panels whose length grows
+    geometrically, :math:`\max(h, g\,t)` for a panel starting at :math:`t`, up to
+    :math:`t_{\max}`; ``nodes`` Gauss-Legendre nodes per panel. For a smooth integrand
+    :math:`f`, :math:`\sum_k w_k f(t_k) \approx \int_0^{t_{\max}} f`; for :math:`\abs{f}` with
+    :math:`f` changing sign the rule is not split at the zeros (unlike
+    :func:`~dynapprox.halfline.l1_error_halfline`), so it loses its high order there but
+    evaluates many kernels at once on one grid (the perturbation error and the training
+    loss below). Add a closed-form bound of the integral beyond :math:`t_{\max}`.
+
+    Parameters
+    ----------
+    T : float
+        End of the window, :math:`T > 0`.
+    t_max : float
+        End of the rule, :math:`t_{\max} > T`.
+    panel : float
+        Panel length on the window (and smallest panel beyond it).
+    nodes : int
+        Gauss-Legendre nodes per panel.
+    growth : float
+        Relative growth :math:`g > 0` of the panels beyond the window.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``t`` and ``w``, both of shape ``(n,)``, :math:`0 < t_k < t_{\max}`, :math:`w_k > 0`.
+    """
+    T = check_positive_float("T", T)
+    t_max = check_positive_float("t_max", t_max)
+    if not t_max > T:
+        raise ValueError(f"t_max must exceed T, got t_max = {t_max} <= T = {T}")
+    panel = check_positive_float("panel", panel)
+    nodes = check_positive_int("nodes", nodes)
+    growth = check_positive_float("growth", growth)
+    edges = list(np.linspace(0.0, T, max(1, int(np.ceil(T / panel))) + 1))
+    while edges[-1] < t_max:
+        edges.append(min(t_max, edges[-1] + max(panel, growth * edges[-1])))
+    e = np.asarray(edges)
+    x, wx = np.polynomial.legendre.leggauss(nodes)
+    half = 0.5 * (e[1:] - e[:-1])
+    t = (0.5 * (e[1:] + e[:-1]))[:, None] + half[:, None] * x[None, :]
+    w = half[:, None] * wx[None, :]
+    return t.ravel(), w.ravel()
+
+
 @dataclass(frozen=True)
 class PerturbationResult:
-    r"""Estimated perturbation errors :math:`E(\beta)` of one model.
+    r"""Estimated perturbation errors :math:`\mathcal E_m(\delta)` of one model.
 
     Attributes
     ----------
-    betas : numpy.ndarray
-        Perturbation sizes :math:`\beta` (max-norm of the parameter perturbation).
+    deltas : numpy.ndarray
+        Perturbation sizes :math:`\delta` (max-norm of the parameter perturbation).
     errors : numpy.ndarray
-        :math:`\widehat E(\beta)`: the largest :math:`L^1` kernel error found, ``inf`` if a
-        perturbed model is unstable (its error over :math:`[0, \infty)` is infinite).
+        :math:`\widehat{\mathcal E}(\delta)`: the largest whole-half-line :math:`L^1` kernel
+        error found, ``inf`` if a perturbed model is unstable (its error is infinite). Each
+        error is the lower end of its bracket (window plus quadrature tail to
+        :math:`t_{\max}` plus a lower bound of the remainder beyond it, as in
+        :class:`dynapprox.halfline.HalfLineL1`), so this is a lower estimate of the sup.
+    errors_upper : numpy.ndarray
+        The maximum over the upper ends of the brackets (with the closed-form upper bounds of
+        the target's and the model's integrals beyond :math:`t_{\max}`).
     base_error : float
-        The unperturbed error :math:`E(0)`.
+        The unperturbed error :math:`\mathcal E_m(0)` (lower end of its bracket).
     unstable_fraction : numpy.ndarray
         Fraction of the tried perturbations that made the model unstable.
+    worst_direction : tuple of str
+        For each :math:`\delta`, the name of the tried direction with the largest error
+        (``""`` for :math:`\delta = 0`); see :func:`perturbation_error`.
     """
 
-    betas: np.ndarray
+    deltas: np.ndarray
     errors: np.ndarray
+    errors_upper: np.ndarray
     base_error: float
     unstable_fraction: np.ndarray
+    worst_direction: tuple
 
 
-def _kernel_dense(W: np.ndarray, U: np.ndarray, c: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, float]:
+def _modes_dense(W: np.ndarray, U: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Eigenvalues :math:`\lambda_k` and residues :math:`g_k \in \mathbb C^d`, :math:`c^\top e^{Wt}U = \sum_k g_k^\top e^{\lambda_k t}`."""
     lam, V = np.linalg.eig(W)
-    abscissa = float(lam.real.max())
     left = c @ V
     right = np.linalg.solve(V, U.astype(complex))
-    E = np.exp(np.outer(t, lam))
-    return np.real(E @ (left[:, None] * right)), abscissa
+    return lam, left[:, None] * right
+
+
+def _modes_modal(decay: np.ndarray, freq: np.ndarray, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The same for a modal model: an oscillating mode and its conjugate, a real mode once."""
+    osc = freq > 0
+    lam = np.concatenate([-decay + 1j * freq, -decay[osc] - 1j * freq[osc]])
+    g = np.concatenate([np.where(osc[:, None], coef, coef.real), np.conj(coef[osc])])
+    return lam, g
+
+
+def _halfline_errors(modes: list, rho_grid: np.ndarray, t: np.ndarray, w: np.ndarray, t_max: float,
+                     rho_rem: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper ends of the whole-half-line L1 errors of several modal kernels on one grid.
+
+    ``rho_rem`` is (lower, upper) bound of the target's tail integral beyond ``t_max``; the
+    remainder of the difference is bracketed as in :class:`dynapprox.halfline.HalfLineL1`:
+    between max(0, r_rho - R_model) and R_rho + R_model.
+    """
+    lower = np.full(len(modes), np.inf)
+    upper = np.full(len(modes), np.inf)
+    for i, (lam, g) in enumerate(modes):
+        if np.max(lam.real) >= 0:
+            continue
+        khat = np.real(np.exp(np.outer(t, lam)) @ g)
+        quad = float(w @ np.abs(rho_grid - khat).sum(axis=1))
+        keep = np.abs(g).sum(axis=1) > 0
+        rem = float(np.sum(np.abs(g[keep]).sum(axis=1) * np.exp(lam.real[keep] * t_max) / (-lam.real[keep])))
+        lower[i] = quad + max(0.0, rho_rem[0] - rem)
+        upper[i] = quad + rho_rem[1] + rem
+    return lower, upper
 
 
 def perturbation_error(
     model,
-    rho_vals,
-    dt: float,
-    betas,
+    rho,
+    deltas,
     parameterisation: str = "dense",
     n_random: int = 20,
     seed: int | np.random.Generator = 0,
     perturb: str = "all",
+    *,
+    T: float,
+    rho_tail: Callable[[float], float] | None = None,
+    t_max: float = 1e9,
+    panel: float = 0.5,
+    nodes: int = 16,
+    growth: float = 0.1,
 ) -> PerturbationResult:
-    r"""Estimate the perturbation error :math:`E(\beta) = \sup_{\|\tilde\theta - \theta\|_\infty \le \beta}
-    \|\rho - \hat\rho_{\tilde\theta}\|_{L^1}`.
+    r"""Estimate :math:`\mathcal E(\delta) = \sup_{\|\tilde\theta - \theta\|_\infty \le \delta}
+    \|\rho - \hat\rho_{\tilde\theta}\|_{L^1[0,\infty)}`.
 
     The error of a linear RNN in the uniform norm of functionals is the :math:`L^1`
-    distance of the kernels, computed here as :math:`\sum_k |\rho(t_k) -
-    \hat\rho(t_k)|\Delta t` on the grid; a perturbed model that is not stable has
-    infinite error and is reported as ``inf``.
+    distance of the kernels on the whole half-line. It is computed on the grid of
+    :func:`halfline_quadrature` (window :math:`[0, T]`, geometric panels to
+    :math:`t_{\max}`), the same grid for every perturbed model, and bracketed with the
+    closed-form bounds of the integrals beyond :math:`t_{\max}`: the target's (``rho_tail``,
+    by default :meth:`dynapprox.kernels.Kernel.tail_l1`) and the model's,
+    :math:`\sum_k \abs{g_k}_1 e^{\operatorname{Re}\lambda_k t_{\max}}/(-\operatorname{Re}\lambda_k)`.
+    A perturbed model that is not stable has infinite error and is reported as ``inf``.
 
     The parameters :math:`\theta` and the perturbations depend on ``parameterisation``:
 
     * ``"dense"``: ``model`` is ``(W, U, c)`` (or has attributes ``W, U, c``) and
-      :math:`\theta = (W, U, c)`;
+      :math:`\theta = (W, U, c)`, all :math:`m^2 + m d + m` entries;
     * ``"direct"``, ``"exp"``, ``"softplus"``: ``model`` is a :class:`ModalRNN` and
       :math:`\theta = (p, \omega, \operatorname{Re} g, \operatorname{Im} g)` with decay
       :math:`r = f(p)` of :func:`decay_from_param` (``"direct"`` perturbs the decay
@@ -803,136 +913,313 @@ def perturbation_error(
     :math:`(p, \omega)`), the read-in and read-out weights stay fixed.
 
     The sup is estimated (from below) by the maximum over ``n_random`` random vertices
-    of the cube :math:`\|\tilde\theta - \theta\|_\infty = \beta` (seeded) and a few
-    structured worst-case directions: for ``"dense"`` the first-order direction that
-    moves the slowest eigenvalue of :math:`W` fastest to the right,
-    :math:`\Delta W_{ij} = \beta\,\operatorname{sign}\operatorname{Re}(\bar w_i v_j / w^* v)`
-    (:math:`v, w` right and left eigenvectors), and :math:`\pm\beta\mathbf 1\mathbf 1^\top`;
-    for the modal forms :math:`p \mp \beta` for all modes, combined with
-    :math:`\operatorname{Re} g \pm \beta\operatorname{sign}\operatorname{Re} g`.
+    of the cube :math:`\|\tilde\theta - \theta\|_\infty = \delta` (seeded, named
+    ``"random"``) and a few structured directions: for ``"dense"`` the first-order
+    direction that moves the slowest eigenvalue of :math:`W` fastest to the right,
+    :math:`\Delta W_{ij} = \delta\,\operatorname{sign}\operatorname{Re}(\bar w_i v_j / w^* v)`
+    (:math:`v, w` right and left eigenvectors; ``"first-order"``), and
+    :math:`\pm\delta\mathbf 1\mathbf 1^\top` (``"+ones"``, ``"-ones"``; operator norm
+    :math:`m\delta`); for the modal forms :math:`p \mp \delta` for all modes (``"rates-"``,
+    ``"rates+"``: all rates lowered, resp. raised), combined with
+    :math:`\operatorname{Re} g \pm \delta\operatorname{sign}\operatorname{Re} g` when the
+    read-out moves.
 
     Parameters
     ----------
     model : tuple or object or ModalRNN
         The unperturbed model, see above.
-    rho_vals : array_like
-        Target kernel samples, shape ``(n_t,)`` or ``(n_t, d)``.
-    dt : float
-        Time step of the samples.
-    betas : array_like
-        Perturbation sizes, non-negative, shape ``(n_beta,)``.
+    rho : object
+        The target kernel: a :class:`~dynapprox.kernels.Kernel`, a model with a ``.kernel(t)``
+        method (pass the unperturbed model itself to measure the *sensitivity*
+        :math:`\sup \|\hat\rho_{\tilde\theta} - \hat\rho_\theta\|_{L^1}`), or a callable mapping
+        times of shape ``(n,)`` to values of shape ``(n,)`` or ``(n, d)``.
+    deltas : array_like
+        Perturbation sizes :math:`\delta \ge 0`, shape ``(n_delta,)``.
     parameterisation : str
         ``"dense"`` or one of :data:`PARAMETERISATIONS`.
     n_random : int
-        Number of random perturbations per :math:`\beta`.
+        Number of random perturbations per :math:`\delta`.
     seed : int or numpy.random.Generator
         Seed of the random directions.
     perturb : str
         ``"all"`` (every parameter) or ``"recurrent"`` (the recurrent weights only).
+    T : float
+        End of the window of the quadrature (past the features of the target).
+    rho_tail : callable, optional
+        A bound :math:`t \mapsto R(t) \ge \int_t^\infty \abs{\rho}_1`; default: ``rho.tail_l1``
+        (and then ``rho.tail_l1_lower`` for the lower end of the remainder, else 0).
+    t_max, panel, nodes, growth
+        The grid of :func:`halfline_quadrature`.
 
     Returns
     -------
     PerturbationResult
+
+    Notes
+    -----
+    Used in chapter :ref:`ch-curse` (the perturbation experiment).
     """
-    rho = _as_kernel("rho_vals", rho_vals)
-    dt = check_positive_float("dt", dt)
-    betas = check_real_array("betas", betas, ndim=1)
-    if np.any(betas < 0):
-        raise ValueError("betas must be non-negative")
+    from .halfline import model_tail_bound
+
+    rho_fn = rho.kernel if callable(getattr(rho, "kernel", None)) else rho
+    if not callable(rho_fn):
+        raise TypeError(f"rho must be a Kernel, a model with a .kernel(t) method or a callable t -> values, "
+                        f"got {type(rho).__name__}")
+    deltas = check_real_array("deltas", deltas, ndim=1)
+    if np.any(deltas < 0):
+        raise ValueError("deltas must be non-negative")
     check_in("parameterisation", parameterisation, ("dense",) + PARAMETERISATIONS)
     n_random = check_nonnegative_int("n_random", n_random)
     check_in("perturb", perturb, ("all", "recurrent"))
+    tail = rho_tail if rho_tail is not None else model_tail_bound(rho)
+    if tail is None:
+        raise ValueError("no tail bound known for rho: pass rho_tail=callable t -> a bound on the integral of |rho| over [t, inf)")
+    t, w = halfline_quadrature(T, t_max, panel, nodes, growth)
+    rho_grid = _as_kernel("rho(t)", rho_fn(t))
+    low = getattr(rho, "tail_l1_lower", None) if rho_tail is None else None
+    rho_rem = (float(low(t_max)) if callable(low) else 0.0, float(tail(t_max)))
     io = 0.0 if perturb == "recurrent" else 1.0
     gen = _rng(seed)
-    t = dt * np.arange(rho.shape[0])
 
-    def l1(k: np.ndarray) -> float:
-        return float(np.abs(rho - k).sum() * dt)
+    def sweep(base_modes, make_dirs, perturbed_modes):
+        lo0, up0 = _halfline_errors([base_modes], rho_grid, t, w, t_max, rho_rem)
+        errors, uppers, fractions, worst_names = [], [], [], []
+        for d in deltas:
+            if d == 0:
+                errors.append(lo0[0])
+                uppers.append(up0[0])
+                fractions.append(0.0)
+                worst_names.append("")
+                continue
+            names, dirs = make_dirs()
+            lo, up = _halfline_errors([perturbed_modes(d, *dd) for dd in dirs], rho_grid, t, w, t_max, rho_rem)
+            k = int(np.argmax(lo))
+            errors.append(lo[k])
+            uppers.append(float(np.max(up)))
+            fractions.append(float(np.mean(np.isinf(lo))))
+            worst_names.append(names[k])
+        return PerturbationResult(deltas, np.array(errors), np.array(uppers), float(lo0[0]),
+                                  np.array(fractions), tuple(worst_names))
 
     if parameterisation == "dense":
         if hasattr(model, "W"):
             model = (model.W, model.U, model.c)
         W, U, c = _check_wuc(*model)
-        if U.shape[1] != rho.shape[1]:
-            raise ValueError(f"model input dimension {U.shape[1]} differs from the kernel's {rho.shape[1]}")
-        k0, a0 = _kernel_dense(W, U, c, t)
-        if a0 >= 0:
-            raise ValueError(f"W must be Hurwitz, its spectral abscissa is {a0:.3g}")
+        if U.shape[1] != rho_grid.shape[1]:
+            raise ValueError(f"model input dimension {U.shape[1]} differs from the kernel's {rho_grid.shape[1]}")
         lam, V = np.linalg.eig(W)
+        if lam.real.max() >= 0:
+            raise ValueError(f"W must be Hurwitz, its spectral abscissa is {lam.real.max():.3g}")
         j = int(np.argmax(lam.real))
         lamL, VL = np.linalg.eig(W.T)
         wl = VL[:, int(np.argmin(np.abs(lamL - lam[j])))]
         v = V[:, j]
         sens = np.real(np.outer(np.conj(wl), v) / (np.conj(wl) @ v))
-        structured = [(np.sign(sens), 0 * U, 0 * c), (np.ones_like(W), 0 * U, 0 * c), (-np.ones_like(W), 0 * U, 0 * c)]
-        base = l1(k0)
-        errors, fractions = [], []
-        for b in betas:
-            dirs = list(structured)
+        zU, zc = np.zeros_like(U), np.zeros_like(c)
+
+        def make_dirs():
+            names = ["first-order", "+ones", "-ones"] + ["random"] * n_random
+            dirs = [(np.sign(sens), zU, zc), (np.ones_like(W), zU, zc), (-np.ones_like(W), zU, zc)]
             for _ in range(n_random):
                 dirs.append(tuple(gen.choice([-1.0, 1.0], size=a.shape) for a in (W, U, c)))
-            worst, n_bad = base if b == 0 else 0.0, 0
-            if b > 0:
-                for dW, dU, dc in dirs:
-                    k, a = _kernel_dense(W + b * dW, U + io * b * dU, c + io * b * dc, t)
-                    if a >= 0:
-                        n_bad += 1
-                        worst = np.inf
-                    else:
-                        worst = max(worst, l1(k))
-            errors.append(worst)
-            fractions.append(n_bad / len(dirs) if b > 0 else 0.0)
-        return PerturbationResult(betas, np.array(errors), base, np.array(fractions))
+            return names, dirs
+
+        def perturbed(d, dW, dU, dc):
+            return _modes_dense(W + d * dW, U + io * d * dU, c + io * d * dc)
+
+        return sweep(_modes_dense(W, U, c), make_dirs, perturbed)
 
     if not isinstance(model, ModalRNN):
         raise TypeError(f"model must be a ModalRNN for parameterisation {parameterisation!r}, got {type(model).__name__}")
-    if model.d != rho.shape[1]:
-        raise ValueError(f"model input dimension {model.d} differs from the kernel's {rho.shape[1]}")
+    if model.d != rho_grid.shape[1]:
+        raise ValueError(f"model input dimension {model.d} differs from the kernel's {rho_grid.shape[1]}")
     p0 = param_from_decay(model.decay, parameterisation)
     osc = model.freq > 0
-    base = l1(model.kernel(t))
     sg = np.sign(model.coef.real)
-    structured = []
-    for s_p in (-1.0, 1.0):
-        for s_g in (-1.0, 1.0):
-            structured.append((s_p * np.ones_like(p0), np.zeros_like(p0), s_g * sg, np.zeros(model.coef.shape)))
-    errors, fractions = [], []
-    for b in betas:
-        dirs = list(structured)
+    zero_g = np.zeros(model.coef.shape)
+
+    def make_dirs():
+        names, dirs = [], []
+        for s_p, label in ((-1.0, "rates-"), (1.0, "rates+")):  # f is increasing: p - delta lowers every rate
+            for s_g in ((-1.0, 1.0) if io else (1.0,)):
+                names.append(label if not io else f"{label}, coef{'+' if s_g > 0 else '-'}")
+                dirs.append((s_p * np.ones_like(p0), np.zeros_like(p0), s_g * sg, zero_g))
         for _ in range(n_random):
-            dirs.append(
-                (
-                    gen.choice([-1.0, 1.0], size=p0.shape),
-                    gen.choice([-1.0, 1.0], size=p0.shape) * osc,
-                    gen.choice([-1.0, 1.0], size=model.coef.shape),
-                    gen.choice([-1.0, 1.0], size=model.coef.shape) * osc[:, None],
-                )
-            )
-        worst, n_bad = base if b == 0 else 0.0, 0
-        if b > 0:
-            for dp, dom, dgr, dgi in dirs:
-                r = decay_from_param(p0 + b * dp, parameterisation)
-                if np.any(r <= 0):
-                    n_bad += 1
-                    worst = np.inf
-                    continue
-                pert = ModalRNN(r, np.where(osc, np.maximum(model.freq + b * dom, 1e-300), 0.0), model.coef + io * b * (dgr + 1j * dgi))
-                worst = max(worst, l1(pert.kernel(t)))
-        errors.append(worst)
-        fractions.append(n_bad / len(dirs) if b > 0 else 0.0)
-    return PerturbationResult(betas, np.array(errors), base, np.array(fractions))
+            names.append("random")
+            dirs.append((
+                gen.choice([-1.0, 1.0], size=p0.shape),
+                gen.choice([-1.0, 1.0], size=p0.shape) * osc,
+                gen.choice([-1.0, 1.0], size=model.coef.shape),
+                gen.choice([-1.0, 1.0], size=model.coef.shape) * osc[:, None],
+            ))
+        return names, dirs
+
+    def perturbed(d, dp, dom, dgr, dgi):
+        r = decay_from_param(p0 + d * dp, parameterisation)
+        if np.any(r <= 0):
+            return np.array([0.0 + 0j]), np.zeros((1, model.d), complex)  # unstable: abscissa 0
+        om = np.where(osc, np.maximum(model.freq + d * dom, 1e-300), 0.0)
+        return _modes_modal(r, om, model.coef + io * d * (dgr + 1j * dgi))
+
+    return sweep(_modes_modal(model.decay, model.freq, model.coef), make_dirs, perturbed)
+
+
+def diagonal_sensitivity(model, deltas, parameterisation: str = "dense") -> np.ndarray:
+    r"""Exact sup of the kernel change of a positive diagonal linear RNN under recurrent perturbations.
+
+    For :math:`W = -\operatorname{diag}(r_1, \dots, r_m)` with :math:`r_j > 0`, and input and
+    output weights :math:`U, c \in \mathbb R^m` with positive entries (:math:`d = 1`), the kernel
+    is :math:`\hat\rho(t) = \sum_j c_j U_j e^{-r_j t} > 0`. This function returns
+
+    .. math::
+
+        \Sigma(\delta) = \sup_{\|\tilde\theta - \theta\|_\infty \le \delta}
+        \|\hat\rho_{\tilde\theta} - \hat\rho_\theta\|_{L^1[0,\infty)}
+
+    over perturbations of the recurrent parameters only, in closed form (chapter
+    :ref:`ch-curse`, proposition ``prop-curse-sensitivity``), with :math:`S = \sum_j 1/r_j`:
+
+    * ``"dense"`` (all :math:`m^2` entries of :math:`W`):
+      :math:`\delta\,(\sum_i c_i/r_i)(\sum_j U_j/r_j)/(1 - \delta S)` for :math:`\delta S < 1`,
+      ``inf`` otherwise (the perturbation :math:`\delta\mathbf 1\mathbf 1^\top` is then unstable);
+    * a modal parameterisation :math:`r_j = f(p_j)` of :func:`decay_from_param`
+      (``"direct"``, ``"exp"``, ``"softplus"``):
+      :math:`\sum_j c_j U_j\,\big(1/f(p_j - \delta) - 1/r_j\big)`, ``inf`` if a rate
+      :math:`f(p_j - \delta) \le 0` (``"direct"`` with :math:`\delta \ge \min_j r_j`). For ``"exp"``
+      this is :math:`(e^{\delta} - 1)\|\hat\rho\|_{L^1}`.
+
+    Parameters
+    ----------
+    model : tuple or object
+        ``(W, U, c)`` or an object with attributes ``W``, ``U``, ``c``; ``W`` diagonal with
+        negative entries, ``U`` of shape ``(m, 1)`` (or ``(m,)``) and ``c`` of shape ``(m,)``
+        with positive entries.
+    deltas : array_like
+        Perturbation sizes :math:`\delta \ge 0`.
+    parameterisation : str
+        ``"dense"`` or one of :data:`PARAMETERISATIONS`.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\Sigma(\delta)`, shape ``(n_delta,)``.
+    """
+    if hasattr(model, "W"):
+        model = (model.W, model.U, model.c)
+    W, U, c = _check_wuc(*model)
+    if U.shape[1] != 1:
+        raise ValueError(f"U must have one column (d = 1), got shape {U.shape}")
+    if not np.allclose(W, np.diag(np.diag(W)), rtol=0.0, atol=0.0):
+        raise ValueError("W must be diagonal")
+    r = -np.diag(W)
+    u = U[:, 0]
+    if np.any(r <= 0):
+        raise ValueError("W must have negative diagonal entries (positive rates)")
+    if np.any(u <= 0) or np.any(c <= 0):
+        raise ValueError("U and c must have positive entries")
+    deltas = check_real_array("deltas", deltas, ndim=1)
+    if np.any(deltas < 0):
+        raise ValueError("deltas must be non-negative")
+    check_in("parameterisation", parameterisation, ("dense",) + PARAMETERISATIONS)
+    out = np.full(deltas.shape, np.inf)
+    if parameterisation == "dense":
+        S = float(np.sum(1.0 / r))
+        a, b = float(np.sum(c / r)), float(np.sum(u / r))
+        ok = deltas * S < 1.0
+        out[ok] = deltas[ok] * a * b / (1.0 - deltas[ok] * S)
+        return out
+    g = c * u
+    p = param_from_decay(r, parameterisation)
+    for i, d in enumerate(deltas):
+        low = decay_from_param(p - d, parameterisation)
+        if np.all(low > 0):
+            out[i] = float(np.sum(g * (1.0 / low - 1.0 / r)))
+    return out
+
+
+def modal_error_lower_bound(rho, model, Ts, rho_tail_lower: Callable[[float], float] | None = None) -> float:
+    r"""A lower bound of :math:`\|\rho - \hat\rho\|_{L^1[0,\infty)}` from the slowest mode of the model.
+
+    If :math:`\hat\rho(t) = \sum_k g_k e^{\lambda_k t}` with :math:`\operatorname{Re}\lambda_k \le -a < 0`
+    and :math:`G = \sum_k \abs{g_k}_1`, then :math:`\abs{\hat\rho(t)}_1 \le G e^{-at}`, so for every
+    :math:`T \ge 0` (chapter :ref:`ch-curse`, proposition ``prop-curse-gap``)
+
+    .. math::
+
+        \|\rho - \hat\rho\|_{L^1[0,\infty)} \;\ge\; \int_T^\infty \abs{\rho}_1\,\mathrm dt - \frac{G\,e^{-aT}}{a}.
+
+    Returns the maximum of the right-hand side over the given times, with the integral
+    replaced by its closed-form lower bound (``rho.tail_l1_lower``): a valid lower bound
+    of the whole-half-line error, whatever the times.
+
+    Parameters
+    ----------
+    rho : Kernel
+        The target (or any object with a ``tail_l1_lower`` method).
+    model : object
+        A model whose modes :func:`dynapprox.halfline.modal_terms` can read (linear RNN, modal RNN, SSM).
+    Ts : array_like
+        Times :math:`T \ge 0` at which the bound is evaluated.
+    rho_tail_lower : callable, optional
+        :math:`t \mapsto r(t) \le \int_t^\infty \abs{\rho}_1` (default ``rho.tail_l1_lower``).
+
+    Returns
+    -------
+    float
+        The bound (may be negative, i.e. void).
+    """
+    from .halfline import modal_terms
+
+    Ts = check_real_array("Ts", Ts, ndim=1)
+    if np.any(Ts < 0):
+        raise ValueError("Ts must be non-negative")
+    low = rho_tail_lower if rho_tail_lower is not None else getattr(rho, "tail_l1_lower", None)
+    if not callable(low):
+        raise ValueError("pass rho_tail_lower=callable t -> a lower bound of the integral of |rho| over [t, inf)")
+    terms = modal_terms(model)
+    if terms is None:
+        raise ValueError(f"cannot read the modes of {type(model).__name__}")
+    lam, g = terms
+    a = float(-np.max(lam.real))
+    if a <= 0:
+        raise ValueError("the model must be stable (all Re lambda < 0)")
+    G = float(np.abs(g).sum())
+    return float(max(low(float(T)) - G * np.exp(-a * T) / a for T in Ts))
 
 
 # ----------------------------------------------------------------------------------------
 # gradient descent on the kernel loss: the plateau experiment
 # ----------------------------------------------------------------------------------------
 
-def kernel_l2_loss_and_grad(params: dict, rho_vals, dt: float, parameterisation: str = "softplus"):
-    r"""Kernel loss :math:`L = \sum_k |\rho(t_k) - \hat\rho(t_k)|^2 \Delta t` of a modal RNN and its gradient.
+def _loss_grid(rho_last: int, dt: float | None, t, weights) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights of the loss: the uniform grid k dt (Riemann weights dt), or given nodes and weights."""
+    if t is None and weights is None:
+        if dt is None:
+            raise ValueError("pass dt (uniform grid) or both t and weights (quadrature nodes)")
+        dt = check_positive_float("dt", dt)
+        return dt * np.arange(rho_last), np.full(rho_last, dt)
+    if t is None or weights is None or dt is not None:
+        raise ValueError("pass either dt alone (uniform grid) or both t and weights, with dt=None")
+    t = check_real_array("t", t, ndim=1)
+    weights = check_real_array("weights", weights, ndim=1)
+    if t.shape != weights.shape or t.size != rho_last:
+        raise ValueError(f"t and weights must have the shape ({rho_last},) of the target's last axis, "
+                         f"got {t.shape} and {weights.shape}")
+    if np.any(t < 0) or np.any(weights <= 0):
+        raise ValueError("t must be non-negative and weights positive")
+    return t, weights
+
+
+def kernel_l2_loss_and_grad(params: dict, rho_vals, dt: float | None, parameterisation: str = "softplus", *,
+                            t=None, weights=None):
+    r"""Kernel loss :math:`L = \sum_k w_k |\rho(t_k) - \hat\rho(t_k)|^2` of a modal RNN and its gradient.
 
     For white-noise inputs the expected squared output error of a linear RNN equals
-    :math:`\int_0^\infty |\rho - \hat\rho|^2\,\mathrm dt`, of which :math:`L` is the Riemann
-    sum; this is the simplified training problem of Li, Han, E and Li. The model is
+    :math:`J = \int_0^\infty |\rho - \hat\rho|^2\,\mathrm dt` (Itô's isometry), the simplified
+    training problem of Li, Han, E and Li (JMLR 2022, eq. (92)). :math:`L` is a quadrature of it:
+    the Riemann sum on the uniform grid :math:`t_k = k\,\Delta t` (weights :math:`\Delta t`, a
+    window), or, with ``t`` and ``weights`` from :func:`halfline_quadrature`, a Gauss-Legendre
+    rule on :math:`[0, t_{\max}]` (the whole half-line up to a closed-form remainder). The model is
     :math:`\hat\rho(t) = \sum_j 2\operatorname{Re}(g_j e^{\lambda_j t})`,
     :math:`\lambda_j = -f(p_j) + i\omega_j` (all modes oscillating pairs, so the width is
     :math:`m = 2n`); the gradient is written out by hand (the tests compare it with
@@ -944,32 +1231,32 @@ def kernel_l2_loss_and_grad(params: dict, rho_vals, dt: float, parameterisation:
         ``"p"``, ``"omega"``, ``"g_re"``, ``"g_im"``: arrays of shape ``(..., n)``; a
         leading batch shape trains several independent models at once.
     rho_vals : array_like
-        Targets, shape ``(n_t,)`` or ``(..., n_t)`` matching the batch shape.
-    dt : float
-        Time step.
+        Targets at the nodes, shape ``(n_t,)`` or ``(..., n_t)`` matching the batch shape.
+    dt : float or None
+        Time step of the uniform grid; ``None`` when ``t`` and ``weights`` are given.
     parameterisation : str
         One of :data:`PARAMETERISATIONS`.
+    t, weights : array_like, optional
+        Quadrature nodes and weights, shape ``(n_t,)`` each.
 
     Returns
     -------
     tuple
         ``(loss, grads)``: loss of shape ``batch``, and a dict of gradients shaped like ``params``.
     """
-    dt = check_positive_float("dt", dt)
     check_in("parameterisation", parameterisation, PARAMETERISATIONS)
     rho = np.asarray(rho_vals, dtype=float)
     p, om = np.asarray(params["p"], float), np.asarray(params["omega"], float)
     g = np.asarray(params["g_re"], float) + 1j * np.asarray(params["g_im"], float)
-    n_t = rho.shape[-1]
-    t = dt * np.arange(n_t)
+    t, wq = _loss_grid(rho.shape[-1], dt, t, weights)
     r = decay_from_param(p, parameterisation)
     lam = -r + 1j * om
     E = np.exp(lam[..., None, :] * t[:, None])  # (..., n_t, n)
     Eg = 2.0 * E * g[..., None, :]
     khat = Eg.real.sum(axis=-1)
     res = khat - rho
-    loss = (res**2).sum(axis=-1) * dt
-    R = 2.0 * res * dt  # dL/dkhat
+    loss = (res**2) @ wq
+    R = 2.0 * res * wq  # dL/dkhat
     # d khat / d g_re = 2 Re(E), d / d g_im = -2 Im(E)
     g_re = 2.0 * np.einsum("...k,...kn->...n", R, E.real)
     g_im = -2.0 * np.einsum("...k,...kn->...n", R, E.imag)
@@ -1006,7 +1293,7 @@ class TrainingResult:
 
 def train_modal_rnn(
     rho_vals,
-    dt: float,
+    dt: float | None,
     n_modes: int,
     steps: int,
     lr: float = 5e-3,
@@ -1016,6 +1303,9 @@ def train_modal_rnn(
     init_freq: float = 1.0,
     init_scale: float = 0.1,
     optimizer: str = "adam",
+    *,
+    t=None,
+    weights=None,
 ) -> TrainingResult:
     r"""Train modal linear RNNs on the kernel loss by Adam or plain gradient descent.
 
@@ -1027,9 +1317,9 @@ def train_modal_rnn(
     Parameters
     ----------
     rho_vals : array_like
-        Target kernels, shape ``(n_t,)`` or ``(batch, n_t)`` (scalar input, ``d = 1``).
-    dt : float
-        Time step.
+        Target kernels at the nodes, shape ``(n_t,)`` or ``(batch, n_t)`` (scalar input, ``d = 1``).
+    dt : float or None
+        Time step of a uniform grid (Riemann sum), or ``None`` with ``t`` and ``weights``.
     n_modes : int
         Number of complex modes :math:`n` (width :math:`m = 2n`).
     steps : int
@@ -1044,6 +1334,9 @@ def train_modal_rnn(
         Initialisation, see above.
     optimizer : str
         ``"adam"`` (betas 0.9, 0.999, eps 1e-8) or ``"gd"``.
+    t, weights : array_like, optional
+        Quadrature nodes and weights of the loss (see :func:`kernel_l2_loss_and_grad`), e.g.
+        from :func:`halfline_quadrature` for the loss on the whole half-line.
 
     Returns
     -------
@@ -1051,7 +1344,7 @@ def train_modal_rnn(
     """
     rho = check_real_array("rho_vals", rho_vals, ndim=(1, 2))
     batch_shape = rho.shape[:-1]
-    dt = check_positive_float("dt", dt)
+    t, weights = _loss_grid(rho.shape[-1], dt, t, weights)
     n = check_positive_int("n_modes", n_modes)
     steps = check_nonnegative_int("steps", steps)
     lr = check_positive_float("lr", lr)
@@ -1072,7 +1365,7 @@ def train_modal_rnn(
     b1, b2, eps = 0.9, 0.999, 1e-8
     losses = []
     for it in range(steps + 1):
-        loss, grads = kernel_l2_loss_and_grad(params, rho, dt, parameterisation)
+        loss, grads = kernel_l2_loss_and_grad(params, rho, None, parameterisation, t=t, weights=weights)
         losses.append(loss)
         if it == steps:
             break

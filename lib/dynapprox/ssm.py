@@ -5,22 +5,29 @@ A (real) diagonal SSM of width ``m`` is the linear RNN
 .. math:: \dot h_t = \Lambda h_t + u\, x_t, \qquad \hat y_t = c^\top h_t, \qquad
    \Lambda = \operatorname{diag}(\lambda_1, \dots, \lambda_m),
 
-with kernel :math:`\hat\rho(t) = \sum_i c_i u_i e^{\lambda_i t}`. Modern SSM layers (S4D,
-LRU, the recurrence inside Mamba) are of this form, with complex eigenvalues, a
-discretisation :math:`\bar\lambda_i = e^{\lambda_i \Delta t}` and, crucially, a
+with kernel :math:`\hat\rho(t) = \sum_i c_i u_i e^{\lambda_i t}`. It is the linear,
+time-invariant core of the diagonal SSM layers (S4D, the LRU, with complex eigenvalues
+and a discretisation :math:`\bar\lambda_i = e^{\lambda_i \Delta t}`). S4 itself uses a
+structured (diagonal plus low-rank) state matrix, still time-invariant; Mamba's
+recurrence is diagonal but *selective* (its step and input/output maps depend on the
+input), hence time-varying and outside this model. What the module studies is the
 *parameterisation* :math:`\lambda_i = f(w_i)` of the eigenvalues by trainable weights:
 
 * ``"direct"``: :math:`f(w) = w` (stable only while :math:`w < 0`);
-* ``"exp"``: :math:`f(w) = -e^{w}` (S4, S4D);
+* ``"exp"``: :math:`f(w) = -e^{w}` (S4D-style);
 * ``"softplus"``: :math:`f(w) = -\log(1 + e^{w})`;
 * ``"best"``: :math:`f(w) = -1/(a w^2 + b)`, :math:`a, b > 0`, the choice of Wang and Li
   (StableSSM) that makes the gradient scale :math:`|f'(w)|/f(w)^2 = 2a|w|` proportional
-  to the weight.
+  to the weight (its discrete form :math:`\bar\lambda = 1 - 1/(a w^2 + b)` lies in
+  :math:`(-1, 1)` for every :math:`w` if and only if :math:`b > 1/2`).
 
 The module computes kernels, gradient scales (:func:`gradient_scale`), trains diagonal
-SSMs on the kernel loss with PyTorch (:func:`train_diagonal_ssm`) and estimates the
-perturbation error :math:`E(\beta)` of a trained model (:func:`perturbation_error`).
-Time is continuous; kernels are sampled on :math:`t_k = k\,\Delta t`.
+SSMs on the kernel loss with PyTorch-checked hand-written gradients
+(:func:`train_diagonal_ssm`), measures errors on the whole half-line (:func:`l1_error`,
+:func:`tail_error_lower_bound`) and estimates the perturbation error
+:math:`\mathcal E(\delta)` of a model (:func:`perturbation_error`). Time is continuous;
+training kernels are sampled on :math:`t_k = k\,\Delta t`. Used by chapter 12
+(state-space models).
 """
 from __future__ import annotations
 
@@ -436,61 +443,174 @@ def train_diagonal_ssm(
     return SSMTrainingResult(model, losses, top, diverged)
 
 
-def perturbation_error(model: DiagonalSSM, rho_vals, dt: float, betas, n_draws: int = 32,
-                       seed: int = 0) -> np.ndarray:
-    r"""Estimated perturbation error :math:`E(\beta) = \sup_{\|\tilde w - w\|_\infty \le \beta} \|\rho - \hat\rho_{\tilde w}\|_{L^1(0,\infty)}`.
+@dataclass(frozen=True)
+class PerturbationError:
+    r"""Bracket of the estimated perturbation error :math:`\mathcal E(\delta)` at several radii.
+
+    Attributes
+    ----------
+    deltas : numpy.ndarray
+        The radii :math:`\delta`, shape ``(n,)``.
+    lower, upper : numpy.ndarray
+        For each radius, the maximum over the tried perturbations of the lower and of the
+        upper end of the whole-half-line bracket of :func:`dynapprox.halfline.l1_error_halfline`
+        (``inf`` when a tried perturbation makes a mode non-decaying), shape ``(n,)``.
+    """
+
+    deltas: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+
+    @property
+    def value(self) -> np.ndarray:
+        """Midpoints of the brackets (``inf`` where the error is infinite)."""
+        return 0.5 * (self.lower + self.upper)
+
+
+__all__ += ["PerturbationError", "l1_error", "tail_error_lower_bound"]
+
+
+def l1_error(model: DiagonalSSM, rho, *, T: float = 50.0, rho_tail=None, panel: float = 0.5,
+             nodes: int = 16):
+    r"""Whole-half-line error :math:`\norm{\rho - \hat\rho}_{L^1[0,\infty)}` of a diagonal SSM (a bracket).
+
+    A thin wrapper around :func:`dynapprox.halfline.l1_error_halfline` with settings suited
+    to smooth targets: Gauss-Legendre panels of length ``panel`` on :math:`[0, T)`, geometric
+    panels to :math:`t_{\max} = 10^9`, and the closed-form tail bounds of the target (a
+    :class:`dynapprox.kernels.Kernel`, or ``rho_tail``) and of the model's modes.
+
+    Parameters
+    ----------
+    model : DiagonalSSM
+        A stable model.
+    rho : Kernel or callable
+        The target kernel.
+    T : float
+        End of the uniform window.
+    rho_tail : callable, optional
+        :math:`t \mapsto R(t) \ge \int_t^\infty |\rho|` when ``rho`` is a plain callable.
+    panel : float
+        Length of the window panels.
+    nodes : int
+        Gauss-Legendre nodes per panel.
+
+    Returns
+    -------
+    dynapprox.halfline.HalfLineL1
+        The bracket (``lower``, ``upper``, ``value``).
+    """
+    from .halfline import l1_error_halfline
+
+    if not isinstance(model, DiagonalSSM):
+        raise TypeError(f"model must be a DiagonalSSM, got {type(model).__name__}")
+    if not model.is_stable:
+        raise ValueError("model must be stable (every eigenvalue negative) to have a finite L1 error")
+    return l1_error_halfline(rho, model, T, rho_tail=rho_tail, panel=panel, nodes=nodes)
+
+
+def tail_error_lower_bound(model: DiagonalSSM, rho, times, rho_tail_lower=None) -> float:
+    r"""A certified lower bound of :math:`\norm{\rho - \hat\rho}_{L^1[0,\infty)}` from the tails alone.
+
+    For every :math:`T \ge 0`, by the reverse triangle inequality on :math:`[T, \infty)`,
+
+    .. math:: \norm{\rho - \hat\rho}_{L^1[0,\infty)} \ge \int_T^\infty |\rho|
+       - \sum_i \frac{|c_i u_i|\, e^{\lambda_i T}}{|\lambda_i|},
+
+    since :math:`\int_T^\infty |\hat\rho| \le \sum_i |c_i u_i| e^{\lambda_i T}/|\lambda_i|`.
+    The function returns the largest right-hand side over ``times`` (and 0). It shows why
+    an accurate approximant of a slowly decaying target needs slow modes: with every
+    :math:`|\lambda_i| \ge r`, the second term is at most :math:`G e^{-rT}/r`,
+    :math:`G = \sum_i |c_i u_i|`.
+
+    Parameters
+    ----------
+    model : DiagonalSSM
+        A stable model.
+    rho : Kernel
+        The target; its :meth:`~dynapprox.kernels.Kernel.tail_l1_lower` is used unless
+        ``rho_tail_lower`` is given.
+    times : array_like
+        Candidate times :math:`T \ge 0`, shape ``(n,)``.
+    rho_tail_lower : callable, optional
+        :math:`t \mapsto r(t) \le \int_t^\infty |\rho|`.
+
+    Returns
+    -------
+    float
+        The bound (non-negative).
+    """
+    if not isinstance(model, DiagonalSSM):
+        raise TypeError(f"model must be a DiagonalSSM, got {type(model).__name__}")
+    if not model.is_stable:
+        raise ValueError("model must be stable (every eigenvalue negative)")
+    times = check_real_array("times", times, ndim=1)
+    if np.any(times < 0):
+        raise ValueError("times must be non-negative")
+    low = rho_tail_lower if rho_tail_lower is not None else getattr(rho, "tail_l1_lower", None)
+    if not callable(low):
+        raise TypeError("rho must be a Kernel with tail_l1_lower, or pass rho_tail_lower=callable")
+    lam = model.eigenvalues
+    g = np.abs(model.c * model.u)
+    model_tail = np.exp(np.outer(times, lam)) @ (g / np.abs(lam))
+    target_tail = np.array([float(low(float(T))) for T in times])
+    return float(max(0.0, np.max(target_tail - model_tail)))
+
+
+def perturbation_error(model: DiagonalSSM, rho, deltas, n_draws: int = 8, seed: int = 0, *,
+                       T: float = 50.0, rho_tail=None, panel: float = 0.5,
+                       nodes: int = 16) -> PerturbationError:
+    r"""Estimated perturbation error :math:`\mathcal E(\delta) = \sup_{\|\tilde w - w\|_\infty \le \delta} \norm{\rho - \hat\rho_{\tilde w}}_{L^1[0,\infty)}`.
 
     Only the *recurrent* weights :math:`w` are perturbed (the ones a stable
     reparameterisation acts on), in the coordinates of the model's parameterisation, so
-    the same :math:`\beta` means different eigenvalue perturbations under different
+    the same :math:`\delta` means different eigenvalue perturbations under different
     parameterisations. The supremum is estimated from below by the maximum over the two
-    constant directions :math:`\pm\beta\mathbf 1` and ``n_draws`` random vertices of the
-    cube (seeded). The :math:`L^1` norm is the Riemann sum on the grid of ``rho_vals``;
-    a perturbed model with an eigenvalue :math:`\ge 0` has infinite error on
-    :math:`[0, \infty)` and gives ``inf``.
+    constant directions :math:`\pm\delta\mathbf 1` and ``n_draws`` random vertices of the
+    cube (seeded). Every error is measured on the whole half-line
+    (:func:`l1_error`, a bracket); a perturbed model with an eigenvalue :math:`\ge 0` has
+    infinite error and gives ``inf``.
 
     Parameters
     ----------
     model : DiagonalSSM
         The unperturbed model.
-    rho_vals : array_like
-        Target kernel samples, shape ``(n_t,)`` or ``(n_t, 1)``.
-    dt : float
-        Time step.
-    betas : array_like
-        Perturbation radii, non-negative, shape ``(n_beta,)``.
+    rho : Kernel or callable
+        Target kernel (a :class:`dynapprox.kernels.Kernel` carries its tail bound).
+    deltas : array_like
+        Perturbation radii, non-negative, shape ``(n,)``.
     n_draws : int
         Number of random vertices per radius.
     seed : int
         Seed of the random vertices.
+    T, rho_tail, panel, nodes
+        As in :func:`l1_error`.
 
     Returns
     -------
-    numpy.ndarray
-        Shape ``(n_beta,)``.
+    PerturbationError
+        Lower and upper ends of the estimate at each radius.
     """
     if not isinstance(model, DiagonalSSM):
         raise TypeError(f"model must be a DiagonalSSM, got {type(model).__name__}")
-    rho = check_real_array("rho_vals", rho_vals, ndim=(1, 2)).reshape(-1)
-    dt = check_positive_float("dt", dt)
-    betas = check_real_array("betas", betas, ndim=1)
-    if np.any(betas < 0):
-        raise ValueError("betas must be non-negative")
+    deltas = check_real_array("deltas", deltas, ndim=1)
+    if np.any(deltas < 0):
+        raise ValueError("deltas must be non-negative")
     n_draws = check_nonnegative_int("n_draws", n_draws)
     gen = _rng(seed)
-    t = dt * np.arange(rho.size)
     m = model.m
-    out = np.zeros(betas.size)
-    for j, beta in enumerate(betas):
+    lower = np.zeros(deltas.size)
+    upper = np.zeros(deltas.size)
+    for j, delta in enumerate(deltas):
         dirs = [s * np.ones(m) for s in (-1.0, 1.0)] + [gen.choice([-1.0, 1.0], size=m) for _ in range(n_draws)]
-        if beta == 0:
+        if delta == 0:
             dirs = [np.zeros(m)]
-        worst = 0.0
+        lo = up = 0.0
         for dw in dirs:
-            pert = DiagonalSSM(model.w + beta * dw, model.u, model.c, model.parameterisation, model.a, model.b)
+            pert = DiagonalSSM(model.w + delta * dw, model.u, model.c, model.parameterisation, model.a, model.b)
             if not pert.is_stable:
-                worst = np.inf
+                lo = up = np.inf
                 break
-            worst = max(worst, float(np.sum(np.abs(pert.kernel(t)[:, 0] - rho)) * dt))
-        out[j] = worst
-    return out
+            e = l1_error(pert, rho, T=T, rho_tail=rho_tail, panel=panel, nodes=nodes)
+            lo, up = max(lo, e.lower), max(up, e.upper)
+        lower[j], upper[j] = lo, up
+    return PerturbationError(deltas.copy(), lower, upper)

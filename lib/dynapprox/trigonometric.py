@@ -18,16 +18,20 @@ This module computes three approximants of a target ``f``:
   truncated DFT, a fact the tests use as an independent check);
 * :func:`best_uniform_approximation` - the best approximation in the sup norm,
   :math:`E_m(f) = \inf_{p \in \mathcal H_m} \|f - p\|_\infty`, by a linear programme
-  (``scipy.optimize.linprog``) on a grid, with a certified bracket
-  ``lower <= E_m(f) <= upper``.
+  (``scipy.optimize.linprog``) on a grid, with a bracket ``lower <= E_m(f) <= upper``
+  whose two ends are proven bounds: ``lower`` by de la Vallee Poussin's alternation
+  argument (:func:`alternation_lower_bound`), ``upper`` by a Taylor bound between the
+  grid points (:func:`certified_sup_error`) for targets that know their derivatives
+  (:class:`PiecewiseSmoothTarget`, e.g. :class:`AbsSinPower`).
 
 A polynomial is stored by its coefficient vector
 ``c = (a_0, a_1, ..., a_{m-1}, b_1, ..., b_{m-1})`` of length ``2m - 1``.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Protocol, runtime_checkable
 
 import numpy as np
 from scipy.optimize import linprog
@@ -38,11 +42,16 @@ __all__ = [
     "uniform_grid",
     "trig_design_matrix",
     "trig_eval",
+    "trig_derivative",
     "fourier_truncation",
     "least_squares_fit",
     "BestApproximation",
     "best_uniform_approximation",
     "sup_error",
+    "PiecewiseSmoothTarget",
+    "certified_sup_error",
+    "alternation_lower_bound",
+    "square_wave",
     "l2_error",
     "favard_constant",
     "jackson_bound",
@@ -85,6 +94,35 @@ def trig_eval(coef, x) -> np.ndarray:
         raise ValueError(f"coef must have odd length 2m-1, got length {coef.size}")
     m = (coef.size + 1) // 2
     return trig_design_matrix(x, m) @ coef
+
+
+def _check_coef(coef) -> tuple[np.ndarray, int]:
+    coef = check_real_array("coef", coef, ndim=1)
+    if coef.size % 2 != 1:
+        raise ValueError(f"coef must have odd length 2m-1, got length {coef.size}")
+    return coef, (coef.size + 1) // 2
+
+
+def trig_derivative(coef, order: int = 1) -> np.ndarray:
+    r"""Coefficients of the derivative :math:`p^{(r)}` of :math:`p \in \mathcal H_m`, ``r = order``.
+
+    One derivative maps :math:`a_k \cos kx + b_k \sin kx` to
+    :math:`k b_k \cos kx - k a_k \sin kx`, so :math:`(a_k, b_k) \mapsto (k b_k, -k a_k)`
+    and :math:`a_0 \mapsto 0`; the result is again in :math:`\mathcal H_m`, in the
+    layout of the module docstring (length ``2m - 1``).
+    """
+    from ._validation import check_nonnegative_int
+
+    coef, m = _check_coef(coef)
+    order = check_nonnegative_int("order", order)
+    k = np.arange(1, m, dtype=float)
+    a, b = coef[1:m].copy(), coef[m:].copy()
+    for _ in range(order):
+        a, b = k * b, -k * a
+    out = np.empty_like(coef)
+    out[0] = coef[0] if order == 0 else 0.0
+    out[1:m], out[m:] = a, b
+    return out
 
 
 def _coefficients_from_dft(values: np.ndarray, m: int) -> np.ndarray:
@@ -140,26 +178,212 @@ def least_squares_fit(x, y, m: int) -> np.ndarray:
     return coef
 
 
+@runtime_checkable
+class PiecewiseSmoothTarget(Protocol):
+    r"""A :math:`2\pi`-periodic target that is smooth between known break points.
+
+    Between consecutive break points the target is the restriction of a
+    :math:`C^\infty` function (it may have kinks at the break points). It provides
+
+    * ``f(x)``: its values;
+    * ``f.derivative(order, x)``: :math:`f^{(\text{order})}(x)` at points ``x`` that are
+      not break points;
+    * ``f.derivative_bound(order)``: a proven bound :math:`F_r \ge \sup |f^{(r)}|` over
+      the smooth pieces (a closed form, not a sampled maximum);
+    * ``f.breakpoints()``: the break points in :math:`[0, 2\pi)`.
+
+    :class:`AbsSinPower` is one. :func:`certified_sup_error` needs these to bound
+    :math:`\|f - p\|_\infty` rigorously.
+    """
+
+    def __call__(self, x) -> np.ndarray: ...
+
+    def derivative(self, order: int, x) -> np.ndarray: ...
+
+    def derivative_bound(self, order: int) -> float: ...
+
+    def breakpoints(self) -> np.ndarray: ...
+
+
+#: Unit roundoff of float64.
+_U = float(np.finfo(float).eps) / 2
+
+
+def _rounding_allowance(m: int, size: float) -> float:
+    # Evaluating sum_k g_k cos(k x) + h_k sin(k x) with |k| < m, x in [0, 2 pi): the argument
+    # k x is rounded by at most 2 pi m u, sin/cos add one ulp, the sum of at most 2m terms adds
+    # 2m u (relative to sum |g_k| + |h_k|), and the target's own evaluation is of the same kind.
+    # 64 m u (size) covers all of them with a wide margin.
+    return 64.0 * (m + 1) * _U * size
+
+
+def certified_sup_error(f: PiecewiseSmoothTarget, coef, n_grid: int = 16384, order: int = 6) -> float:
+    r"""A proven upper bound of :math:`\|f - p\|_\infty` over the whole circle.
+
+    Cut the circle into ``n_grid`` cells :math:`[x_j, x_{j+1}]`, :math:`x_j = 2\pi j/n`,
+    with midpoints :math:`c_j` and half-width :math:`\eta = \pi/n`. If every break
+    point of ``f`` is a grid point, :math:`e = f - p` is smooth on each closed cell, and
+    Taylor's theorem at :math:`c_j` gives, for :math:`|x - c_j| \le \eta`,
+
+    .. math::
+
+        |e(x)| \le \sum_{i < r} |e^{(i)}(c_j)|\,\frac{\eta^i}{i!}
+        + \big(F_r + P_r\big)\frac{\eta^r}{r!},
+        \qquad P_r = \sum_{0<k<m} k^r \sqrt{a_k^2 + b_k^2} \;\ge\; \|p^{(r)}\|_\infty,
+
+    with :math:`F_r` = ``f.derivative_bound(r)`` and ``r = order`` (:math:`P_r \le (m-1)^r
+    \sum_k \sqrt{a_k^2+b_k^2}`, Bernstein-type). The maximum over ``j`` of the right side,
+    plus a floating-point allowance of :math:`64(m+1)u` times the sizes involved
+    (:math:`u = 2^{-53}`: argument rounding, one-ulp sine and cosine, the sum of
+    :math:`2m` terms), bounds :math:`\|f - p\|_\infty`. The first-order term makes the
+    bound exceed the sampled maximum by about :math:`\eta\,\|e'\|_\infty`.
+
+    Parameters
+    ----------
+    f : PiecewiseSmoothTarget
+        The target, e.g. :class:`AbsSinPower`.
+    coef : array_like
+        Coefficients of :math:`p \in \mathcal H_m` (length ``2m - 1``).
+    n_grid : int
+        Number of cells; every break point of ``f`` must be a grid point.
+    order : int
+        Taylor order :math:`r \ge 1`.
+
+    Returns
+    -------
+    bound : float
+        A number :math:`\ge \|f - p\|_\infty`.
+
+    Used in chapter 1 ("The problem of approximation") for the bracket of :math:`E_m(f)`.
+    """
+    if not isinstance(f, PiecewiseSmoothTarget):
+        raise TypeError(
+            "f must be a PiecewiseSmoothTarget (callable with derivative, derivative_bound and "
+            f"breakpoints methods), got {type(f).__name__}"
+        )
+    coef, m = _check_coef(coef)
+    n_grid = check_positive_int("n_grid", n_grid)
+    order = check_positive_int("order", order)
+    if n_grid < 2 * m:
+        raise ValueError(f"n_grid must be at least 2m = {2 * m}, got {n_grid}")
+    bp = np.mod(np.asarray(f.breakpoints(), dtype=float), TWO_PI) * n_grid / TWO_PI
+    if bp.size and np.max(np.abs(bp - np.round(bp))) > 1e-9:
+        raise ValueError(f"every break point of f must be a grid point 2 pi j / n_grid; n_grid = {n_grid} is not")
+    # midpoints c_j; the computed c_j may be off by a few ulps of 2 pi: widen eta accordingly
+    c = TWO_PI * (np.arange(n_grid) + 0.5) / n_grid
+    eta = np.pi / n_grid + 8 * _U * TWO_PI
+    A = trig_design_matrix(c, m)
+    k = np.arange(1, m, dtype=float)
+    amp = np.hypot(coef[1:m], coef[m:])  # |a_k cos kx + b_k sin kx| <= amp_k
+    total = np.zeros(n_grid)
+    rounding = 0.0
+    for i in range(order):
+        weight = eta**i / math.factorial(i)
+        e_i = np.asarray(f.derivative(i, c), dtype=float) - A @ trig_derivative(coef, i)
+        total += np.abs(e_i) * weight
+        P_i = (abs(coef[0]) if i == 0 else 0.0) + float(np.sum(k**i * amp))
+        rounding += _rounding_allowance(m, float(f.derivative_bound(i)) + P_i) * weight
+    P_r = float(np.sum(k**order * amp))
+    remainder = (float(f.derivative_bound(order)) + P_r) * eta**order / math.factorial(order)
+    return float(np.max(total)) + remainder + rounding
+
+
+def alternation_lower_bound(f: Callable[[np.ndarray], np.ndarray], coef, n_grid: int = 16384) -> float:
+    r"""A proven lower bound of :math:`E_m(f)` from the alternation of :math:`f - p`.
+
+    De la Vallee Poussin: if :math:`e = f - p`, :math:`p \in \mathcal H_m`, takes
+    alternating signs at :math:`2m` points in cyclic order on the circle, then
+    :math:`E_m(f) \ge \min_i |e(x_i)|` (otherwise the difference of :math:`p` and a better
+    :math:`q \in \mathcal H_m` would change sign :math:`2m` times around the circle, but a
+    non-zero trigonometric polynomial of degree :math:`m - 1` has at most :math:`2m - 2`
+    zeros there). The function returns the largest such minimum over points of the grid
+    :math:`x_j = 2\pi j/n` (found by bisection on the threshold :math:`\tau`: the number of
+    cyclic sign changes among the samples with :math:`|e| \ge \tau` decreases with
+    :math:`\tau`), minus a floating-point allowance; 0 if :math:`e` does not alternate
+    :math:`2m` times. It is close to :math:`E_m(f)` when :math:`p` is close to best.
+
+    Parameters
+    ----------
+    f : callable
+        The target, vectorised.
+    coef : array_like
+        Coefficients of :math:`p \in \mathcal H_m` (length ``2m - 1``).
+    n_grid : int
+        Number of grid points.
+
+    Returns
+    -------
+    bound : float
+        A number :math:`\le E_m(f)`.
+
+    Used in chapter 1 ("The problem of approximation") for the bracket of :math:`E_m(f)`.
+    """
+    f = check_callable("f", f)
+    coef, m = _check_coef(coef)
+    n_grid = check_positive_int("n_grid", n_grid)
+    if n_grid < 2 * m:
+        raise ValueError(f"n_grid must be at least 2m = {2 * m}, got {n_grid}")
+    x = uniform_grid(n_grid)
+    fx = np.asarray(f(x), dtype=float)
+    if fx.shape != x.shape:
+        raise ValueError(f"f must map an array of shape {x.shape} to one of the same shape, got {fx.shape}")
+    return _alternation_bound(fx, fx - trig_eval(coef, x), coef, m)
+
+
+def _alternation_bound(fx: np.ndarray, e: np.ndarray, coef: np.ndarray, m: int) -> float:
+    # de la Vallee Poussin bound from the errors e = f - p at cyclically ordered grid points
+    size = float(np.max(np.abs(fx))) + abs(coef[0]) + float(np.sum(np.hypot(coef[1:m], coef[m:])))
+    allowance = _rounding_allowance(m, size)
+
+    def sign_changes(tau: float) -> int:
+        s = np.sign(e[np.abs(e) >= tau])
+        s = s[s != 0]
+        return int(np.count_nonzero(s != np.roll(s, 1))) if s.size >= 2 else 0
+
+    levels = np.unique(np.abs(e[e != 0]))
+    if levels.size == 0 or sign_changes(levels[0]) < 2 * m:
+        return 0.0
+    lo, hi = 0, levels.size - 1  # the largest level with >= 2m cyclic sign changes
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if sign_changes(levels[mid]) >= 2 * m:
+            lo = mid
+        else:
+            hi = mid - 1
+    return max(float(levels[lo]) - allowance, 0.0)
+
+
 @dataclass(frozen=True)
 class BestApproximation:
-    r"""Best uniform approximation from a grid LP.
+    r"""Best uniform approximation from a grid LP, with a proven bracket of :math:`E_m(f)`.
 
     Attributes
     ----------
     coef : numpy.ndarray
         Coefficients of the LP minimiser (length ``2m - 1``).
     lower : float
-        The LP optimum, :math:`\min_p \max_{x \in \text{grid}} |f - p|`, a lower
-        bound of :math:`E_m(f)` (a sup over fewer points).
+        :func:`alternation_lower_bound` of the minimiser on the fine grid: a proven
+        lower bound of :math:`E_m(f)`.
     upper : float
-        :math:`\max |f - p|` of the minimiser on a ``refine``-times finer grid,
-        an upper bound of :math:`E_m(f)`, exact up to the sampling of the
-        sup of one fixed function.
+        :func:`certified_sup_error` of the minimiser on the fine grid: a proven upper
+        bound of :math:`\|f - p\|_\infty \ge E_m(f)`, when ``f`` is a
+        :class:`PiecewiseSmoothTarget`; ``inf`` otherwise (a plain callable says nothing
+        about ``f`` between samples).
+    sampled : float
+        :math:`\max |f - p|` of the minimiser on the fine grid, an estimate of
+        :math:`\|f - p\|_\infty` from below (a sampled maximum, not a bound of
+        :math:`E_m(f)`).
+    lp_value : float
+        The LP optimum :math:`\min_p \max_{x \in \text{grid}} |f - p|` as returned by
+        the solver: at most :math:`E_m(f)` up to the solver's tolerance (about
+        :math:`10^{-7}` relative).
     """
 
     coef: np.ndarray
     lower: float
     upper: float
+    sampled: float
+    lp_value: float
 
 
 def best_uniform_approximation(
@@ -168,9 +392,30 @@ def best_uniform_approximation(
     r"""Best approximation of ``f`` in :math:`\mathcal H_m` in the sup norm, by linear programming.
 
     Solves :math:`\min_{c, t} t` subject to :math:`|f(x_j) - (Ac)_j| \le t` on ``n_grid``
-    uniform points with HiGHS (``scipy.optimize.linprog``). The optimum ``lower`` is
-    at most :math:`E_m(f)`; the minimiser's error on a ``refine``-times finer grid,
-    ``upper``, is at least :math:`E_m(f)`.
+    uniform points with HiGHS (``scipy.optimize.linprog``). The minimiser is then
+    examined on a ``refine``-times finer grid: :func:`alternation_lower_bound` gives a
+    proven lower bound of :math:`E_m(f)`, and, for a :class:`PiecewiseSmoothTarget`,
+    :func:`certified_sup_error` a proven upper bound (``inf`` for a plain callable).
+    Break points of ``f`` must then lie on the fine grid.
+
+    Parameters
+    ----------
+    f : callable
+        The target, vectorised; a :class:`PiecewiseSmoothTarget` for a finite ``upper``.
+    m : int
+        Budget: degree ``< m``.
+    n_grid : int
+        Points of the LP grid, at least ``4m``.
+    refine : int
+        Refinement factor of the grid on which the bracket is computed.
+
+    Returns
+    -------
+    BestApproximation
+        Coefficients, the bracket ``lower <= E_m(f) <= upper``, the sampled sup and the
+        LP optimum.
+
+    Used in chapter 1 ("The problem of approximation").
     """
     f = check_callable("f", f)
     m = _check_m(m)
@@ -186,37 +431,57 @@ def best_uniform_approximation(
     p = A.shape[1]
     # HiGHS tolerances are absolute (about 1e-7): rescale the problem so that the
     # optimum is of order one, using the truncation error (>= E_m) as the scale.
-    scale = float(np.max(np.abs(fx - A @ _coefficients_from_dft(fx, m)))) if n_grid > 2 * (m - 1) else 1.0
+    coef_trunc = _coefficients_from_dft(fx, m)
+    scale = float(np.max(np.abs(fx - A @ coef_trunc)))
     if scale == 0.0:
-        return BestApproximation(coef=_coefficients_from_dft(fx, m), lower=0.0, upper=0.0)
-    fx = fx / scale
-    ones = np.ones((n_grid, 1))
-    # variables (c, t): minimise t with  A c - t <= f  and  -A c - t <= -f
-    A_ub = np.block([[A, -ones], [-A, -ones]])
-    b_ub = np.concatenate([fx, -fx])
-    cost = np.zeros(p + 1)
-    cost[-1] = 1.0
-    bounds = [(None, None)] * p + [(0, None)]
-    res = linprog(cost, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs")
-    if res.status != 0:  # pragma: no cover - HiGHS solves these small LPs
-        raise RuntimeError(f"linprog failed: {res.message}")
-    coef = res.x[:p] * scale
-    fine = uniform_grid(n_grid * refine)
-    upper = float(np.max(np.abs(np.asarray(f(fine), dtype=float) - trig_eval(coef, fine))))
-    return BestApproximation(coef=coef, lower=float(res.x[-1]) * scale, upper=upper)
+        coef, lp_value = coef_trunc, 0.0
+    else:
+        fs = fx / scale
+        ones = np.ones((n_grid, 1))
+        # variables (c, t): minimise t with  A c - t <= f  and  -A c - t <= -f
+        A_ub = np.block([[A, -ones], [-A, -ones]])
+        b_ub = np.concatenate([fs, -fs])
+        cost = np.zeros(p + 1)
+        cost[-1] = 1.0
+        bounds = [(None, None)] * p + [(0, None)]
+        res = linprog(cost, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs")
+        if res.status != 0:  # pragma: no cover - HiGHS solves these small LPs
+            raise RuntimeError(f"linprog failed: {res.message}")
+        coef, lp_value = res.x[:p] * scale, float(res.x[-1]) * scale
+    n_fine = n_grid * refine
+    fine = uniform_grid(n_fine)
+    f_fine = np.asarray(f(fine), dtype=float)
+    e_fine = f_fine - trig_eval(coef, fine)
+    sampled = float(np.max(np.abs(e_fine)))
+    lower = _alternation_bound(f_fine, e_fine, coef, m)  # = alternation_lower_bound(f, coef, n_fine)
+    upper = certified_sup_error(f, coef, n_fine) if isinstance(f, PiecewiseSmoothTarget) else math.inf
+    return BestApproximation(coef=coef, lower=lower, upper=upper, sampled=sampled, lp_value=lp_value)
 
 
 def sup_error(f: Callable[[np.ndarray], np.ndarray], coef, n_grid: int = 16384) -> float:
-    r""":math:`\max_j |f(x_j) - p(x_j)|` on ``n_grid`` uniform points (estimate of :math:`\|f - p\|_\infty`)."""
+    r""":math:`\max_j |f(x_j) - p(x_j)|` on ``n_grid`` uniform points.
+
+    A sampled maximum: an estimate of :math:`\|f - p\|_\infty` from below, not a bound
+    (see :func:`certified_sup_error` for a proven upper bound).
+    """
     f = check_callable("f", f)
     x = uniform_grid(check_positive_int("n_grid", n_grid))
     return float(np.max(np.abs(np.asarray(f(x), dtype=float) - trig_eval(coef, x))))
 
 
-def l2_error(f: Callable[[np.ndarray], np.ndarray], coef, n_grid: int = 16384) -> float:
-    r"""Normalised :math:`L^2` error :math:`\big(\frac{1}{2\pi}\int_0^{2\pi}|f - p|^2\big)^{1/2}` by the trapezoidal rule."""
+def l2_error(f: Callable[[np.ndarray], np.ndarray], coef, n_grid: int = 16384, midpoint: bool = False) -> float:
+    r"""Normalised :math:`L^2` error :math:`\big(\frac{1}{2\pi}\int_0^{2\pi}|f - p|^2\big)^{1/2}` by quadrature.
+
+    The mean of :math:`|f - p|^2` over ``n_grid`` uniform points: the trapezoidal rule
+    (points :math:`2\pi j/n`), spectrally accurate for smooth periodic ``f``; or, with
+    ``midpoint=True``, the midpoint rule (points :math:`2\pi (j + 1/2)/n`), which keeps
+    jump points of ``f`` that are grid points out of the sample set (a sample at a jump
+    weighs :math:`1/n` with a value that is neither one-sided limit, an error of order
+    :math:`1/n` in the mean square).
+    """
     f = check_callable("f", f)
-    x = uniform_grid(check_positive_int("n_grid", n_grid))
+    n_grid = check_positive_int("n_grid", n_grid)
+    x = uniform_grid(n_grid) + (np.pi / n_grid if midpoint else 0.0)
     r = np.asarray(f(x), dtype=float) - trig_eval(coef, x)
     return float(np.sqrt(np.mean(r**2)))
 
@@ -305,6 +570,27 @@ class AbsSinPower:
             out += coef * n**order * np.sin(n * y + order * np.pi / 2)
         return out * self.omega**order
 
+    def derivative_bound(self, order: int) -> float:
+        r"""A proven bound of :math:`\sup |f^{(\text{order})}|` on the smooth pieces.
+
+        From the sine expansion, :math:`|f^{(r)}| \le \omega^r\, 2^{1-k}
+        \sum_{j \le (k-1)/2} \binom{k}{j} (k - 2j)^r` (equal to 1 for ``r = 0``). It is
+        exact for ``r = 0`` and an overestimate of the sampled
+        :meth:`derivative_sup_norm` otherwise.
+        """
+        from math import comb
+
+        from ._validation import check_nonnegative_int
+
+        order = check_nonnegative_int("order", order)
+        k = self.k
+        total = sum(comb(k, j) * float(k - 2 * j) ** order for j in range((k - 1) // 2 + 1))
+        return float(self.omega**order * 2.0 ** (1 - k) * total)
+
+    def breakpoints(self) -> np.ndarray:
+        r"""The kinks :math:`x = j\pi/\omega`, ``j = 0, ..., 2 omega - 1``, in :math:`[0, 2\pi)`."""
+        return np.pi * np.arange(2 * self.omega) / self.omega
+
     def derivative_sup_norm(self, order: int | None = None, n_grid: int = 200001) -> float:
         r""":math:`\|f^{(\text{order})}\|_\infty` (default ``order = alpha``), sampled on a fine grid of :math:`[0, 2\pi]`."""
         order = self.alpha if order is None else order
@@ -313,3 +599,19 @@ class AbsSinPower:
 
 
 __all__.append("AbsSinPower")
+
+
+def square_wave(x) -> np.ndarray:
+    r"""The square wave :math:`s(x) = \operatorname{sgn} \sin x`, with the exact value 0 at the jumps.
+
+    :math:`s = 1` on :math:`(0, \pi)`, :math:`-1` on :math:`(\pi, 2\pi)` and :math:`0` at
+    :math:`x \equiv 0, \pi`. It is evaluated from :math:`x \bmod 2\pi` compared with
+    ``numpy.pi``, not as ``np.sign(np.sin(x))``: in floating point ``np.sin(np.pi)`` is
+    :math:`1.2 \cdot 10^{-16} > 0`, which would put the value :math:`+1` at the grid
+    point :math:`\pi` of :func:`uniform_grid` (an even number of points contains it
+    exactly) and break the odd symmetry of the samples.
+
+    Used in chapter 1 ("The problem of approximation") (a target outside :math:`C_{\mathrm{per}}`).
+    """
+    y = np.mod(check_real_array("x", x), TWO_PI)
+    return np.where((y > 0) & (y < np.pi), 1.0, np.where(y > np.pi, -1.0, 0.0))
