@@ -146,6 +146,7 @@ LAB_ARGS    ?=
 LAB_ROOT    := $(if $(filter 0,$(shell id -u)),--allow-root)
 DIST        := _build/dist
 LINKCHECK_DIR ?= _build/html
+WORKFLOWS_DIR ?= .github/workflows
 PUBLISH_REMOTE ?= origin
 SYSTEM_DEPS := chromium libjs-mathjax fonts-mathjax poppler-utils texlive-latex-recommended \
                texlive-latex-extra texlive-fonts-recommended texlive-xetex texlive-plain-generic \
@@ -165,7 +166,7 @@ dist: venv
 	@ls $(DIST)/*.whl
 
 lint-workflows: venv
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jactionlint --no-color --no-online .github/workflows/*.yml
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jactionlint --no-color --no-online $(WORKFLOWS_DIR)/*.yml
 
 check-repository:
 	$(BIN)/python scripts/book_reader.py check-repository "$(REPOSITORY)"

@@ -409,10 +409,14 @@ def reader_data(app) -> dict[str, Any]:
         hit = _resolve(app, "prf", "ref", label)
         if hit:
             xrefs["prf"][label] = hit
+    xrefs["numref"] = {}
     for label in sorted(env.get_domain("std").labels):
         hit = _resolve(app, "std", "ref", label)
         if hit:
             xrefs["std"][label] = hit
+        numbered = _resolve(app, "std", "numref", label)
+        if numbered:
+            xrefs["numref"][label] = numbered
     for docname in sorted(env.found_docs):
         title = env.titles.get(docname)
         xrefs["doc"][docname] = {"text": title.astext() if title else docname,

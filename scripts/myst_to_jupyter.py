@@ -36,6 +36,7 @@ from __future__ import annotations
 import copy
 import json
 import pathlib
+import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -285,7 +286,10 @@ def _role(name: str, content: str, ctx: Context) -> str:
         return _link(hit["text"], ctx.url(hit["url"]))
     if name in ("prf:ref", "ref", "numref", "doc", "any", "term"):
         text, target = _split_explicit(content)
-        table = {"prf:ref": "prf", "doc": "doc"}.get(name, "std")
+        table = {"prf:ref": "prf", "doc": "doc", "numref": "numref"}.get(name, "std")
+        if name == "doc" and not target.startswith("/"):  # relative to the page, as Sphinx reads it
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(ctx.docname), target))
+        target = target.lstrip("/")
         hit = ctx.xrefs.get(table, {}).get(target)
         if hit is None and name in ("ref", "any"):
             hit = ctx.xrefs.get("prf", {}).get(target) or ctx.xrefs.get("eq", {}).get(target)

@@ -44,7 +44,8 @@ def _ctx(**kw) -> m.Context:
             "eq": {"eq-a": {"text": "(9.3)", "url": "chapters/09_x.html#equation-eq-a"}},
             "prf": {"thm-a": {"text": "Theorem 9.1", "url": "chapters/09_x.html#thm-a"}},
             "std": {"ch-x": {"text": "The chapter", "url": "chapters/09_x.html#ch-x"}},
-            "doc": {},
+            "doc": {"notation": {"text": "Notation", "url": "notation.html"}},
+            "numref": {"ex-a": {"text": "Exercise 9.1", "url": "chapters/09_x.html#ex-a"}},
             "py": {"dynapprox.memory.f": {"text": "dynapprox.memory.f", "url": "reference/memory.html#dynapprox.memory.f"}},
         },
         blocks=[{"kind": "prf", "type": "theorem", "id": "thm-a", "number": "Theorem 9.1"},
@@ -94,6 +95,9 @@ def test_roles_become_the_books_text_with_links() -> None:
     assert "[that chapter](https://o.github.io/r/chapters/09_x.html#ch-x)" in out
     assert "[`f()`](https://o.github.io/r/reference/memory.html#dynapprox.memory.f)" in out
     assert "0.123 with 42.0 cells" in out
+    more = m.convert_markdown("{numref}`ex-a`, {doc}`../notation`, {doc}`the notation </notation>`", ctx)
+    assert more == ("[Exercise 9.1](https://o.github.io/r/chapters/09_x.html#ex-a), "
+                    "[Notation](https://o.github.io/r/notation.html), [the notation](https://o.github.io/r/notation.html)")
     assert "`{eq}` in code stays" in out
     assert not ctx.problems
 

@@ -70,19 +70,18 @@ def test_workflows_exist() -> None:
     assert {"test", "publish", "linkcheck"} <= names, names
 
 
-def test_workflows_pass_actionlint() -> None:
+def test_workflows_pass_actionlint(tmp_path) -> None:
     if not (BIN / "jactionlint").exists():
         skip_or_fail("jactionlint is not installed (pip install -r requirements.txt)")
     proc = _make("lint-workflows")
     assert proc.returncode == 0, "actionlint:\n" + proc.stdout + proc.stderr
-    # the linter is not a no-op: a broken workflow fails it
-    bad = ROOT / ".github" / "workflows" / "zz-broken-test.yml"
-    bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ matrix.nope }}\n")
-    try:
-        proc = _make("lint-workflows")
-    finally:
-        bad.unlink()
-    assert proc.returncode != 0 and "zz-broken-test.yml" in proc.stdout + proc.stderr
+    # the linter is not a no-op: the same target fails on a copy with a broken workflow
+    copy = tmp_path / ".github" / "workflows"
+    shutil.copytree(ROOT / ".github" / "workflows", copy)
+    (copy / "broken.yml").write_text(
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ matrix.nope }}\n")
+    proc = _make("lint-workflows", f"WORKFLOWS_DIR={copy}")
+    assert proc.returncode != 0 and "broken.yml" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
 
 
 def _run_steps(path: pathlib.Path) -> list[str]:
