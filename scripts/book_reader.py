@@ -399,6 +399,8 @@ def reader_data(app) -> dict[str, Any]:
     package's Python objects to the text Sphinx shows and a site-relative URL;
     ``blocks`` lists, per notebook page, its numbered blocks in document order.
     """
+    from sphinx.util import logging as sphinx_logging
+
     env, builder = app.env, app.builder
     xrefs: dict[str, dict[str, dict[str, str]]] = {"eq": {}, "prf": {}, "std": {}, "doc": {}, "py": {}}
     for label in sorted(env.get_domain("math").equations):
@@ -414,7 +416,8 @@ def reader_data(app) -> dict[str, Any]:
         hit = _resolve(app, "std", "ref", label)
         if hit:
             xrefs["std"][label] = hit
-        numbered = _resolve(app, "std", "numref", label)
+        with sphinx_logging.suppress_logging():  # a label without a number is not an error here
+            numbered = _resolve(app, "std", "numref", label)
         if numbered:
             xrefs["numref"][label] = numbered
     for docname in sorted(env.found_docs):
