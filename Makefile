@@ -161,7 +161,8 @@ SYSTEM_DEPS := chromium libjs-mathjax fonts-mathjax poppler-utils texlive-latex-
 .PHONY: lab dist lint-workflows check-repository linkcheck publish system-deps test-lab
 
 lab: venv
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
+	@test -f $(BIN)/../share/jupyter/kernels/python3/kernel.json || \
+	    $(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter-config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 	    $(BIN)/jupyter lab --ip=127.0.0.1 $(LAB_ROOT) --ServerApp.root_dir="$(LAB_DIR)" $(LAB_ARGS)
 

@@ -12,8 +12,9 @@ to another host blocked, as in ``tests/test_browser.py``):
   left); "Run All Cells" executes every code cell in the book's kernel without an error
   output, and a figure is displayed; saving (Ctrl+S) writes the chapter back as the same
   MyST notebook. One chapter (:data:`FAST_CHAPTER`, the quickest to execute) runs on
-  every ``make test``; every chapter under the ``slow`` mark with ``BOOK_LAB_ALL=1``
-  (``make test-lab``), since ``make test`` runs the slow mark among its checks.
+  every ``make test`` (marker ``slow``: among the checks, not in ``make unit``); every
+  chapter with ``BOOK_LAB_ALL=1`` (``make test-lab``). The JupyterLab tests share one
+  xdist group, so that two JupyterLab servers never run at once.
 * ``test_converted_notebook_reads_without_myst`` (after the build, marker ``html``):
   the notebook a reader downloads (``_build/html/_notebooks/...``), opened in JupyterLab
   with the MyST extension *disabled*, shows numbered theorems and typeset mathematics
@@ -72,6 +73,15 @@ def _chromium() -> str:
     return exe
 
 
+def start_lab(root: pathlib.Path, tmp: pathlib.Path, disable_myst: bool = False) -> "Lab":
+    """A :class:`Lab`; a second try on another port if the first one did not come up."""
+    try:
+        return Lab(root, tmp, disable_myst)
+    except RuntimeError as first:
+        print(f"JupyterLab did not start, trying again on another port: {first}")
+        return Lab(root, tmp, disable_myst)
+
+
 class Lab:
     """``make lab`` in its own process group, serving ``root`` on a free local port."""
 
@@ -111,14 +121,18 @@ class Lab:
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"make lab exited with {self.proc.returncode}:\n{self.logtext()}")
+                text = self.logtext()
+                self.log.close()
+                raise RuntimeError(f"make lab exited with {self.proc.returncode}:\n{text}")
             try:
                 with urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=5) as r:
                     if r.status == 200:
                         return
             except OSError:
                 time.sleep(0.5)
-        raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n{self.logtext()}")
+        text = self.logtext()
+        self.stop()
+        raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n{text}")
 
     def logtext(self) -> str:
         self.log.flush()
@@ -202,7 +216,7 @@ def _run_chapter_in_lab(stem: str, tmp_path: pathlib.Path) -> None:
     (root / "chapters").mkdir(parents=True)
     shutil.copy(src, root / "chapters" / src.name)
     original = src.read_text(encoding="utf-8")
-    lab = Lab(root, tmp_path)
+    lab = start_lab(root, tmp_path)
     try:
         with sync_playwright() as pw:
             browser, context, blocked = _browser_context(pw, exe)
@@ -282,11 +296,14 @@ def test_fast_chapter_is_a_chapter() -> None:
     assert FAST_CHAPTER in [p.stem for p in CHAPTERS]
 
 
+@pytest.mark.slow  # runs a chapter: among the checks of `make test`, not in `make unit`
+@pytest.mark.xdist_group("jupyterlab")
 def test_chapter_runs_in_jupyterlab(tmp_path) -> None:
     _run_chapter_in_lab(FAST_CHAPTER, tmp_path)
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("jupyterlab")
 @pytest.mark.parametrize("stem", [p.stem for p in CHAPTERS if p.stem != FAST_CHAPTER])
 def test_every_chapter_runs_in_jupyterlab(stem: str, tmp_path) -> None:
     # `make test` runs the slow mark among the checks of the build; these eleven chapter
@@ -297,6 +314,7 @@ def test_every_chapter_runs_in_jupyterlab(stem: str, tmp_path) -> None:
 
 
 @pytest.mark.html
+@pytest.mark.xdist_group("jupyterlab")
 def test_converted_notebook_reads_without_myst(tmp_path) -> None:
     """The downloaded notebook, in JupyterLab without the MyST extension: plain Markdown + LaTeX."""
     from playwright.sync_api import sync_playwright
@@ -309,7 +327,7 @@ def test_converted_notebook_reads_without_myst(tmp_path) -> None:
     root = tmp_path / "root"
     root.mkdir()
     shutil.copy(download, root / download.name)
-    lab = Lab(root, tmp_path, disable_myst=True)
+    lab = start_lab(root, tmp_path, disable_myst=True)
     try:
         with sync_playwright() as pw:
             browser, context, blocked = _browser_context(pw, exe)
