@@ -91,7 +91,10 @@ def test_downloaded_notebook_runs_with_only_the_wheel(wheel: pathlib.Path, tmp_p
         "_where = pathlib.Path(dynapprox.__file__).resolve()\n"
         "assert _where.is_relative_to(pathlib.Path(sys.prefix).resolve()), _where\n"
         f"_repo = pathlib.Path({str(ROOT.resolve())!r})\n"
-        "assert not any(p and pathlib.Path(p).resolve().is_relative_to(_repo) for p in sys.path), sys.path\n"
+        # the book's site-packages (the pinned requirements) may live inside the clone (.venv)
+        f"_reqs = pathlib.Path({str(pathlib.Path(sysconfig.get_paths()['purelib']).resolve())!r})\n"
+        "assert not any(p and pathlib.Path(p).resolve().is_relative_to(_repo)\n"
+        "               and pathlib.Path(p).resolve() != _reqs for p in sys.path), sys.path\n"
         "print('dynapprox from', _where)\n"))
     work = tmp_path / "elsewhere"
     work.mkdir()
