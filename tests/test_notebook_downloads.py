@@ -37,13 +37,16 @@ REPO_URL = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url
 
 @pytest.fixture(scope="module")
 def notebooks(tmp_path_factory) -> dict[str, pathlib.Path]:
-    """The downloadable notebook of every chapter: from the built book, else generated."""
+    """The downloadable notebook of every chapter: from the built book when it is newer
+    than the chapter (a chapter edited since the last build, as in ``make unit`` before
+    ``make build``, gets a fresh one), else generated with the build's function."""
     out: dict[str, pathlib.Path] = {}
     gen = tmp_path_factory.mktemp("generated")
     for src in CHAPTERS:
         rel = src.relative_to(ROOT).with_suffix(".ipynb")
         built = HTML_DIR / book_reader.NOTEBOOK_DIR / rel
-        out[src.stem] = built if built.exists() else book_reader.write_notebook(src, gen / rel)
+        fresh = built.exists() and built.stat().st_mtime >= src.stat().st_mtime
+        out[src.stem] = built if fresh else book_reader.write_notebook(src, gen / rel)
     return out
 
 
