@@ -21,13 +21,9 @@ except on CI (``CI=true``), where they fail.
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import pathlib
 import re
-import shutil
-import threading
 import time
 from urllib.parse import urljoin, urlparse
 
@@ -35,6 +31,7 @@ import pytest
 
 from chapters import built_pages, source_of
 from ci import skip_or_fail as _skip_or_fail
+from test_browser import browser, server  # noqa: F401  (fixtures shared with the page checks)
 
 pytestmark = pytest.mark.html
 
@@ -44,16 +41,6 @@ HTML_DIR = pathlib.Path(os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html"
 #: frame animation adds 0.4 to 0.7 MB, see dynapprox.animate).
 PAGE_BUDGET_BYTES = 1_500_000
 STATIC_NOTE = "Run the notebook in Jupyter to move the sliders."
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
 
 
 def _calls(entry: str, name: str) -> int:
@@ -120,37 +107,7 @@ def test_no_widget_state_anywhere():
 
 
 # ------------------------------------------------------------------------------ browser
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def server():
-    if not (HTML_DIR / "index.html").exists():
-        _skip_or_fail(f"no built book at {HTML_DIR}: run `make book` (or set BOOK_HTML_DIR)")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(HTML_DIR)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    exe = os.environ.get("CHROMIUM") or next(
-        (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None
-    )
-    if not exe:
-        _skip_or_fail("no Chromium found: install it with `apt-get install -y chromium` (or set CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - playwright is pinned in requirements.txt
-        _skip_or_fail("the python package playwright is missing (pip install -r requirements.txt)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS)
-        yield b
-        b.close()
+# the local server and the offline Chromium of the page checks (tests/test_browser.py)
 
 
 STATE_JS = """(root) => ({

@@ -103,3 +103,14 @@ def test_unstable_mode_gives_an_infinite_upper_end():
                                 "kernel": lambda self, t: np.exp(0.1 * t)[:, None]})()
     assert model_tail_bound(lam_model)(1.0) == float("inf")
     assert isinstance(l1_error_halfline(kernels.polynomial(1.0), kernels.polynomial(1.0), T=1.0), HalfLineL1)
+
+
+def test_quadrature_rule_integrates_on_the_panel_layout():
+    from dynapprox.halfline import quadrature_rule
+
+    t, w = quadrature_rule(10.0, t_max=1e6, panel=0.5, nodes=12, growth=0.1)
+    assert np.all(w > 0) and t.min() > 0 and t.max() < 1e6
+    assert np.sum(w * np.exp(-t)) == pytest.approx(1.0, rel=1e-13)
+    assert np.sum(w * (1 + t) ** -2) == pytest.approx(1.0 - 1.0 / (1 + 1e6), rel=1e-12)
+    with pytest.raises(ValueError, match="t_max"):
+        quadrature_rule(10.0, t_max=5.0)

@@ -753,50 +753,23 @@ def halfline_quadrature(T: float, t_max: float = 1e9, panel: float = 0.5, nodes:
                         growth: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     r"""Nodes and weights of a composite Gauss-Legendre rule on :math:`[0, t_{\max}]`.
 
-    The panel layout of :func:`dynapprox.halfline.l1_error_halfline`: uniform panels of
-    length ``panel`` on the window :math:`[0, T]`, then panels whose length grows
-    geometrically, :math:`\max(h, g\,t)` for a panel starting at :math:`t`, up to
-    :math:`t_{\max}`; ``nodes`` Gauss-Legendre nodes per panel. For a smooth integrand
-    :math:`f`, :math:`\sum_k w_k f(t_k) \approx \int_0^{t_{\max}} f`; for :math:`\abs{f}` with
-    :math:`f` changing sign the rule is not split at the zeros (unlike
-    :func:`~dynapprox.halfline.l1_error_halfline`), so it loses its high order there but
-    evaluates many kernels at once on one grid (the perturbation error and the training
-    loss below). Add a closed-form bound of the integral beyond :math:`t_{\max}`.
+    The rule of :func:`dynapprox.halfline.quadrature_rule` (the panel layout of
+    :func:`dynapprox.halfline.l1_error_halfline`), under the name the chapter on the
+    curse of memory uses; see there for the parameters.
 
     Parameters
     ----------
-    T : float
-        End of the window, :math:`T > 0`.
-    t_max : float
-        End of the rule, :math:`t_{\max} > T`.
-    panel : float
-        Panel length on the window (and smallest panel beyond it).
-    nodes : int
-        Gauss-Legendre nodes per panel.
-    growth : float
-        Relative growth :math:`g > 0` of the panels beyond the window.
+    T, t_max, panel, nodes, growth
+        As in :func:`dynapprox.halfline.quadrature_rule`.
 
     Returns
     -------
     tuple of numpy.ndarray
-        ``t`` and ``w``, both of shape ``(n,)``, :math:`0 < t_k < t_{\max}`, :math:`w_k > 0`.
+        ``t`` and ``w``, both of shape ``(n,)``.
     """
-    T = check_positive_float("T", T)
-    t_max = check_positive_float("t_max", t_max)
-    if not t_max > T:
-        raise ValueError(f"t_max must exceed T, got t_max = {t_max} <= T = {T}")
-    panel = check_positive_float("panel", panel)
-    nodes = check_positive_int("nodes", nodes)
-    growth = check_positive_float("growth", growth)
-    edges = list(np.linspace(0.0, T, max(1, int(np.ceil(T / panel))) + 1))
-    while edges[-1] < t_max:
-        edges.append(min(t_max, edges[-1] + max(panel, growth * edges[-1])))
-    e = np.asarray(edges)
-    x, wx = np.polynomial.legendre.leggauss(nodes)
-    half = 0.5 * (e[1:] - e[:-1])
-    t = (0.5 * (e[1:] + e[:-1]))[:, None] + half[:, None] * x[None, :]
-    w = half[:, None] * wx[None, :]
-    return t.ravel(), w.ravel()
+    from .halfline import quadrature_rule
+
+    return quadrature_rule(T, t_max, panel, nodes, growth)
 
 
 @dataclass(frozen=True)
