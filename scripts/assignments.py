@@ -300,7 +300,7 @@ def build_master(chapter: pathlib.Path) -> tuple[nbformat.NotebookNode, list[Que
     close_question()
     master = nbformat.v4.new_notebook()
     master.cells = cells
-    master.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    master.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     master.metadata["language_info"] = {"name": "python"}
     return master, graded
 
@@ -988,7 +988,7 @@ def selfcheck_one_kernel(assignment: pathlib.Path, chapter: pathlib.Path,
         for m in modes:  # the slice before the first answer is the same in every submission
             assert [src for src, _ in per_mode[m][:first]] == prefix, m
         nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
         nb.cells = [nbformat.v4.new_code_cell(src) for src in prefix]
         for m in modes:
             rest = [src for src, _ in per_mode[m][first:]]

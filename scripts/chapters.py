@@ -245,7 +245,7 @@ def compare(full: bool = False, jobs: int = 2, keep: bool = False) -> int:
         if not full and stamp.exists() and stamp.read_text().strip() == key:
             skipped.append(src.stem)
             continue
-        executed.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        executed.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
         nbformat.write(executed, workdir / f"{src.stem}.ipynb")
         todo.append((src, key))
     print(f"compare: the download, rendered and executed notebooks of all {len(chapters)} chapters "

@@ -41,7 +41,7 @@ def _executed_notebook(folder: pathlib.Path, cells: list[str] = CELLS) -> pathli
     """A notebook executed once with nbclient (the stand-in for the build's run)."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
     path = folder / "chapter.ipynb"
     nbformat.write(nb, path)
