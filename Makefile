@@ -131,3 +131,71 @@ clean:
 
 clean-cache:
 	rm -rf _build/.jupyter_cache _build/.lib-hash _build/.doctrees _build/.nbval-compared _build/.assignments-checked
+
+# ------------------------------------------------------------- readers and publishing
+# JupyterLab on the chapters, the package as a wheel, and every step of the GitHub
+# Actions workflows (.github/workflows/*.yml call nothing but these targets and the
+# ones above; tests/test_workflows.py lints the workflows and runs each target).
+#   make lab             JupyterLab on 127.0.0.1 with the book's kernel; chapters/*.md open
+#                        as notebooks (jupytext), MyST renders (jupyterlab-myst)
+#   make dist            the wheel of the package `dynapprox` into _build/dist
+#   make lint-workflows  actionlint (the jactionlint build) over .github/workflows
+#   make linkcheck       every link of the built HTML (_build/html), external ones too
+#   make check-repository REPOSITORY=https://github.com/<owner>/<repo>
+#                        fails unless `repository: url` of _config.yml is that repository
+#   make publish         the built HTML onto the gh-pages branch, pushed to PUBLISH_REMOTE
+#   make system-deps     the Debian packages of the tests (as root; CHECK=1 only checks)
+#   make test-lab        every chapter run in JupyterLab in headless Chromium (`make test`
+#                        runs one, tests/test_lab.py; this runs them all, one at a time)
+LAB_DIR     ?= $(CURDIR)
+LAB_ARGS    ?=
+LAB_ROOT    := $(if $(filter 0,$(shell id -u)),--allow-root)
+DIST        := _build/dist
+LINKCHECK_DIR ?= _build/html
+WORKFLOWS_DIR ?= .github/workflows
+PUBLISH_REMOTE ?= origin
+SYSTEM_DEPS := chromium libjs-mathjax fonts-mathjax poppler-utils texlive-latex-recommended \
+               texlive-latex-extra texlive-fonts-recommended texlive-xetex texlive-plain-generic \
+               latexmk tex-gyre lmodern fonts-freefont-otf
+
+.PHONY: lab dist lint-workflows check-repository linkcheck publish system-deps test-lab
+
+lab: venv
+	@test -f $(BIN)/../share/jupyter/kernels/python3/kernel.json || \
+	    $(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
+	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter-config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	    $(BIN)/jupyter lab --ip=127.0.0.1 $(LAB_ROOT) --ServerApp.root_dir="$(LAB_DIR)" $(LAB_ARGS)
+
+dist: venv
+	rm -rf $(DIST) build
+	$(BIN)/python -m build --wheel --no-isolation --outdir $(DIST) .
+	rm -rf build
+	@ls $(DIST)/*.whl
+
+lint-workflows: venv
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jactionlint --no-color --no-online $(WORKFLOWS_DIR)/*.yml
+
+check-repository:
+	$(BIN)/python scripts/book_reader.py check-repository "$(REPOSITORY)"
+
+linkcheck: venv
+	$(BIN)/python scripts/linkcheck.py $(LINKCHECK_DIR)
+
+publish:
+	test -f _build/html/index.html
+	$(BIN)/ghp-import --no-jekyll --force --push --remote $(PUBLISH_REMOTE) --branch gh-pages \
+	    --message "Publish the book from $$(git rev-parse --short HEAD)" _build/html
+
+system-deps:
+ifeq ($(CHECK),1)
+	@missing=""; for p in $(SYSTEM_DEPS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; if [ -n "$$missing" ]; then echo "not installed:$$missing (run: sudo make system-deps)"; exit 1; fi; \
+	echo "system-deps: all $(words $(SYSTEM_DEPS)) Debian packages are installed"
+else
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_DEPS)
+endif
+
+test-lab: venv
+	BOOK_LAB_ALL=1 $(BIN)/python -m pytest tests/test_lab.py -q -p no:cacheprovider

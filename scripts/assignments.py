@@ -56,6 +56,7 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import book_reader  # noqa: E402
 from chapters import code_chapters  # noqa: E402
 
 OTTER = str(pathlib.Path(sys.executable).parent / "otter")
@@ -322,6 +323,8 @@ def generate(outdir: pathlib.Path, chapters: list[pathlib.Path] | None = None) -
                               capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"otter assign failed for {chapter}:\n{proc.stdout}\n{proc.stderr}")
+        # the student notebook in plain Jupyter Markdown + LaTeX, like the downloads (book_reader.py)
+        book_reader.convert_student_notebook(base / "dist" / "student" / f"{chapter.stem}.ipynb", chapter)
         made.append(base)
         print(f"{chapter.stem}: {len(graded)} graded question(s) -> {base}")
     return made

@@ -6,8 +6,15 @@ every ``jupyter-book build`` runs it. It does these things (1-4 for the HTML bui
 1. **Notebook downloads.** Every page whose source is a MyST Markdown notebook (a
    jupytext header with a ``kernelspec``) is converted by jupytext into
    ``<outdir>/_notebooks/<docname>.ipynb`` *without outputs* (the reader runs it; the
-   outputs are on the HTML page). The page's download menu gets an ``.ipynb`` entry
-   pointing at it, next to the ``.md`` source.
+   outputs are on the HTML page), its Markdown converted to plain Jupyter Markdown +
+   LaTeX by ``myst_to_jupyter.py`` (numbered theorems, equations, citations and the
+   computed numbers, as the book shows them; links into the online book), so that it
+   reads well in Colab, classic Jupyter, VS Code or on GitHub. The numbers and link
+   targets the conversion needs are collected from the build into
+   ``_build/reader.json`` (read again by ``scripts/assignments.py`` for the student
+   notebooks); a reference the conversion cannot resolve is a build warning. The
+   page's download menu gets an ``.ipynb`` entry pointing at the notebook, next to
+   the ``.md`` source.
 2. **Offline MathJax.** When a local MathJax is found (``$DYNAPPROX_MATHJAX_DIR``, the
    ``reader_mathjax_dir`` setting, or Debian's ``libjs-mathjax`` under
    ``/usr/share/javascript/mathjax``), the pages load it from ``_static/mathjax``
@@ -26,10 +33,15 @@ every ``jupyter-book build`` runs it. It does these things (1-4 for the HTML bui
    ``mathjax3_config`` (``_config.yml`` stays their one source).
 6. **Bibliography maths.** The ``$...$`` in the titles of ``.bib`` entries become
    maths (typeset in the HTML, maths mode in the PDF) instead of literal dollars.
-7. **One repository URL.** The first code cell of a chapter may install the package
-   from the repository (``%pip install "dynapprox @ git+<url>"``) when
-   ``import dynapprox`` fails in a hosted kernel. A URL there that differs from
-   ``repository: url`` is reported as a warning (a strict build fails on it).
+7. **One repository URL.** ``repository: url`` of ``_config.yml`` is the one setting
+   behind the launch buttons, the repository/issue/edit buttons, the Colab links, the
+   links of the converted notebooks into the online book (GitHub Pages of that
+   repository, ``https://<owner>.github.io/<repo>/``, unless ``html: baseurl:`` names
+   another site) and the hosted-kernel install cell: the first code cell of a chapter
+   installs the package (``%pip install "dynapprox @ git+<url>"``) when
+   ``import dynapprox`` fails, and the converted notebooks get the configured URL
+   there, whatever the chapter source says. A chapter whose first code cell has no
+   such install line is reported as a warning (a strict build fails on it).
 
 8. **Small doctrees.** autodoc builds the nodes of a docstring in a nested document
    whose settings hold Sphinx's whole environment; those nodes kept it, so every
@@ -39,8 +51,10 @@ every ``jupyter-book build`` runs it. It does these things (1-4 for the HTML bui
    nodes are pointed at the page's own document (``own_document``).
 
 Run as a script, ``python scripts/book_reader.py mathjax OUTDIR`` copies the local
-MathJax into ``OUTDIR/_static/mathjax`` and ``python scripts/book_reader.py notebooks
-OUTDIR`` writes the notebooks of every chapter of ``_toc.yml`` into ``OUTDIR``.
+MathJax into ``OUTDIR/_static/mathjax``; ``python scripts/book_reader.py notebooks
+OUTDIR`` writes the converted notebooks of every chapter of ``_toc.yml`` into ``OUTDIR``
+(with the numbers of the last build in ``_build``, when there is one);
+``python scripts/book_reader.py site-url`` prints the online book's URL.
 """
 from __future__ import annotations
 
@@ -52,9 +66,13 @@ import re
 import shutil
 import sys
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+if str(ROOT / "scripts") not in sys.path:
+    sys.path.insert(0, str(ROOT / "scripts"))
+
+import myst_to_jupyter  # noqa: E402
 NOTEBOOK_DIR = "_notebooks"
 MATHJAX_STATIC = "mathjax"
 DEBIAN_MATHJAX = pathlib.Path("/usr/share/javascript/mathjax")
@@ -183,16 +201,249 @@ def is_myst_notebook(path: pathlib.Path) -> bool:
     return text.startswith("---") and "kernelspec:" in text.split("---", 2)[1]
 
 
-def write_notebook(source: pathlib.Path, dest: pathlib.Path) -> pathlib.Path:
-    """Convert a MyST notebook to ``.ipynb`` with jupytext (no outputs) and write it to ``dest``."""
+def write_notebook(source: pathlib.Path, dest: pathlib.Path, context=None) -> pathlib.Path:
+    """Convert a MyST notebook to ``.ipynb`` (no outputs) and write it to ``dest``.
+
+    jupytext makes the notebook; ``context`` (a ``myst_to_jupyter.Context``), when given,
+    turns its Markdown into plain Jupyter Markdown + LaTeX and sets the install URL.
+    """
     import jupytext
 
     nb = jupytext.read(source)
     nb.metadata.pop("jupytext", None)
     nb.metadata.setdefault("language_info", {"name": "python"})
+    if context is not None:
+        nb = myst_to_jupyter.convert_notebook(nb, context)
     dest.parent.mkdir(parents=True, exist_ok=True)
     jupytext.write(nb, dest, fmt="ipynb")
     return dest
+
+
+# ------------------------------------------------------------- the online book
+def site_url_for(repository_url: str, baseurl: str = "") -> str:
+    """The online book's URL: ``baseurl`` when set, else the GitHub Pages site of the repository.
+
+    ``https://github.com/<owner>/<repo>`` is published by GitHub Pages at
+    ``https://<owner>.github.io/<repo>/`` (``https://<owner>.github.io/`` for a repository
+    named ``<owner>.github.io``). Empty for a repository elsewhere and no ``baseurl``.
+    """
+    if baseurl:
+        return baseurl.rstrip("/") + "/"
+    parsed = urlparse(repository_url or "")
+    bits = [b for b in parsed.path.split("/") if b]
+    if parsed.netloc != "github.com" or len(bits) < 2:
+        return ""
+    owner, repo = bits[0].lower(), bits[1].removesuffix(".git")
+    if repo.lower() == f"{owner}.github.io":
+        return f"https://{owner}.github.io/"
+    return f"https://{owner}.github.io/{repo}/"
+
+
+def normalise_repository_url(url: str) -> str:
+    """``https://github.com/<owner>/<repo>`` from the forms a repository URL comes in.
+
+    ``git@github.com:o/r.git``, ``https://github.com/o/r.git/`` and ``ssh://git@github.com/o/r``
+    all give ``https://github.com/o/r``; the owner is compared without case (GitHub's).
+    """
+    url = (url or "").strip()
+    m = re.match(r"^(?:git@|ssh://git@)(?P<host>[^:/]+)[:/](?P<path>.+)$", url)
+    if m:
+        url = f"https://{m.group('host')}/{m.group('path')}"
+    url = url.rstrip("/").removesuffix(".git")
+    parsed = urlparse(url)
+    bits = [b for b in parsed.path.split("/") if b]
+    if parsed.netloc == "github.com" and len(bits) >= 2:
+        return f"https://github.com/{bits[0].lower()}/{bits[1]}"
+    return url
+
+
+def book_config(root: pathlib.Path = ROOT) -> dict[str, Any]:
+    """``_config.yml`` of the book, parsed."""
+    import yaml
+
+    return yaml.safe_load((root / "_config.yml").read_text())
+
+
+def bibliography_for(config: dict[str, Any], root: pathlib.Path = ROOT) -> dict[str, dict[str, str]]:
+    """The book's bibliography (``bibtex_bibfiles``) formatted for the converted notebooks."""
+    style = (config.get("sphinx", {}).get("config", {}) or {}).get("bibtex_default_style", "plain")
+    return myst_to_jupyter.load_bibliography([root / f for f in config.get("bibtex_bibfiles", [])], style)
+
+
+def plain_context(source: pathlib.Path, build_dir: pathlib.Path | None = None,
+                  root: pathlib.Path = ROOT) -> "myst_to_jupyter.Context":
+    """The conversion context of chapter ``source`` outside Sphinx (student notebooks, CLI).
+
+    The repository URL, site URL, macros and bibliography come from ``_config.yml``; the
+    numbers, link targets and glued values from the last build in ``build_dir``
+    (default ``_build``): ``reader.json`` and ``jupyter_execute/<page>.glue.json``. Without
+    a build, references keep their labels and glued values become a sentence naming the
+    code cell that computes them.
+    """
+    config = book_config(root)
+    build_dir = pathlib.Path(build_dir) if build_dir is not None else root / "_build"
+    docname = str(pathlib.Path(source).resolve().relative_to(root.resolve()).with_suffix(""))
+    data = myst_to_jupyter.load_reader_data(build_dir / "reader.json")
+    repo = (config.get("repository", {}) or {}).get("url", "").rstrip("/").removesuffix(".git")
+    baseurl = (config.get("html", {}) or {}).get("baseurl", "") or ""
+    macros = (config.get("sphinx", {}).get("config", {}).get("mathjax3_config") or {}).get("tex", {}).get("macros", {})
+    return myst_to_jupyter.Context(
+        docname=docname,
+        site_url=data.get("site_url") or site_url_for(repo, baseurl),
+        repo_url=repo,
+        xrefs=data.get("xrefs", {}),
+        blocks=data.get("blocks", {}).get(docname, []),
+        glue=myst_to_jupyter.load_glue(build_dir / "jupyter_execute" / f"{docname}.glue.json"),
+        bibliography=bibliography_for(config, root),
+        macros=macros,
+    )
+
+
+OTTER_INSTALL = (
+    "try:\n"
+    "    import otter\n"
+    "except ImportError:  # a fresh hosted kernel (Colab, Binder): the grader's client library\n"
+    "    %pip install --quiet otter-grader=={version}\n"
+    "    import otter\n"
+)
+
+
+def convert_student_notebook(path: pathlib.Path, source: pathlib.Path,
+                             build_dir: pathlib.Path | None = None) -> list[str]:
+    """Rewrite a student notebook (``scripts/assignments.py``) in plain Jupyter Markdown + LaTeX.
+
+    The notebook at ``path`` was made by otter-grader from chapter ``source``; it is
+    converted in place like the downloads (numbers and links of the last build in
+    ``build_dir``), and otter's ``import otter`` gets the same hosted-kernel fallback as
+    the package (``%pip install otter-grader``). Returns what could not be resolved.
+    """
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    ctx = plain_context(source, build_dir)
+    out = myst_to_jupyter.convert_notebook(nb, ctx, notice=bool(ctx.xrefs))
+    try:
+        from importlib.metadata import version
+
+        otter_version = version("otter-grader")
+    except Exception:  # noqa: BLE001 - otter not installed here: any version
+        otter_version = ""
+    for cell in out.cells:
+        if cell.cell_type == "code" and re.search(r"^import otter$", cell.source, re.M):
+            pin = OTTER_INSTALL.format(version=otter_version) if otter_version else \
+                OTTER_INSTALL.replace("=={version}", "")
+            cell.source = re.sub(r"^import otter$", pin.rstrip("\n"), cell.source, count=1, flags=re.M)
+    nbformat.write(out, path)
+    return list(dict.fromkeys(ctx.problems))
+
+
+def _resolve(app, domain: str, typ: str, target: str) -> dict[str, str] | None:
+    """Resolve one cross-reference as Sphinx does; text and site-relative URL, or ``None``."""
+    from docutils import nodes
+    from sphinx.addnodes import pending_xref
+
+    env, builder = app.env, app.builder
+    fromdoc = app.config.root_doc
+    node = pending_xref("", refdomain=domain, reftype=typ, reftarget=target, refexplicit=False,
+                        refdoc=fromdoc, refwarn=False)
+    cont = nodes.inline(target, target)
+    node += cont
+    try:
+        res = env.get_domain(domain).resolve_xref(env, fromdoc, builder, typ, target, node, cont)
+    except Exception:  # noqa: BLE001 - a domain that cannot resolve this target: no entry
+        return None
+    if res is None:
+        return None
+    base = builder.get_target_uri(fromdoc)
+    if res.get("refuri"):
+        url = urljoin(base, res["refuri"])
+    elif res.get("refid"):
+        url = f"{base}#{res['refid']}"
+    else:
+        return None
+    return {"text": res.astext().strip(), "url": url}
+
+
+def _page_blocks(html_file: pathlib.Path) -> list[dict[str, str]]:
+    """The numbered blocks of a built page in document order: theorems, exercises, solutions.
+
+    The numbers are read from the HTML, so they are those the reader sees.
+    """
+    from bs4 import BeautifulSoup
+
+    if not html_file.exists():
+        return []
+    soup = BeautifulSoup(html_file.read_text(encoding="utf-8"), "html.parser")
+    main = soup.find("main") or soup
+    blocks: list[dict[str, str]] = []
+    numbers: dict[str, str] = {}
+    for div in main.select("div.proof, div.exercise, div.solution"):
+        classes = div.get("class") or []
+        title = div.find(class_="admonition-title")
+        caption = title.find(class_="caption-number") if title else None
+        number = caption.get_text(" ", strip=True) if caption else ""
+        ident = div.get("id") or ""
+        if "solution" in classes:
+            link = title.find("a") if title else None
+            target = (link.get("href") or "").lstrip("#") if link else ""
+            number = f"Solution to {numbers[target]}" if target in numbers else "Solution"
+            blocks.append({"kind": "solution", "id": target, "number": number})
+        elif "exercise" in classes:
+            numbers[ident] = number
+            blocks.append({"kind": "exercise", "id": ident, "number": number})
+        else:
+            # sphinx-proof: classes ["proof", <type>, ...]; a proof is ["proof", "admonition"]
+            kinds = [c for c in classes if c not in ("proof", "admonition", "dropdown")]
+            typ = kinds[0] if kinds else "proof"
+            blocks.append({"kind": "prf", "type": typ, "id": ident if typ != "proof" else "", "number": number})
+    return blocks
+
+
+def reader_data(app) -> dict[str, Any]:
+    """What the notebook conversion needs from a finished build (written to ``_build/reader.json``).
+
+    ``xrefs`` maps the targets of ``{eq}``, ``{prf:ref}``, ``{ref}``, ``{doc}`` and the
+    package's Python objects to the text Sphinx shows and a site-relative URL;
+    ``blocks`` lists, per notebook page, its numbered blocks in document order.
+    """
+    from sphinx.util import logging as sphinx_logging
+
+    env, builder = app.env, app.builder
+    xrefs: dict[str, dict[str, dict[str, str]]] = {"eq": {}, "prf": {}, "std": {}, "doc": {}, "py": {}}
+    for label in sorted(env.get_domain("math").equations):
+        hit = _resolve(app, "math", "eq", label)
+        if hit:
+            xrefs["eq"][label] = hit
+    for label in sorted(getattr(env, "proof_list", {}) or {}):
+        hit = _resolve(app, "prf", "ref", label)
+        if hit:
+            xrefs["prf"][label] = hit
+    xrefs["numref"] = {}
+    for label in sorted(env.get_domain("std").labels):
+        hit = _resolve(app, "std", "ref", label)
+        if hit:
+            xrefs["std"][label] = hit
+        with sphinx_logging.suppress_logging():  # a label without a number is not an error here
+            numbered = _resolve(app, "std", "numref", label)
+        if numbered:
+            xrefs["numref"][label] = numbered
+    for docname in sorted(env.found_docs):
+        title = env.titles.get(docname)
+        xrefs["doc"][docname] = {"text": title.astext() if title else docname,
+                                 "url": builder.get_target_uri(docname)}
+    for name, obj in sorted(env.get_domain("py").objects.items()):
+        xrefs["py"][name] = {"text": name, "url": f"{builder.get_target_uri(obj.docname)}#{obj.node_id}"}
+    blocks = {}
+    for docname in sorted(env.found_docs):
+        if is_myst_notebook(pathlib.Path(env.doc2path(docname))):
+            blocks[docname] = _page_blocks(pathlib.Path(app.outdir) / builder.get_target_uri(docname))
+    repo = (app.config.html_theme_options.get("repository_url", "") or "").rstrip("/").removesuffix(".git")
+    return {
+        "site_url": site_url_for(repo, getattr(app.config, "html_baseurl", "") or ""),
+        "repo_url": repo,
+        "xrefs": xrefs,
+        "blocks": blocks,
+    }
 
 
 def first_code_cell(source: pathlib.Path) -> str:
@@ -380,27 +631,42 @@ def _bibliography_math(app, doctree, docname: str) -> None:
 
 
 def _check_install_url(app, env) -> None:
-    repo = (app.config.html_theme_options.get("repository_url", "") or "").rstrip("/").removesuffix(".git")
     for docname in sorted(env.found_docs):
         source = pathlib.Path(env.doc2path(docname))
-        if not is_myst_notebook(source):
-            continue
-        for url in install_urls(first_code_cell(source)):
-            if repo and url != repo:
-                _logger().warning(
-                    f"the setup cell installs the package from {url}, but _config.yml's repository url is {repo}",
-                    location=docname,
-                )
+        if is_myst_notebook(source) and not install_urls(first_code_cell(source)):
+            _logger().warning(
+                "the first code cell has no `%pip install \"dynapprox @ git+<url>\"` fallback: "
+                "the downloaded notebook would not run in a hosted kernel",
+                location=docname,
+            )
+
+
+def _keep_macros(app, config) -> None:
+    # the MathJax 2 set-up below replaces mathjax3_config: keep the macros for the notebooks
+    app.reader_macros = copy.deepcopy(((config.mathjax3_config or {}).get("tex") or {}).get("macros") or {})
 
 
 def _build_finished(app, exception) -> None:
     if exception is not None or not _is_html(app):
         return
     outdir = pathlib.Path(app.outdir)
+    build_dir = outdir.parent
+    data = reader_data(app)
+    (build_dir / "reader.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    bib = myst_to_jupyter.load_bibliography(
+        [pathlib.Path(app.srcdir) / f for f in app.config.bibtex_bibfiles], app.config.bibtex_default_style)
     for docname in sorted(app.env.found_docs):
         source = pathlib.Path(app.env.doc2path(docname))
-        if is_myst_notebook(source):
-            write_notebook(source, outdir / NOTEBOOK_DIR / f"{docname}.ipynb")
+        if not is_myst_notebook(source):
+            continue
+        ctx = myst_to_jupyter.Context(
+            docname=docname, site_url=data["site_url"], repo_url=data["repo_url"], xrefs=data["xrefs"],
+            blocks=data["blocks"].get(docname, []), bibliography=bib, macros=getattr(app, "reader_macros", {}),
+            glue=myst_to_jupyter.load_glue(build_dir / "jupyter_execute" / f"{docname}.glue.json"),
+        )
+        write_notebook(source, outdir / NOTEBOOK_DIR / f"{docname}.ipynb", ctx)
+        for problem in dict.fromkeys(ctx.problems):
+            _logger().warning(f"notebook download: {problem}", location=docname)
     found = getattr(app.env, "reader_mathjax", None)
     if found:
         copy_mathjax(pathlib.Path(found[0]), found[1], outdir)
@@ -427,6 +693,7 @@ def setup(app) -> dict[str, Any]:
     app.add_config_value("reader_pages_branch", "gh-pages", "html", [str])
     app.connect("config-inited", _theme_defaults, priority=900)
     app.connect("config-inited", _latex_preamble, priority=900)
+    app.connect("config-inited", _keep_macros, priority=900)
     app.connect("builder-inited", _configure_mathjax, priority=900)
     app.connect("html-page-context", _page_buttons, priority=900)
     app.connect("html-page-context", _page_assets, priority=950)
@@ -447,12 +714,33 @@ def main(argv: list[str]) -> int:
         print(copy_mathjax(found[0], found[1], pathlib.Path(argv[1])))
         return 0
     if len(argv) == 2 and argv[0] == "notebooks":
-        sys.path.insert(0, str(ROOT / "scripts"))
         from chapters import code_chapters
 
         for src in code_chapters():
             rel = src.relative_to(ROOT).with_suffix(".ipynb")
-            print(write_notebook(src, pathlib.Path(argv[1]) / rel))
+            ctx = plain_context(src)
+            print(write_notebook(src, pathlib.Path(argv[1]) / rel, ctx))
+            for problem in dict.fromkeys(ctx.problems):
+                print(f"  {problem}", file=sys.stderr)
+        return 0
+    if len(argv) == 2 and argv[0] == "check-repository":
+        configured = normalise_repository_url((book_config().get("repository") or {}).get("url", ""))
+        actual = normalise_repository_url(argv[1])
+        if not actual:
+            print("check-repository: no repository given (REPOSITORY=https://github.com/<owner>/<repo>)",
+                  file=sys.stderr)
+            return 2
+        if configured != actual:
+            print(f"check-repository: _config.yml has `repository: url: {configured}`, but the book is published "
+                  f"from {actual}. Set `repository: url: {actual}` in _config.yml: the launch buttons, the "
+                  "repository and issue buttons, the Colab links and the install cell of the notebooks follow it.",
+                  file=sys.stderr)
+            return 1
+        print(f"check-repository: _config.yml names {configured}; the online book is {site_url_for(configured)}")
+        return 0
+    if argv == ["site-url"]:
+        config = book_config()
+        print(site_url_for((config.get("repository") or {}).get("url", ""), (config.get("html") or {}).get("baseurl", "")))
         return 0
     print(__doc__)
     return 2

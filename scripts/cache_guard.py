@@ -53,9 +53,14 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 
 def lib_hash() -> str:
-    """SHA-256 of every file under ``lib/`` (path and bytes) and of ``requirements.txt``."""
+    """SHA-256 of every source file under ``lib/`` (path and bytes) and of ``requirements.txt``.
+
+    Build products are left out: ``__pycache__`` and the ``*.egg-info`` metadata that
+    ``pip install -e .`` and ``make dist`` rewrite (they would make every run look cold).
+    """
     h = hashlib.sha256()
-    files = sorted(p for p in (ROOT / "lib").rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files = sorted(p for p in (ROOT / "lib").rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts and not any(q.endswith(".egg-info") for q in p.parts))
     files.append(ROOT / "requirements.txt")
     for p in files:
         if p.exists():

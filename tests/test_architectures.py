@@ -299,6 +299,56 @@ def test_transformer_forward_against_numpy_and_exact_relabelling():
         arch.TinyTransformer(L, 2, 2, 2, 2, 1, seed=0, query="key")
 
 
+def test_transformer_initialisations_onehot_encoding_and_uniform_attention():
+    torch = pytest.importorskip("torch")
+    L = 6
+    tr = arch.TinyTransformer(L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=L,
+                              e_init="onehot", q_init_std=0.0)
+    np.testing.assert_array_equal(tr.module.e.detach().numpy(), np.eye(L))
+    X, _ = arch.seq2seq_dataset(5, arch.exp_kernel_matrix(L), seed=1)
+    with torch.no_grad():
+        att, _ = tr.module.attention(torch.tensor(X))
+    np.testing.assert_allclose(att.numpy(), np.full((5, L, L), 1.0 / L), rtol=0, atol=1e-15)
+    # q_init_std scales the default draw: same generator, same numbers times the scale
+    ref = arch.TinyTransformer(L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=L)
+    half = arch.TinyTransformer(L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=L, q_init_std=0.5)
+    np.testing.assert_allclose(half.module.q.detach().numpy(), 0.5 * ref.module.q.detach().numpy(), rtol=1e-15)
+    with pytest.raises(ValueError, match="d_e >= L"):
+        arch.TinyTransformer(L, 2, 2, 2, 2, 1, seed=0, d_e=L - 1, e_init="onehot")
+    with pytest.raises(ValueError, match="e_init"):
+        arch.TinyTransformer(L, 2, 2, 2, 2, 1, seed=0, e_init="sinusoid")
+    with pytest.raises(ValueError, match="q_init_std"):
+        arch.TinyTransformer(L, 2, 2, 2, 2, 1, seed=0, q_init_std=-1.0)
+
+
+def test_train_regressor_cosine_schedule_matches_torch_scheduler():
+    torch = pytest.importorskip("torch")
+    X, y = arch.seq2seq_dataset(64, arch.exp_kernel_matrix(5), seed=1)
+    steps, lr = 12, 5e-2
+    ours = arch.LinearRNNSeq(m=3, seed=0)
+    hist = arch.train_regressor(ours, X, y, steps=steps, lr=lr, batch=16, seed=2, schedule="cosine")["train"]
+    # reference: the same loop written with torch's CosineAnnealingLR
+    ref = arch.LinearRNNSeq(m=3, seed=0)
+    opt = torch.optim.Adam(ref.module.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+    g = torch.Generator().manual_seed(2)
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    ref_hist = []
+    for _ in range(steps):
+        idx = torch.randint(0, Xt.shape[0], (16,), generator=g)
+        opt.zero_grad()
+        loss = torch.mean((ref.module(Xt[idx]) - yt[idx]) ** 2)
+        loss.backward()
+        opt.step()
+        sched.step()
+        ref_hist.append(loss.item())
+    np.testing.assert_allclose(hist, ref_hist, rtol=1e-12)
+    const = arch.train_regressor(arch.LinearRNNSeq(m=3, seed=0), X, y, steps=steps, lr=lr, batch=16, seed=2)["train"]
+    assert np.max(np.abs(const - hist)) > 0          # the schedule changes the trajectory
+    with pytest.raises(ValueError, match="schedule"):
+        arch.train_regressor(ours, X, y, steps=1, lr=lr, batch=4, seed=0, schedule="linear")
+
+
 def test_lag_tail_bound_against_brute_force():
     from dynapprox.linear_rnn import LinearRNN
 

@@ -364,6 +364,25 @@ def test_train_modal_rnn_fits_a_two_mode_kernel_and_batches_are_independent():
     assert np.sum((khat - rho[0]) ** 2) * dt == pytest.approx(res.losses[-1, 0], rel=1e-6, abs=1e-12)
 
 
+def test_train_modal_rnn_snapshots_are_the_models_of_shorter_runs():
+    dt = 0.1
+    t = dt * np.arange(200)
+    rho = np.exp(-0.5 * t) * np.cos(t)
+    res = mem.train_modal_rnn(rho, dt, n_modes=2, steps=50, lr=2e-2, seed=0, snapshot_every=20)
+    plain = mem.train_modal_rnn(rho, dt, n_modes=2, steps=50, lr=2e-2, seed=0)
+    assert np.array_equal(res.losses, plain.losses)  # snapshots do not change the training
+    assert [k for k, _ in res.snapshots] == [0, 20, 40, 50] and plain.snapshots is None
+    for k, models in res.snapshots:
+        # independent reference: a run stopped after k steps ends with these models; the
+        # snapshot's kernel reproduces the loss recorded at step k
+        short = mem.train_modal_rnn(rho, dt, n_modes=2, steps=k, lr=2e-2, seed=0)
+        assert np.allclose(models[0].kernel(t), short.models[0].kernel(t), rtol=0, atol=1e-14)
+        khat = models[0].kernel(t)[:, 0]
+        assert np.sum((khat - rho) ** 2) * dt == pytest.approx(res.losses[k], rel=1e-9)
+    with pytest.raises(ValueError, match="snapshot_every"):
+        mem.train_modal_rnn(rho, dt, n_modes=2, steps=5, snapshot_every=0)
+
+
 def test_escape_time():
     L = np.array([[10.0, 10.0], [5.0, 9.0], [0.05, 8.0]])
     assert list(mem.escape_time(L, 100.0)) == [2, -1]

@@ -80,3 +80,21 @@ def test_ledger_counts_and_fails_above_two(tmp_path, monkeypatch, capsys):
     ledger.write_text(f"build {first}\nnbval {first}\nnbval {first}\n")
     assert chapters.ledger() == 1
     assert "more than 2" in capsys.readouterr().out
+
+
+def test_lib_hash_ignores_build_products(tmp_path, monkeypatch):
+    # `pip install -e .` and `make dist` rewrite lib/*.egg-info: that must not look like a change of lib/
+    lib = tmp_path / "lib" / "pkg"
+    lib.mkdir(parents=True)
+    (lib / "mod.py").write_text("x = 1\n")
+    (tmp_path / "requirements.txt").write_text("numpy==1\n")
+    monkeypatch.setattr(cache_guard, "ROOT", tmp_path)
+    before = cache_guard.lib_hash()
+    egg = tmp_path / "lib" / "pkg.egg-info"
+    egg.mkdir()
+    (egg / "SOURCES.txt").write_text("anything\n")
+    (lib / "__pycache__").mkdir()
+    (lib / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"\0")
+    assert cache_guard.lib_hash() == before
+    (lib / "mod.py").write_text("x = 2\n")
+    assert cache_guard.lib_hash() != before

@@ -1064,8 +1064,13 @@ class TinyTransformer:
     With ``query="position"`` a fixed re-ordering of the inputs, outputs unchanged, is
     absorbed exactly by re-ordering the rows of :math:`e` (see the chapter). Feed-forward
     networks have ``ff_depth`` hidden layers of width ``ff_width`` with tanh; linear layers
-    have PyTorch's default initialisation, drawn from a seeded generator; :math:`a, e, q`
-    are standard normal.
+    have PyTorch's default initialisation, drawn from a seeded generator; :math:`a` is
+    standard normal, :math:`e` standard normal (``e_init="normal"``) or the unit vectors
+    :math:`e(s) = \mathbf e_s` (``e_init="onehot"``, which needs :math:`d_e \ge L`; the
+    classical fixed encoding, here only the starting point), and :math:`q` has i.i.d.
+    centred normal entries of standard deviation ``q_init_std`` (``q_init_std=0``: every
+    output starts with uniform attention weights :math:`1/L`, whatever the order of the
+    inputs).
 
     Parameters
     ----------
@@ -1083,10 +1088,15 @@ class TinyTransformer:
         ``"position"`` or ``"token"``.
     dtype : str
         ``"float64"`` or ``"float32"``.
+    e_init : str
+        ``"normal"`` or ``"onehot"``: initial position encodings.
+    q_init_std : float
+        Standard deviation of the initial queries (``query="position"`` only); 0 allowed.
     """
 
     def __init__(self, L: int, n: int, m_h: int, m_v: int, ff_width: int, ff_depth: int, seed: int,
-                 d_e: int = 8, query: str = "position", dtype: str = "float64") -> None:
+                 d_e: int = 8, query: str = "position", dtype: str = "float64",
+                 e_init: str = "normal", q_init_std: float = 1.0) -> None:
         torch = _torch()
         L = check_positive_int("L", L)
         n, m_h, m_v = (check_positive_int(k, v) for k, v in (("n", n), ("m_h", m_h), ("m_v", m_v)))
@@ -1097,6 +1107,13 @@ class TinyTransformer:
             raise ValueError(f"query must be 'position' or 'token', got {query!r}")
         if dtype not in ("float64", "float32"):
             raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        if e_init not in ("normal", "onehot"):
+            raise ValueError(f"e_init must be 'normal' or 'onehot', got {e_init!r}")
+        if e_init == "onehot" and d_e < L:
+            raise ValueError(f"e_init='onehot' needs d_e >= L = {L}, got d_e = {d_e}")
+        if isinstance(q_init_std, bool) or not isinstance(q_init_std, (int, float)) \
+                or not np.isfinite(q_init_std) or q_init_std < 0:
+            raise ValueError(f"q_init_std must be a finite number >= 0, got {q_init_std!r}")
         g = torch.Generator().manual_seed(check_nonnegative_int("seed", seed))
         f64 = torch.float64
 
@@ -1104,10 +1121,13 @@ class TinyTransformer:
             def __init__(self):
                 super().__init__()
                 self.a = torch.nn.Parameter(torch.randn(d_e, generator=g, dtype=f64))
-                self.e = torch.nn.Parameter(torch.randn(L, d_e, generator=g, dtype=f64))
+                e0 = torch.randn(L, d_e, generator=g, dtype=f64)
+                if e_init == "onehot":
+                    e0 = torch.eye(L, d_e, dtype=f64)
+                self.e = torch.nn.Parameter(e0)
                 self.f = _mlp(torch, d_e, ff_width, ff_depth, n, g)
                 if query == "position":
-                    self.q = torch.nn.Parameter(torch.randn(L, m_h, generator=g, dtype=f64))
+                    self.q = torch.nn.Parameter(float(q_init_std) * torch.randn(L, m_h, generator=g, dtype=f64))
                 else:
                     self.WQ = torch.nn.Parameter(torch.randn(m_h, n, generator=g, dtype=f64) / np.sqrt(n))
                 self.WK = torch.nn.Parameter(torch.randn(m_h, n, generator=g, dtype=f64) / np.sqrt(n))
@@ -1136,11 +1156,14 @@ class TinyTransformer:
 
 
 def train_regressor(model, X, y, steps: int, lr: float, batch: int, seed: int,
-                    X_test=None, y_test=None) -> dict:
+                    X_test=None, y_test=None, schedule: str = "constant") -> dict:
     r"""Train ``model.module`` by Adam on the mean squared error over all outputs.
 
     The loss is :math:`\frac{1}{n L}\sum_{i, t} (\hat y_{i,t} - y_{i,t})^2` (or
-    :math:`\frac1n\sum_i (\hat y_i - y_i)^2` for one output per sequence).
+    :math:`\frac1n\sum_i (\hat y_i - y_i)^2` for one output per sequence). The step size
+    is ``lr`` throughout (``schedule="constant"``) or decays on the cosine
+    :math:`\mathrm{lr}_k = \tfrac12 \mathrm{lr}\,(1 + \cos(\pi k/\mathrm{steps}))`,
+    :math:`k = 0, \dots, \mathrm{steps} - 1` (``schedule="cosine"``).
 
     Parameters
     ----------
@@ -1163,6 +1186,8 @@ def train_regressor(model, X, y, steps: int, lr: float, batch: int, seed: int,
         Test inputs (default: the training inputs).
     y_test : array_like, optional
         Test targets.
+    schedule : str
+        ``"constant"`` or ``"cosine"``.
 
     Returns
     -------
@@ -1173,6 +1198,8 @@ def train_regressor(model, X, y, steps: int, lr: float, batch: int, seed: int,
     steps = check_positive_int("steps", steps)
     lr = check_positive_float("lr", lr)
     batch = check_positive_int("batch", batch)
+    if schedule not in ("constant", "cosine"):
+        raise ValueError(f"schedule must be 'constant' or 'cosine', got {schedule!r}")
     X = check_real_array("X", X, ndim=3)
     y = check_real_array("y", y, ndim=(1, 2))
     if X.shape[0] != y.shape[0]:
@@ -1185,6 +1212,9 @@ def train_regressor(model, X, y, steps: int, lr: float, batch: int, seed: int,
     opt = torch.optim.Adam([p for p in model.module.parameters() if p.requires_grad], lr=lr)
     hist = np.zeros(steps)
     for k in range(steps):
+        if schedule == "cosine":
+            for group in opt.param_groups:
+                group["lr"] = 0.5 * lr * (1.0 + np.cos(np.pi * k / steps))
         idx = torch.randint(0, Xt.shape[0], (min(batch, Xt.shape[0]),), generator=g)
         opt.zero_grad()
         loss = torch.mean((model.module(Xt[idx]) - yt[idx]) ** 2)

@@ -957,7 +957,7 @@ def perturbation_error(
 
     Notes
     -----
-    Used in chapter :ref:`ch-curse` (the perturbation experiment).
+    Used in chapter 10, "The curse of memory" (the perturbation experiment).
     """
     from .halfline import model_tail_bound
 
@@ -1077,7 +1077,7 @@ def diagonal_sensitivity(model, deltas, parameterisation: str = "dense") -> np.n
         \|\hat\rho_{\tilde\theta} - \hat\rho_\theta\|_{L^1[0,\infty)}
 
     over perturbations of the recurrent parameters only, in closed form (chapter
-    :ref:`ch-curse`, proposition ``prop-curse-sensitivity``), with :math:`S = \sum_j 1/r_j`:
+    10, proposition ``prop-curse-sensitivity``), with :math:`S = \sum_j 1/r_j`:
 
     * ``"dense"`` (all :math:`m^2` entries of :math:`W`):
       :math:`\delta\,(\sum_i c_i/r_i)(\sum_j U_j/r_j)/(1 - \delta S)` for :math:`\delta S < 1`,
@@ -1142,7 +1142,7 @@ def modal_error_lower_bound(rho, model, Ts, rho_tail_lower: Callable[[float], fl
 
     If :math:`\hat\rho(t) = \sum_k g_k e^{\lambda_k t}` with :math:`\operatorname{Re}\lambda_k \le -a < 0`
     and :math:`G = \sum_k \abs{g_k}_1`, then :math:`\abs{\hat\rho(t)}_1 \le G e^{-at}`, so for every
-    :math:`T \ge 0` (chapter :ref:`ch-curse`, proposition ``prop-curse-gap``)
+    :math:`T \ge 0` (chapter 10, proposition ``prop-curse-gap``)
 
     .. math::
 
@@ -1284,11 +1284,15 @@ class TrainingResult:
         Final parameters.
     models : list of ModalRNN
         The final models (one per batch entry), in row-major batch order.
+    snapshots : list of (int, list of ModalRNN) or None
+        With ``snapshot_every = k``: the step and the models after steps
+        :math:`0, k, 2k, \dots` and after the last step (for animations of training).
     """
 
     losses: np.ndarray
     params: dict = field(repr=False)
     models: list = field(repr=False)
+    snapshots: list | None = field(default=None, repr=False)
 
 
 def train_modal_rnn(
@@ -1306,6 +1310,7 @@ def train_modal_rnn(
     *,
     t=None,
     weights=None,
+    snapshot_every: int | None = None,
 ) -> TrainingResult:
     r"""Train modal linear RNNs on the kernel loss by Adam or plain gradient descent.
 
@@ -1337,6 +1342,9 @@ def train_modal_rnn(
     t, weights : array_like, optional
         Quadrature nodes and weights of the loss (see :func:`kernel_l2_loss_and_grad`), e.g.
         from :func:`halfline_quadrature` for the loss on the whole half-line.
+    snapshot_every : int, optional
+        Keep the models every ``snapshot_every`` steps (and after the last one) in
+        ``TrainingResult.snapshots``; the training itself is unchanged.
 
     Returns
     -------
@@ -1353,6 +1361,8 @@ def train_modal_rnn(
     init_decay = check_positive_float("init_decay", init_decay)
     init_freq = check_positive_float("init_freq", init_freq)
     init_scale = check_positive_float("init_scale", init_scale)
+    if snapshot_every is not None:
+        snapshot_every = check_positive_int("snapshot_every", snapshot_every)
     gen = _rng(seed)
     om0 = gen.uniform(0.0, init_freq, size=n)
     gr0 = init_scale * gen.standard_normal(n)
@@ -1364,9 +1374,12 @@ def train_modal_rnn(
     m2 = {k: np.zeros_like(v) for k, v in params.items()}
     b1, b2, eps = 0.9, 0.999, 1e-8
     losses = []
+    snapshots = [] if snapshot_every is not None else None
     for it in range(steps + 1):
         loss, grads = kernel_l2_loss_and_grad(params, rho, None, parameterisation, t=t, weights=weights)
         losses.append(loss)
+        if snapshots is not None and (it % snapshot_every == 0 or it == steps):
+            snapshots.append((it, _modal_models(params, n, parameterisation)))
         if it == steps:
             break
         for k in params:
@@ -1380,6 +1393,11 @@ def train_modal_rnn(
                 params[k] -= lr * mh / (np.sqrt(vh) + eps)
         if parameterisation == "direct":
             params["p"] = np.maximum(params["p"], 1e-6)  # keep the direct model stable
+    return TrainingResult(np.array(losses), params, _modal_models(params, n, parameterisation), snapshots)
+
+
+def _modal_models(params: dict, n: int, parameterisation: str) -> list:
+    """The ModalRNN of every batch entry of the trained parameters (row-major order)."""
     models = []
     flat = {k: v.reshape(-1, n) for k, v in params.items()}
     for b in range(flat["p"].shape[0]):
@@ -1388,7 +1406,7 @@ def train_modal_rnn(
         # every trained mode is a conjugate pair (width 2 each); a mode with omega = 0 is
         # kept as a pair by a tiny positive frequency so that the width stays 2n
         models.append(ModalRNN(decay_from_param(flat["p"][b], parameterisation), np.maximum(om, 1e-300), g[:, None]))
-    return TrainingResult(np.array(losses), params, models)
+    return models
 
 
 def escape_time(losses, factor: float = 100.0) -> np.ndarray:
