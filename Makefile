@@ -40,7 +40,7 @@ TIMINGS := _build/timings.txt
 # (CPU: user + sys of COMMAND and every process it waited for, kernels included) and
 # append them to $(TIMINGS); exit with COMMAND's status
 timed = mkdir -p _build; TIMEFORMAT="== $(1): %1R s wall, %1U s user + %1S s sys CPU"; \
-	{ time ( $(2) ) 2>&3 ; } 3>&2 2> _build/.time-$(1); rc=$$?; \
+	{ time ( { $(2) ; } 2>&3 ) ; } 3>&2 2> _build/.time-$(1); rc=$$?; \
 	cat _build/.time-$(1) | tee -a $(TIMINGS); exit $$rc
 
 NBVAL_FLAGS := $(if $(filter true,$(CI))$(FULL),--all)

@@ -1,7 +1,7 @@
 """Sphinx extension of the reader's book: notebook downloads, offline MathJax, launch links.
 
 Loaded by ``_config.yml`` (``sphinx: local_extensions: {book_reader: scripts/}``), so
-every ``jupyter-book build`` runs it. It does four things for the HTML builders:
+every ``jupyter-book build`` runs it. It does these things (1-4 for the HTML builders):
 
 1. **Notebook downloads.** Every page whose source is a MyST Markdown notebook (a
    jupytext header with a ``kernelspec``) is converted by jupytext into
@@ -42,6 +42,13 @@ every ``jupyter-book build`` runs it. It does four things for the HTML builders:
    ``import dynapprox`` fails, and the converted notebooks get the configured URL
    there, whatever the chapter source says. A chapter whose first code cell has no
    such install line is reported as a warning (a strict build fails on it).
+
+8. **Small doctrees.** autodoc builds the nodes of a docstring in a nested document
+   whose settings hold Sphinx's whole environment; those nodes kept it, so every
+   package reference page pickled the environment with it (3.5 MB each instead of a
+   few kB), and since ``numfig`` makes Sphinx unpickle every page on every build, a
+   build with nothing to do spent about 15 s reading them. Once a page is read, its
+   nodes are pointed at the page's own document (``own_document``).
 
 Run as a script, ``python scripts/book_reader.py mathjax OUTDIR`` copies the local
 MathJax into ``OUTDIR/_static/mathjax``; ``python scripts/book_reader.py notebooks
@@ -665,6 +672,21 @@ def _build_finished(app, exception) -> None:
         copy_mathjax(pathlib.Path(found[0]), found[1], outdir)
 
 
+def own_document(app, doctree) -> int:
+    """Point every node of a freshly read page at the page's document; return how many moved.
+
+    Nodes made in a nested document (autodoc's docstrings) keep a reference to it, and
+    through its settings to Sphinx's environment, which would then be pickled with the
+    page. Only the ``document`` back-reference changes; the tree itself does not.
+    """
+    moved = 0
+    for node in doctree.findall():  # elements and text nodes: both keep a ``_document``
+        if getattr(node, "_document", None) is not None and node._document is not doctree:
+            node.document = doctree
+            moved += 1
+    return moved
+
+
 def setup(app) -> dict[str, Any]:
     app.add_config_value("reader_offline_mathjax", "auto", "html", [str])
     app.add_config_value("reader_mathjax_dir", "", "html", [str])
@@ -677,6 +699,7 @@ def setup(app) -> dict[str, Any]:
     app.connect("html-page-context", _page_assets, priority=950)
     app.connect("env-check-consistency", _check_install_url)
     app.connect("doctree-resolved", _bibliography_math)
+    app.connect("doctree-read", own_document, priority=990)  # after the other handlers
     app.connect("build-finished", _build_finished)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
 

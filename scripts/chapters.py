@@ -180,7 +180,12 @@ def comparison_key(executed) -> str:
     return h.hexdigest()
 
 
-def _ledger_add(who: str, chapters: list[str]) -> None:
+def record_executions(who: str, chapters: list[str]) -> None:
+    """Append ``who chapter`` lines to the execution ledger ``_build/executions.log``.
+
+    Every whole-chapter execution of ``make test`` should be recorded here (``who``
+    names the stage), so that the ledger printed at the end is the true count.
+    """
     LEDGER.parent.mkdir(parents=True, exist_ok=True)
     with open(LEDGER, "a") as fh:
         for c in chapters:
@@ -260,7 +265,7 @@ def compare(full: bool = False, jobs: int = 2, keep: bool = False) -> int:
     print(f"compare: re-executing {len(todo)} chapter(s) in {workdir} (outside the repository), "
           f"{min(jobs, len(todo))} at a time", flush=True)
     code, outcomes, _ = run_nbval([workdir / f"{src.stem}.ipynb" for src, _ in todo], workdir, jobs)
-    _ledger_add("nbval", [str(src.relative_to(ROOT)) for src, _ in todo])
+    record_executions("nbval", [str(src.relative_to(ROOT)) for src, _ in todo])
     STAMPS.mkdir(parents=True, exist_ok=True)
     failed = []
     for src, key in todo:

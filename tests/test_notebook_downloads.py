@@ -166,3 +166,23 @@ def test_find_mathjax_ignores_a_directory_without_mathjax(tmp_path, monkeypatch)
     assert book_reader.find_mathjax() is None
     (tmp_path / "tex-chtml.js").write_text("")
     assert book_reader.find_mathjax() == (tmp_path, 3)
+
+
+def test_own_document_drops_the_nested_documents_environment() -> None:
+    import pickle
+
+    from docutils import nodes
+    from docutils.utils import new_document
+
+    page = new_document("page")
+    nested = new_document("docstring")
+    nested.settings.env = {"big": "x" * 1_000_000}  # stands for Sphinx's environment
+    para = nodes.paragraph(text="a docstring")
+    nested += para
+    page += para.deepcopy()
+    page.children[0].document = nested  # what autodoc's nested parse leaves behind
+    page.settings.env = None  # Sphinx clears the page's own reference before pickling
+    assert len(pickle.dumps(page)) > 1_000_000
+    assert book_reader.own_document(None, page) == 2  # the paragraph and its text
+    assert page.children[0].document is page and len(pickle.dumps(page)) < 20_000
+    assert book_reader.own_document(None, page) == 0
