@@ -29,6 +29,7 @@ MODULE_ORDER = [
     ("memory", "memory measures, stability and perturbation of approximants, plateaus"),
     ("architectures", "dilated CNNs, encoder-decoders and attention as functional approximators"),
     ("ssm", "diagonal state-space models and stable reparameterisations"),
+    ("book", "the setup line of every chapter: threads, seeds, figure style"),
     ("reproducibility", "seeding and determinism"),
     ("plotting", "the book's colour-blind-safe figure style"),
 ]
