@@ -5,7 +5,7 @@ Prints one table with two parts.
 1. For three kernels with exponentially decaying memory, the ratio
    ``L1 error / sigma_{m+1}`` (sigma = Hankel singular values, a lower bound for every
    width-m RNN) for m = 2..12: for the ERA (Ho-Kalman) realisation, for the same
-   realisation with L1-optimal coefficients (``memory.refine_l1``), for the package's
+   realisation with L1-optimal coefficients (``modal.refine_l1``), for the package's
    constructive approximant ``realization.l1_fit`` (ERA start, poles and residues
    refined in L1), and for a linear RNN of the same width trained by Adam on the kernel
    loss for a fixed budget (goal for the constructive approximant: <= 10).
@@ -31,9 +31,10 @@ import numpy as np  # noqa: E402
 
 import dynapprox  # noqa: E402
 from dynapprox import memory as mem  # noqa: E402
-from dynapprox import realization  # noqa: E402
+from dynapprox import fitting, realization  # noqa: E402
 from dynapprox.evaluation import choose_method, rnn_output  # noqa: E402
 from dynapprox.linear_rnn import LinearRNN  # noqa: E402
+from dynapprox.modal import refine_l1  # noqa: E402
 
 DT, T = 0.1, 50.0
 MS = list(range(2, 13))
@@ -58,9 +59,9 @@ def ratios(steps: int) -> None:
             try:
                 f = realization.era_fit(rho, DT, m)
                 era_row.append(realization.l1_distance(rho, f.kernel(t)[:, 0], DT) / sv[m])
-                refined = mem.refine_l1(mem.modal_form(f.W, f.U, f.c), rho, DT)
+                refined = refine_l1(f.to_modal(), rho, DT)
                 ref_row.append(realization.l1_distance(rho, refined.kernel(t)[:, 0], DT) / sv[m])
-                fit = realization.l1_fit(rho, DT, m)
+                fit = fitting.l1_fit(rho, DT, m)
                 fit_row.append(realization.l1_distance(rho, fit.kernel(t)[:, 0], DT) / sv[m])
             except ValueError:
                 era_row.append(np.nan)
@@ -68,7 +69,7 @@ def ratios(steps: int) -> None:
                 fit_row.append(np.nan)
             par = "complex" if m % 2 == 0 else "diag"
             try:
-                rnn, _ = realization.train_linear_rnn(rho, DT, m, steps=steps, lr=1e-2, seed=0, parameterisation=par)
+                rnn, _ = fitting.train_linear_rnn(rho, DT, m, steps=steps, lr=1e-2, seed=0, parameterisation=par)
                 tr_row.append(realization.l1_distance(rho, rnn.kernel(t)[:, 0], DT) / sv[m])
             except ValueError:
                 tr_row.append(np.nan)
@@ -79,9 +80,9 @@ def ratios(steps: int) -> None:
         worst, worst_ref, worst_fit = np.nanmax(era_row), np.nanmax(ref_row), np.nanmax(fit_row)
         print(f"{'':27s} worst ratio: ERA {worst:.2f}, ERA+LP {worst_ref:.2f}, l1_fit {worst_fit:.2f} "
               f"(goal <= 10 for the constructive l1_fit: {'met' if worst_fit <= 10 else 'missed'})")
-    print("(ERA+LP: ERA eigenvalues, L1-optimal coefficients by a linear programme, dynapprox.memory.refine_l1;")
+    print("(ERA+LP: ERA eigenvalues, L1-optimal coefficients by a linear programme, dynapprox.modal.refine_l1;")
     print(" l1_fit: ERA start, stable poles and residues refined by IRLS variable projection + LP,")
-    print(" dynapprox.realization.l1_fit; trained: complex pairs for even m, real diagonal for odd m)")
+    print(" dynapprox.fitting.l1_fit; trained: complex pairs for even m, real diagonal for odd m)")
 
 
 LS = [256, 1024, 4096, 16384, 65536]
@@ -95,7 +96,8 @@ def _random_rnn(m: int, rng: np.random.Generator) -> LinearRNN:
     decay = rng.uniform(0.05, 2.0, n)
     freq = rng.uniform(0.1, 3.0, n)
     coef = (rng.standard_normal(n) + 1j * rng.standard_normal(n))[:, None]
-    W, U, c = mem.ModalRNN(decay, freq, coef).to_real()
+    modal = LinearRNN.modal(decay, freq, coef)
+    W, U, c = modal.W, modal.U, modal.c
     # a random orthogonal change of basis: a dense W, as a trained RNN would have
     Q, _ = np.linalg.qr(rng.standard_normal((m, m)))
     return LinearRNN(Q @ W @ Q.T, Q @ U, Q @ c)

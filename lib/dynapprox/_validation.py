@@ -19,6 +19,7 @@ __all__ = [
     "check_real_array",
     "check_callable",
     "check_in",
+    "check_kernel_samples",
 ]
 
 
@@ -107,3 +108,15 @@ def check_in(name: str, value: Any, allowed: tuple[Any, ...]) -> Any:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
     return value
+
+
+def check_kernel_samples(name: str, value: Any, min_rows: int = 1) -> np.ndarray:
+    """Return sampled kernel values as a float array of shape ``(n_t, d)`` (``(n_t,)`` is read as ``d = 1``).
+
+    At least ``min_rows`` time samples are required.
+    """
+    arr = check_real_array(name, value, ndim=(1, 2), min_size=min_rows)
+    arr = arr[:, None] if arr.ndim == 1 else arr
+    if arr.shape[0] < min_rows:
+        raise ValueError(f"{name} must have at least {min_rows} time samples (rows), got shape {arr.shape}")
+    return arr

@@ -122,11 +122,11 @@ def _as_callable(name: str, obj: Any) -> Callable[[np.ndarray], np.ndarray]:
 def modal_terms(model: Any) -> tuple[np.ndarray, np.ndarray] | None:
     r"""The modes :math:`(\lambda_j, g_j)` with :math:`\hat\rho(t) = \sum_j g_j e^{\lambda_j t}`, or ``None``.
 
-    Recognises, by their attributes, a dense linear RNN (``W``, ``U``, ``c``; through the
-    eigen-decomposition of :math:`W`, refused as ``None`` when the eigenvectors are
-    ill conditioned), a modal RNN (``decay``, ``freq``, ``coef``; a mode with
-    :math:`\omega_j > 0` counts with its conjugate), and a diagonal SSM
-    (``eigenvalues``, ``u``, ``c``).
+    Recognises a :class:`~dynapprox.linear_rnn.LinearRNN` in modal form (its
+    :meth:`~dynapprox.linear_rnn.LinearRNN.modes`; a mode with :math:`\omega_j > 0` counts
+    with its conjugate) and, by its attributes ``W``, ``U``, ``c``, a dense linear RNN
+    (through the eigen-decomposition of :math:`W`, refused as ``None`` when the
+    eigenvectors are ill conditioned).
 
     Parameters
     ----------
@@ -138,6 +138,8 @@ def modal_terms(model: Any) -> tuple[np.ndarray, np.ndarray] | None:
     tuple of numpy.ndarray or None
         ``lam`` (complex, shape ``(n,)``) and ``g`` (complex, shape ``(n, d)``).
     """
+    if getattr(model, "form", None) == "modal" and callable(getattr(model, "modes", None)):
+        return model.modes()  # a modal LinearRNN: its modes, no eigen-decomposition
     if all(hasattr(model, a) for a in ("W", "U", "c")):
         W = np.asarray(model.W, dtype=float)
         U = np.asarray(model.U, dtype=float)
@@ -148,19 +150,6 @@ def modal_terms(model: Any) -> tuple[np.ndarray, np.ndarray] | None:
         left = np.asarray(model.c, dtype=float) @ V
         right = np.linalg.solve(V, U.astype(complex))
         return lam, left[:, None] * right
-    if all(hasattr(model, a) for a in ("decay", "freq", "coef")):
-        decay = np.asarray(model.decay, dtype=float)
-        freq = np.asarray(model.freq, dtype=float)
-        coef = np.asarray(model.coef, dtype=complex)
-        coef = coef[:, None] if coef.ndim == 1 else coef
-        osc = freq > 0
-        # Re(g e^{lam t}) = (g e^{lam t} + conj(g) e^{conj(lam) t}) / 2, counted twice for a pair
-        lam = np.concatenate([-decay + 1j * freq, -decay[osc] - 1j * freq[osc]])
-        g = np.concatenate([np.where(osc[:, None], coef, coef.real), np.conj(coef[osc])])
-        return lam, g
-    if all(hasattr(model, a) for a in ("eigenvalues", "u", "c")):
-        lam = np.asarray(model.eigenvalues, dtype=complex)
-        return lam, (np.asarray(model.c, dtype=float) * np.asarray(model.u, dtype=float))[:, None].astype(complex)
     return None
 
 

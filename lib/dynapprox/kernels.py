@@ -280,7 +280,7 @@ def laplace_quadrature_rnn(omega: float, m: int, grid: str = "geometric"):
     -------
     dynapprox.linear_rnn.LinearRNN
         Width ``m``, ``d = 1``, diagonal :math:`W`, rates in increasing order (so
-        ``-model.W[0, 0]`` is the slowest rate and ``model.abscissa`` equals :math:`-s_{\min}`).
+        ``-model.W[0, 0]`` is the slowest rate and ``model.spectral_abscissa`` equals :math:`-s_{\min}`).
         Its ``.kernel(t)`` evaluates :math:`\sum_j w_j e^{-s_j t}`.
 
     Used in chapter 8 ("Riesz representation and density of linear RNNs": density with free rates)

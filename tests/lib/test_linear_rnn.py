@@ -6,7 +6,7 @@ import pytest
 from scipy import integrate, linalg
 
 from dynapprox import functionals, signals
-from dynapprox.linear_rnn import DiscreteRNN, LinearRNN, spectral_abscissa
+from dynapprox.linear_rnn import LinearRNN, spectral_abscissa
 
 
 def _random_rnn(m=5, d=2, seed=0):
@@ -115,9 +115,103 @@ def test_discrete_rnn_against_a_loop():
     ref = []
     for k in range(20):
         ref.append(c @ h)
-        h = np.tanh(W @ h + U @ x[k])
-    np.testing.assert_allclose(DiscreteRNN(W, U, c).output(x), ref, rtol=1e-12)
-    lin = DiscreteRNN(W, U, c, activation="linear").output(np.stack([x, 3 * x]))
+        h = W @ h + U @ x[k]
+    rnn = LinearRNN(W, U, c, dt=0.1)
+    np.testing.assert_allclose(rnn.output(x), ref, rtol=1e-12)
+    lin = rnn.output(np.stack([x, 3 * x]))
     np.testing.assert_allclose(lin[1], 3 * lin[0], rtol=1e-10, atol=1e-12)
-    with pytest.raises(ValueError, match="activation must be one of"):
-        DiscreteRNN(W, U, c, activation="sigmoid")
+    # its kernel is the impulse response: y_k = sum_j g_j^T x_{k-j}
+    g = rnn.impulse_response(20)
+    y = np.array([sum(g[j] @ x[k - j] for j in range(1, k + 1)) for k in range(20)])
+    np.testing.assert_allclose(y, ref, rtol=1e-10, atol=1e-12)
+
+
+def test_discretise_is_scipy_zero_order_hold():
+    from scipy.signal import cont2discrete
+
+    rng = np.random.default_rng(2)
+    W = rng.normal(size=(3, 3)) - 4 * np.eye(3)
+    U, c = rng.normal(size=(3, 2)), rng.normal(size=3)
+    rnn = LinearRNN(W, U, c)
+    A, B, _, _, _ = cont2discrete((W, U, c[None], np.zeros((1, 2))), 0.2, method="zoh")
+    disc = rnn.discretise(0.2)
+    np.testing.assert_allclose(disc.W, A, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(disc.U, B, rtol=1e-12, atol=1e-14)
+    assert disc.dt == 0.2 and disc.is_stable
+    x = rng.normal(size=(30, 2))
+    np.testing.assert_allclose(disc.output(x), rnn.output(x, 0.2), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(disc.impulse_response(30), rnn.discrete_kernel(30, 0.2), rtol=1e-12, atol=1e-15)
+
+
+def test_modal_and_dense_forms_have_the_same_kernel():
+    rng = np.random.default_rng(3)
+    mod = LinearRNN.modal([0.3, 1.0, 2.0], [0.0, 1.5, 0.0], [[0.5, 1.0], [0.2 - 0.3j, 0.1j], [1.0, -1.0]])
+    assert mod.form == "modal" and mod.m == 4 and mod.d == 2
+    t = np.linspace(0, 6, 13)
+    ref = np.array([mod.c @ linalg.expm(mod.W * s) @ mod.U for s in t])
+    np.testing.assert_allclose(mod.kernel(t), ref, atol=1e-12)
+    dense = mod.to_dense()
+    assert dense.form == "dense"
+    np.testing.assert_allclose(dense.kernel(t), ref, atol=1e-12)
+    back = dense.to_modal()
+    np.testing.assert_allclose(back.kernel(t), ref, atol=1e-10)
+    assert np.allclose(np.sort(back.decay), [0.3, 1.0, 2.0])
+    lam, g = mod.modes()
+    np.testing.assert_allclose(np.real(np.exp(np.outer(t, lam)) @ g), ref, atol=1e-12)
+    assert mod.spectral_abscissa == pytest.approx(-0.3) == pytest.approx(dense.spectral_abscissa)
+    x = rng.normal(size=(40, 2))
+    np.testing.assert_allclose(mod.output(x, 0.1), dense.output(x, 0.1), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("par", ["direct", "exp", "softplus", "best"])
+def test_modal_parameterisations_give_the_same_model(par):
+    mod = LinearRNN.modal([0.2, 1.5], [0.0, 0.7], [1.0, 0.3 + 0.1j])
+    other = mod.to_modal(par)
+    assert other.parameterisation == par
+    t = np.linspace(0, 10, 21)
+    np.testing.assert_allclose(other.kernel(t), mod.kernel(t), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(other.decay, mod.decay, rtol=1e-12)
+
+
+def test_unstable_modal_model_needs_permission():
+    with pytest.raises(ValueError, match="allow_unstable"):
+        LinearRNN.modal([-0.1], None, [1.0])
+    bad = LinearRNN.modal([-0.1], None, [1.0], allow_unstable=True)
+    assert not bad.is_stable
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="freq must be non-negative"):
+        LinearRNN.modal([1.0], [-1.0], [1.0])
+    with pytest.raises(ValueError, match="coef shape"):
+        LinearRNN.modal([1.0, 2.0], None, [1.0])
+    with pytest.raises(ValueError, match="parameterisation"):
+        LinearRNN.modal([1.0], None, [1.0], "tanh")
+    with pytest.raises(ValueError, match="dt must be given"):
+        LinearRNN(-np.eye(1), np.ones((1, 1)), np.ones(1)).output(np.ones((3, 1)))
+    with pytest.raises(ValueError, match="dt must be positive"):
+        LinearRNN(np.eye(1), np.ones((1, 1)), np.ones(1), dt=0.0)
+    with pytest.raises(ValueError, match="impulse_response"):
+        LinearRNN(np.eye(1), np.ones((1, 1)), np.ones(1), dt=0.1).kernel([0.0])
+
+
+def test_modal_form_kernel_matches_expm():
+    rng = np.random.default_rng(0)
+    m, d = 5, 2
+    W = rng.standard_normal((m, m)) - 3 * np.eye(m)
+    U = rng.standard_normal((m, d))
+    c = rng.standard_normal(m)
+    mod = LinearRNN(W, U, c).to_modal()
+    t = np.linspace(0, 4, 11)
+    ref = np.array([c @ linalg.expm(W * s) @ U for s in t])
+    assert np.allclose(mod.kernel(t), ref, atol=1e-10)
+    assert mod.m == m
+    dense = mod.to_dense()
+    Wr, Ur, cr = dense.W, dense.U, dense.c
+    ref2 = np.array([cr @ linalg.expm(Wr * s) @ Ur for s in t])
+    assert np.allclose(ref2, ref, atol=1e-10)
+    assert mod.spectral_abscissa == pytest.approx(np.max(np.linalg.eigvals(W).real))
+
+def test_modal_form_rejects_unstable_W():
+    with pytest.raises(ValueError, match="Hurwitz"):
+        LinearRNN(np.eye(2), np.ones((2, 1)), np.ones(2)).to_modal()

@@ -8,7 +8,7 @@ from scipy import integrate, special
 from dynapprox import kernels
 from dynapprox.halfline import HalfLineL1, l1_error_halfline, modal_terms, model_tail_bound
 from dynapprox.linear_rnn import LinearRNN
-from dynapprox.memory import ModalRNN
+
 
 
 def test_norm_of_polynomial_kernel_is_one_over_omega():
@@ -43,7 +43,7 @@ def test_window_alone_underestimates_a_heavy_tail():
 
 def test_against_scipy_quad_for_a_modal_model():
     rho = kernels.sum_kernels(kernels.polynomial(0.5), kernels.oscillating(0.5, 2.0))
-    model = ModalRNN(np.array([0.3, 1.0, 0.6]), np.array([0.0, 0.0, 1.9]), np.array([0.5, 0.4, 0.45 + 0.05j]))
+    model = LinearRNN.modal(np.array([0.3, 1.0, 0.6]), np.array([0.0, 0.0, 1.9]), np.array([0.5, 0.4, 0.45 + 0.05j]))
     e = l1_error_halfline(rho, model, T=40.0)
     f = lambda t: abs(rho(np.array([t]))[0, 0] - model.kernel(np.array([t]))[0, 0])  # noqa: E731
     ref = sum(integrate.quad(f, a, b, limit=400)[0] for a, b in ((0, 40), (40, 400)))
@@ -56,14 +56,14 @@ def test_modal_terms_reproduce_the_kernels():
     t = np.linspace(0, 5, 11)
     W = np.array([[-1.0, 2.0], [-2.0, -1.0]])
     for model in (LinearRNN(W, [[1.0], [0.5]], [1.0, -1.0]),
-                  ModalRNN(np.array([0.5, 1.0]), np.array([0.0, 3.0]), np.array([1.0, 0.2 - 0.4j]))):
+                  LinearRNN.modal(np.array([0.5, 1.0]), np.array([0.0, 3.0]), np.array([1.0, 0.2 - 0.4j]))):
         lam, g = modal_terms(model)
         vals = np.real(np.exp(np.outer(t, lam)) @ g)
         np.testing.assert_allclose(vals, model.kernel(t), atol=1e-12)
 
 
 def test_model_tail_bound_dominates_the_tail():
-    model = ModalRNN(np.array([0.5, 1.0]), np.array([0.0, 3.0]), np.array([1.0, 0.2 - 0.4j]))
+    model = LinearRNN.modal(np.array([0.5, 1.0]), np.array([0.0, 3.0]), np.array([1.0, 0.2 - 0.4j]))
     bound = model_tail_bound(model)
     for t0 in (0.0, 1.0, 5.0):
         true = integrate.quad(lambda s: abs(model.kernel(np.array([s]))[0, 0]), t0, np.inf, limit=400)[0]
@@ -98,10 +98,8 @@ def test_bad_input_names_the_argument():
 
 
 def test_unstable_mode_gives_an_infinite_upper_end():
-    model = ModalRNN(np.array([-0.1]), np.array([0.0]), np.array([1.0])) if False else None
-    lam_model = type("M", (), {"eigenvalues": np.array([0.1]), "u": np.array([1.0]), "c": np.array([1.0]),
-                                "kernel": lambda self, t: np.exp(0.1 * t)[:, None]})()
-    assert model_tail_bound(lam_model)(1.0) == float("inf")
+    growing = LinearRNN.modal(np.array([-0.1]), None, np.array([1.0]), allow_unstable=True)
+    assert model_tail_bound(growing)(1.0) == float("inf")
     assert isinstance(l1_error_halfline(kernels.polynomial(1.0), kernels.polynomial(1.0), T=1.0), HalfLineL1)
 
 
@@ -114,3 +112,13 @@ def test_quadrature_rule_integrates_on_the_panel_layout():
     assert np.sum(w * (1 + t) ** -2) == pytest.approx(1.0 - 1.0 / (1 + 1e6), rel=1e-12)
     with pytest.raises(ValueError, match="t_max"):
         quadrature_rule(10.0, t_max=5.0)
+
+
+def test_halfline_quadrature_integrates_closed_forms():
+    from dynapprox.halfline import quadrature_rule
+
+    t, w = quadrature_rule(T=20.0, t_max=1e9)
+    assert np.all(w > 0) and t.min() > 0 and t.max() < 1e9
+    # int_0^inf e^{-t} = 1, int_0^inf (1+t)^{-2} = 1 - 1/(1 + 1e9) on [0, 1e9]
+    assert w @ np.exp(-t) == pytest.approx(1.0, rel=1e-12)
+    assert w @ (1 + t) ** -2.0 == pytest.approx(1.0 - 1.0 / (1.0 + 1e9), rel=1e-12)

@@ -87,7 +87,7 @@ def test_laplace_quadrature_laguerre_closed_form(omega):
     rnn = kernels.laplace_quadrature_rnn(omega, 6, grid="laguerre")
     assert rnn.m == 6 and rnn.d == 1
     rates, w = -np.diag(rnn.W), rnn.c
-    assert np.all(np.diff(rates) > 0) and rnn.abscissa == pytest.approx(-rates[0])
+    assert np.all(np.diff(rates) > 0) and rnn.spectral_abscissa == pytest.approx(-rates[0])
     t = np.concatenate([[0.0], np.geomspace(1e-3, 1e4, 200)])
     target = (1 + t) ** -(1 + omega)
     approx = rnn.kernel(t)[:, 0]
