@@ -18,6 +18,7 @@ Prints one table with two parts.
 
 Usage: python scripts/bench_memory.py [--steps N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 import dynapprox  # noqa: E402
-from dynapprox import memory as mem  # noqa: E402
 from dynapprox import fitting, realization  # noqa: E402
+from dynapprox import memory as mem  # noqa: E402
 from dynapprox.evaluation import choose_method, rnn_output  # noqa: E402
 from dynapprox.linear_rnn import LinearRNN  # noqa: E402
 from dynapprox.modal import refine_l1  # noqa: E402
@@ -47,8 +48,12 @@ KERNELS = {
 
 def ratios(steps: int) -> None:
     t = DT * np.arange(int(round(T / DT)))
-    print(f"Part 1: L1 error / sigma_(m+1) (dt = {DT}, horizon {T}); trained: Adam, {steps} steps, lr 1e-2, seed 0")
-    header = "kernel                      method   " + " ".join(f"m={m:<5d}" for m in MS)
+    print(
+        f"Part 1: L1 error / sigma_(m+1) (dt = {DT}, horizon {T}); trained: Adam, {steps} steps, lr 1e-2, seed 0"
+    )
+    header = "kernel                      method   " + " ".join(
+        f"m={m:<5d}" for m in MS
+    )
     print(header)
     print("-" * len(header))
     for name, kw in KERNELS.items():
@@ -58,31 +63,53 @@ def ratios(steps: int) -> None:
         for m in MS:
             try:
                 f = realization.era_fit(rho, DT, m)
-                era_row.append(realization.l1_distance(rho, f.kernel(t)[:, 0], DT) / sv[m])
+                era_row.append(
+                    realization.l1_distance(rho, f.kernel(t)[:, 0], DT) / sv[m]
+                )
                 refined = refine_l1(f.to_modal(), rho, DT)
-                ref_row.append(realization.l1_distance(rho, refined.kernel(t)[:, 0], DT) / sv[m])
+                ref_row.append(
+                    realization.l1_distance(rho, refined.kernel(t)[:, 0], DT) / sv[m]
+                )
                 fit = fitting.l1_fit(rho, DT, m)
-                fit_row.append(realization.l1_distance(rho, fit.kernel(t)[:, 0], DT) / sv[m])
+                fit_row.append(
+                    realization.l1_distance(rho, fit.kernel(t)[:, 0], DT) / sv[m]
+                )
             except ValueError:
                 era_row.append(np.nan)
                 ref_row.append(np.nan)
                 fit_row.append(np.nan)
             par = "complex" if m % 2 == 0 else "diag"
             try:
-                rnn, _ = fitting.train_linear_rnn(rho, DT, m, steps=steps, lr=1e-2, seed=0, parameterisation=par)
-                tr_row.append(realization.l1_distance(rho, rnn.kernel(t)[:, 0], DT) / sv[m])
+                rnn, _ = fitting.train_linear_rnn(
+                    rho, DT, m, steps=steps, lr=1e-2, seed=0, parameterisation=par
+                )
+                tr_row.append(
+                    realization.l1_distance(rho, rnn.kernel(t)[:, 0], DT) / sv[m]
+                )
             except ValueError:
                 tr_row.append(np.nan)
         print(f"{name:27s} ERA      " + " ".join(f"{r:<7.3g}" for r in era_row))
         print(f"{'':27s} ERA+LP   " + " ".join(f"{r:<7.3g}" for r in ref_row))
         print(f"{'':27s} l1_fit   " + " ".join(f"{r:<7.3g}" for r in fit_row))
         print(f"{'':27s} trained  " + " ".join(f"{r:<7.3g}" for r in tr_row))
-        worst, worst_ref, worst_fit = np.nanmax(era_row), np.nanmax(ref_row), np.nanmax(fit_row)
-        print(f"{'':27s} worst ratio: ERA {worst:.2f}, ERA+LP {worst_ref:.2f}, l1_fit {worst_fit:.2f} "
-              f"(goal <= 10 for the constructive l1_fit: {'met' if worst_fit <= 10 else 'missed'})")
-    print("(ERA+LP: ERA eigenvalues, L1-optimal coefficients by a linear programme, dynapprox.modal.refine_l1;")
-    print(" l1_fit: ERA start, stable poles and residues refined by IRLS variable projection + LP,")
-    print(" dynapprox.fitting.l1_fit; trained: complex pairs for even m, real diagonal for odd m)")
+        worst, worst_ref, worst_fit = (
+            np.nanmax(era_row),
+            np.nanmax(ref_row),
+            np.nanmax(fit_row),
+        )
+        print(
+            f"{'':27s} worst ratio: ERA {worst:.2f}, ERA+LP {worst_ref:.2f}, l1_fit {worst_fit:.2f} "
+            f"(goal <= 10 for the constructive l1_fit: {'met' if worst_fit <= 10 else 'missed'})"
+        )
+    print(
+        "(ERA+LP: ERA eigenvalues, L1-optimal coefficients by a linear programme, dynapprox.modal.refine_l1;"
+    )
+    print(
+        " l1_fit: ERA start, stable poles and residues refined by IRLS variable projection + LP,"
+    )
+    print(
+        " dynapprox.fitting.l1_fit; trained: complex pairs for even m, real diagonal for odd m)"
+    )
 
 
 LS = [256, 1024, 4096, 16384, 65536]
@@ -116,12 +143,24 @@ def timing(repeats: int = 5, figure: str | None = None) -> None:
     rng = np.random.default_rng(0)
     dt = 0.05
     print()
-    print(f"Part 2: evaluating a width-m linear RNN (dense W) on one input of length L, ZOH exact; "
-          f"best of {repeats}, ms")
-    print("  fft = kernel by eigen-decomposition + FFT convolution; lfilter = one scipy.signal.lfilter section")
-    print("  per real mode / conjugate pair; scan = batched torch recurrence over the diagonal form;")
-    print("  naive = dense recurrence, a Python loop (shown for reference only); auto = evaluation.rnn_output default")
-    header = f"{'L':>6s} {'m':>4s} " + " ".join(f"{k:>9s}" for k in METHODS + ["auto"]) + "   auto/best  chosen   max rel diff"
+    print(
+        f"Part 2: evaluating a width-m linear RNN (dense W) on one input of length L, ZOH exact; "
+        f"best of {repeats}, ms"
+    )
+    print(
+        "  fft = kernel by eigen-decomposition + FFT convolution; lfilter = one scipy.signal.lfilter section"
+    )
+    print(
+        "  per real mode / conjugate pair; scan = batched torch recurrence over the diagonal form;"
+    )
+    print(
+        "  naive = dense recurrence, a Python loop (shown for reference only); auto = evaluation.rnn_output default"
+    )
+    header = (
+        f"{'L':>6s} {'m':>4s} "
+        + " ".join(f"{k:>9s}" for k in METHODS + ["auto"])
+        + "   auto/best  chosen   max rel diff"
+    )
     print(header)
     print("-" * len(header))
     table = {}
@@ -134,23 +173,37 @@ def timing(repeats: int = 5, figure: str | None = None) -> None:
             outs = {}
             for meth in METHODS:
                 reps = repeats if meth in ("fft", "lfilter") else 1
-                res[meth], outs[meth] = _best(lambda: rnn_output(rnn, x, dt, method=meth), reps)
-            res["auto"], outs["auto"] = _best(lambda: rnn_output(rnn, x, dt, method="auto"), repeats)
+                res[meth], outs[meth] = _best(
+                    lambda: rnn_output(rnn, x, dt, method=meth), reps
+                )
+            res["auto"], outs["auto"] = _best(
+                lambda: rnn_output(rnn, x, dt, method="auto"), repeats
+            )
             ref = outs["naive"]
-            rel = max(float(np.max(np.abs(o - ref)) / np.max(np.abs(ref))) for o in outs.values())
+            rel = max(
+                float(np.max(np.abs(o - ref)) / np.max(np.abs(ref)))
+                for o in outs.values()
+            )
             fast = min(res["fft"], res["lfilter"], res["scan"])
             ratio = res["auto"] / fast
             worst_auto = max(worst_auto, ratio)
             table[(L, m)] = res
-            print(f"{L:6d} {m:4d} " + " ".join(f"{1e3 * res[k]:9.2f}" for k in METHODS + ["auto"])
-                  + f"   {ratio:9.2f}  {choose_method(L, m):7s}  {rel:9.1e}")
+            print(
+                f"{L:6d} {m:4d} "
+                + " ".join(f"{1e3 * res[k]:9.2f}" for k in METHODS + ["auto"])
+                + f"   {ratio:9.2f}  {choose_method(L, m):7s}  {rel:9.1e}"
+            )
     # the fair ratio: the FFT path against the best baseline a reader would pick (lfilter or scan)
     fair = [min(r["lfilter"], r["scan"]) / r["fft"] for r in table.values()]
     naive = [r["naive"] / r["fft"] for r in table.values()]
-    print(f"  FFT vs the best of lfilter/scan: {min(fair):.2f}x .. {max(fair):.2f}x over the grid "
-          f"(vs the naive loop: {min(naive):.0f}x .. {max(naive):.0f}x, interpreter overhead)")
-    print(f"  auto within {100 * (worst_auto - 1):.0f}% of the fastest method at every (L, m) "
-          f"(goal <= 10%: {'met' if worst_auto <= 1.10 else 'missed'}); outputs agree to 1e-9 relative")
+    print(
+        f"  FFT vs the best of lfilter/scan: {min(fair):.2f}x .. {max(fair):.2f}x over the grid "
+        f"(vs the naive loop: {min(naive):.0f}x .. {max(naive):.0f}x, interpreter overhead)"
+    )
+    print(
+        f"  auto within {100 * (worst_auto - 1):.0f}% of the fastest method at every (L, m) "
+        f"(goal <= 10%: {'met' if worst_auto <= 1.10 else 'missed'}); outputs agree to 1e-9 relative"
+    )
     if figure:
         import matplotlib
 
@@ -159,8 +212,15 @@ def timing(repeats: int = 5, figure: str | None = None) -> None:
 
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
         for meth, mk in zip(METHODS, "osD^"):
-            axes[0].loglog(LS, [1e3 * table[(L, 64)][meth] for L in LS], marker=mk, label=meth)
-            axes[1].loglog(WIDTHS, [1e3 * table[(16384, m)][meth] for m in WIDTHS], marker=mk, label=meth)
+            axes[0].loglog(
+                LS, [1e3 * table[(L, 64)][meth] for L in LS], marker=mk, label=meth
+            )
+            axes[1].loglog(
+                WIDTHS,
+                [1e3 * table[(16384, m)][meth] for m in WIDTHS],
+                marker=mk,
+                label=meth,
+            )
         axes[0].set(xlabel="input length L", ylabel="time (ms)", title="width m = 64")
         axes[1].set(xlabel="width m", ylabel="time (ms)", title="length L = 16384")
         axes[0].legend()
@@ -172,9 +232,15 @@ def timing(repeats: int = 5, figure: str | None = None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=500, help="Adam steps of the trained RNNs")
+    parser.add_argument(
+        "--steps", type=int, default=500, help="Adam steps of the trained RNNs"
+    )
     parser.add_argument("--timing-only", action="store_true", help="run part 2 only")
-    parser.add_argument("--figure", default="_build/bench/crossover.png", help="where to write the crossover figure")
+    parser.add_argument(
+        "--figure",
+        default="_build/bench/crossover.png",
+        help="where to write the crossover figure",
+    )
     args = parser.parse_args()
     dynapprox.seed_everything(0)
     if not args.timing_only:

@@ -33,6 +33,7 @@ choice is to the fastest method on a grid of lengths and widths.
 
 Used by chapters 7-10 through :meth:`dynapprox.linear_rnn.LinearRNN.output`, and by the benchmark.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -40,9 +41,22 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
-from ._validation import check_in, check_positive_float, check_positive_int, check_real_array
+from ._validation import (
+    check_in,
+    check_positive_float,
+    check_positive_int,
+    check_real_array,
+)
 
-__all__ = ["METHODS", "COST", "predicted_seconds", "choose_method", "zoh_modes", "zoh_impulse_response", "rnn_output"]
+__all__ = [
+    "METHODS",
+    "COST",
+    "predicted_seconds",
+    "choose_method",
+    "zoh_modes",
+    "zoh_impulse_response",
+    "rnn_output",
+]
 
 #: The evaluation methods of :func:`rnn_output` (``"auto"`` chooses among the first two).
 METHODS = ("fft", "lfilter", "scan", "naive")
@@ -71,6 +85,11 @@ def zoh_modes(W, U, c, dt: float) -> tuple[np.ndarray, np.ndarray]:
     -------
     tuple of numpy.ndarray
         ``z`` (complex, shape ``(n,)``) and ``r`` (complex, shape ``(n, d)``).
+
+    Used in
+    -------
+    Used by :func:`rnn_output` (in :doc:`/chapters/07_sequence_modelling` through
+    :meth:`dynapprox.linear_rnn.LinearRNN.output`).
     """
     W = check_real_array("W", W, ndim=2)
     U = check_real_array("U", U, ndim=(1, 2))
@@ -79,10 +98,14 @@ def zoh_modes(W, U, c, dt: float) -> tuple[np.ndarray, np.ndarray]:
     dt = check_positive_float("dt", dt)
     m = W.shape[0]
     if W.shape != (m, m) or U.shape[0] != m or c.shape != (m,):
-        raise ValueError(f"W, U, c must have shapes (m, m), (m, d), (m,); got {W.shape}, {U.shape}, {c.shape}")
+        raise ValueError(
+            f"W, U, c must have shapes (m, m), (m, d), (m,); got {W.shape}, {U.shape}, {c.shape}"
+        )
     lam, V = np.linalg.eig(W)
     if np.linalg.cond(V) >= 1e8:
-        raise ValueError("W must be diagonalisable with well-conditioned eigenvectors (cond(V) < 1e8) for modal evaluation")
+        raise ValueError(
+            "W must be diagonalisable with well-conditioned eigenvectors (cond(V) < 1e8) for modal evaluation"
+        )
     # B = int_0^dt e^{Ws} ds U: in the eigenbasis (e^{lam dt} - 1)/lam, with the limit dt at lam = 0
     small = np.abs(lam * dt) < 1e-8
     phi = np.where(small, dt, (np.exp(lam * dt) - 1.0) / np.where(small, 1.0, lam))
@@ -114,6 +137,11 @@ def zoh_impulse_response(W, U, c, dt: float, n_t: int) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(n_t, d)``; equals :meth:`dynapprox.linear_rnn.LinearRNN.discrete_kernel`.
+
+    Used in
+    -------
+    Used by :func:`rnn_output` (in :doc:`/chapters/07_sequence_modelling` through
+    :meth:`dynapprox.linear_rnn.LinearRNN.output`).
     """
     n_t = check_positive_int("n_t", n_t)
     z, r = zoh_modes(W, U, c, dt)
@@ -132,15 +160,15 @@ def zoh_impulse_response(W, U, c, dt: float, n_t: int) -> np.ndarray:
 #: Constants of the cost model of :func:`predicted_seconds`, measured by ``make bench`` on the
 #: book's 2-core machine (one BLAS thread): seconds per operation.
 COST = {
-    "eig": 3.0e-9,        # per m^3, eigen-decomposition of a dense W
-    "expm": 0.4e-9,       # per m^3, the ZOH matrices by scipy.linalg.expm
-    "call": 6.0e-6,       # per scipy.signal.lfilter call
-    "filter": 6.0e-9,     # per sample and filter section
-    "powers": 6.5e-9,     # per sample and mode, the impulse response of the FFT path
-    "fft": 4.3e-8,        # per sample, the zero-padded FFT convolution
-    "step": 3.6e-6,       # per step of the Python loop of the dense recurrence
-    "matvec": 1.3e-10,    # per step and m^2 entry of that loop
-    "fixed": 2.0e-5,      # per evaluation
+    "eig": 3.0e-9,  # per m^3, eigen-decomposition of a dense W
+    "expm": 0.4e-9,  # per m^3, the ZOH matrices by scipy.linalg.expm
+    "call": 6.0e-6,  # per scipy.signal.lfilter call
+    "filter": 6.0e-9,  # per sample and filter section
+    "powers": 6.5e-9,  # per sample and mode, the impulse response of the FFT path
+    "fft": 4.3e-8,  # per sample, the zero-padded FFT convolution
+    "step": 3.6e-6,  # per step of the Python loop of the dense recurrence
+    "matvec": 1.3e-10,  # per step and m^2 entry of that loop
+    "fixed": 2.0e-5,  # per evaluation
 }
 
 
@@ -166,6 +194,11 @@ def predicted_seconds(L: int, m: int, d: int = 1) -> dict[str, float]:
     -------
     dict
         Seconds per method.
+
+    Used in
+    -------
+    Used by :func:`choose_method` (in :doc:`/chapters/07_sequence_modelling` through
+    :meth:`dynapprox.linear_rnn.LinearRNN.output`).
     """
     L = check_positive_int("L", L)
     m = check_positive_int("m", m)
@@ -176,7 +209,9 @@ def predicted_seconds(L: int, m: int, d: int = 1) -> dict[str, float]:
     return {
         "lfilter": eig + n * d * (c["call"] + c["filter"] * L),
         "fft": eig + c["powers"] * L * n * d + c["fft"] * L * d,
-        "naive": c["expm"] * (m + d) ** 3 + c["fixed"] + L * (c["step"] + c["matvec"] * m * (m + d)),
+        "naive": c["expm"] * (m + d) ** 3
+        + c["fixed"]
+        + L * (c["step"] + c["matvec"] * m * (m + d)),
     }
 
 
@@ -203,6 +238,11 @@ def choose_method(L: int, m: int, d: int = 1) -> str:
     -------
     str
         ``"lfilter"``, ``"fft"`` or ``"naive"``.
+
+    Used in
+    -------
+    Used by :func:`rnn_output` (in :doc:`/chapters/07_sequence_modelling` through
+    :meth:`dynapprox.linear_rnn.LinearRNN.output`).
     """
     times = predicted_seconds(L, m, d)
     return min(times, key=times.__getitem__)
@@ -213,7 +253,9 @@ def _check_input(x, d: int) -> tuple[np.ndarray, bool]:
     single = xs.ndim == 2
     xs = xs[None] if single else xs
     if xs.shape[2] != d:
-        raise ValueError(f"x must have d = {d} channels on its last axis, got shape {np.shape(x)}")
+        raise ValueError(
+            f"x must have d = {d} channels on its last axis, got shape {np.shape(x)}"
+        )
     return xs, single
 
 
@@ -275,10 +317,17 @@ def rnn_output(model: Any, x, dt: float, method: str = "auto") -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(L,)`` or ``(batch, L)``.
+
+    Used in
+    -------
+    Used by :meth:`dynapprox.linear_rnn.LinearRNN.output` (in
+    :doc:`/chapters/07_sequence_modelling`, :doc:`/chapters/08_riesz_density`).
     """
     for attr in ("W", "U", "c"):
         if not hasattr(model, attr):
-            raise TypeError(f"model must be a linear RNN with attributes W, U, c; {type(model).__name__} has no {attr!r}")
+            raise TypeError(
+                f"model must be a linear RNN with attributes W, U, c; {type(model).__name__} has no {attr!r}"
+            )
     method = check_in("method", method, ("auto",) + METHODS)
     W = np.asarray(model.W, dtype=float)
     U = np.asarray(model.U, dtype=float)

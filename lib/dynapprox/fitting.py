@@ -11,7 +11,6 @@ r"""Fitting a sampled kernel by a linear RNN: pole refinement in :math:`L^1` and
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from ._validation import (
     check_in,
@@ -19,7 +18,6 @@ from ._validation import (
     check_nonnegative_int,
     check_positive_float,
     check_positive_int,
-    check_real_array,
 )
 from .linear_rnn import LinearRNN
 from .realization import era_fit, l1_distance
@@ -33,7 +31,9 @@ def _weighted_lstsq(B: np.ndarray, rho: np.ndarray, sw: np.ndarray) -> np.ndarra
     return np.linalg.solve(R, Q.T @ (rho * sw))
 
 
-def _modal_from_columns(log_decay: np.ndarray, freq: np.ndarray, osc: np.ndarray, x: np.ndarray) -> LinearRNN:
+def _modal_from_columns(
+    log_decay: np.ndarray, freq: np.ndarray, osc: np.ndarray, x: np.ndarray
+) -> LinearRNN:
     """The modal RNN of poles (log_decay, freq) and real coefficients x (columns of modal.modal_real_basis)."""
     from .modal import modal_coefficients
 
@@ -43,7 +43,9 @@ def _modal_from_columns(log_decay: np.ndarray, freq: np.ndarray, osc: np.ndarray
     # Re(g e^{(-r - i w) t}) = Re(conj(g) e^{(-r + i w) t}): one mode per conjugate pair, w > 0
     neg = omega < 0
     omega[neg], coef[neg] = -omega[neg], np.conj(coef[neg])
-    omega[osc] = np.maximum(omega[osc], 1e-300)  # an oscillating mode stays a pair (two units)
+    omega[osc] = np.maximum(
+        omega[osc], 1e-300
+    )  # an oscillating mode stays a pair (two units)
     return LinearRNN.modal(np.exp(log_decay), omega, coef[:, None])
 
 
@@ -93,6 +95,10 @@ def refine_poles_l1(model, rho_vals, dt: float, sweeps: int = 12, max_nfev: int 
     -------
     LinearRNN
         The refined model (modal form), same width and number of conjugate pairs as ``model``.
+
+    Used in
+    -------
+    Used by :func:`l1_fit` (in :doc:`/chapters/09_rates_memory`).
     """
     from scipy.optimize import least_squares
 
@@ -103,7 +109,9 @@ def refine_poles_l1(model, rho_vals, dt: float, sweeps: int = 12, max_nfev: int 
     model = model.to_modal("direct")
     rho = check_kernel_samples("rho_vals", rho_vals, min_rows=3)
     if rho.shape[1] != 1:
-        raise ValueError(f"rho_vals must be a scalar kernel (shape (n_t,) or (n_t, 1)), got shape {rho.shape}")
+        raise ValueError(
+            f"rho_vals must be a scalar kernel (shape (n_t,) or (n_t, 1)), got shape {rho.shape}"
+        )
     if model.d != 1:
         raise ValueError(f"model must have input dimension d = 1, got {model.d}")
     dt = check_positive_float("dt", dt)
@@ -115,7 +123,9 @@ def refine_poles_l1(model, rho_vals, dt: float, sweeps: int = 12, max_nfev: int 
     horizon = n_t * dt
     osc = model.freq > 0
     n, n_osc = osc.size, int(osc.sum())
-    lo = np.concatenate([np.full(n, np.log(1e-2 / horizon)), np.full(n_osc, -np.pi / dt)])
+    lo = np.concatenate(
+        [np.full(n, np.log(1e-2 / horizon)), np.full(n_osc, -np.pi / dt)]
+    )
     hi = np.concatenate([np.full(n, np.log(5.0 / dt)), np.full(n_osc, np.pi / dt)])
     theta = np.clip(np.concatenate([np.log(model.decay), model.freq[osc]]), lo, hi)
 
@@ -149,8 +159,18 @@ def refine_poles_l1(model, rho_vals, dt: float, sweeps: int = 12, max_nfev: int 
                 return sw * (rho - Bt @ _weighted_lstsq(Bt, rho, sw)) / scale
 
             with np.errstate(all="ignore"):
-                sol = least_squares(residual, theta, bounds=(lo, hi), method="trf", jac="3-point",
-                                    x_scale="jac", max_nfev=max_nfev, xtol=1e-14, ftol=1e-14, gtol=1e-14)
+                sol = least_squares(
+                    residual,
+                    theta,
+                    bounds=(lo, hi),
+                    method="trf",
+                    jac="3-point",
+                    x_scale="jac",
+                    max_nfev=max_nfev,
+                    xtol=1e-14,
+                    ftol=1e-14,
+                    gtol=1e-14,
+                )
             if not np.all(np.isfinite(sol.x)):
                 break
             theta = sol.x
@@ -168,7 +188,14 @@ def refine_poles_l1(model, rho_vals, dt: float, sweeps: int = 12, max_nfev: int 
     return best_model
 
 
-def l1_fit(rho_vals, dt: float, m: int, size: int | None = None, sweeps: int = 12, max_nfev: int = 60) -> LinearRNN:
+def l1_fit(
+    rho_vals,
+    dt: float,
+    m: int,
+    size: int | None = None,
+    sweeps: int = 12,
+    max_nfev: int = 60,
+) -> LinearRNN:
     r"""Constructive width-:math:`m` approximant: ERA, then poles and residues refined in :math:`L^1`.
 
     :func:`era_fit` (Ho-Kalman, a discrete balanced truncation of the sampled kernel) gives
@@ -198,16 +225,24 @@ def l1_fit(rho_vals, dt: float, m: int, size: int | None = None, sweeps: int = 1
     -------
     LinearRNN
         The width-:math:`m` RNN (real block-diagonal :math:`W`).
+
+    Used in
+    -------
+    :doc:`/chapters/09_rates_memory`
     """
     rho = check_kernel_samples("rho_vals", rho_vals, min_rows=3)
     if rho.shape[1] != 1:
-        raise ValueError(f"rho_vals must be a scalar kernel (shape (n_t,) or (n_t, 1)), got shape {rho.shape}")
+        raise ValueError(
+            f"rho_vals must be a scalar kernel (shape (n_t,) or (n_t, 1)), got shape {rho.shape}"
+        )
     m = check_positive_int("m", m)
     era = era_fit(rho, dt, m, size)
     model = refine_poles_l1(era.to_modal(), rho, dt, sweeps=sweeps, max_nfev=max_nfev)
     fit = model.to_dense()
     t = dt * np.arange(rho.shape[0])
-    if l1_distance(rho, fit.kernel(t), dt) > l1_distance(rho, era.kernel(t), dt):  # pragma: no cover - by construction
+    if l1_distance(rho, fit.kernel(t), dt) > l1_distance(
+        rho, era.kernel(t), dt
+    ):  # pragma: no cover - by construction
         return era
     return fit
 
@@ -265,6 +300,11 @@ def train_linear_rnn(
     tuple
         ``(rnn, history)``: the trained :class:`~dynapprox.linear_rnn.LinearRNN` and the
         loss before each step, a float array of shape ``(steps,)``.
+
+    Used in
+    -------
+    No chapter calls it: the benchmark ``scripts/bench_memory.py`` compares its fits with those of
+    :func:`l1_fit` (:doc:`/chapters/09_rates_memory`).
     """
     import torch
 
@@ -276,10 +316,14 @@ def train_linear_rnn(
     steps = check_positive_int("steps", steps)
     lr = check_positive_float("lr", lr)
     seed = check_nonnegative_int("seed", seed)
-    parameterisation = check_in("parameterisation", parameterisation, ("diag", "complex", "full"))
+    parameterisation = check_in(
+        "parameterisation", parameterisation, ("diag", "complex", "full")
+    )
     loss = check_in("loss", loss, ("l2", "l1"))
     if parameterisation == "complex" and m % 2:
-        raise ValueError(f"m must be even for parameterisation='complex' (conjugate pairs), got {m}")
+        raise ValueError(
+            f"m must be even for parameterisation='complex' (conjugate pairs), got {m}"
+        )
     n_t, d = rho.shape
     g = torch_generator(seed)
     f64 = torch.float64
@@ -288,7 +332,10 @@ def train_linear_rnn(
     U = (torch.randn(m, d, generator=g, dtype=f64) / np.sqrt(m)).requires_grad_()
     c = (torch.randn(m, generator=g, dtype=f64) / np.sqrt(m)).requires_grad_()
     n_modes = m // 2 if parameterisation == "complex" else m
-    rates = torch.exp(np.log(0.1) + (np.log(2.0) - np.log(0.1)) * torch.rand(n_modes, generator=g, dtype=f64))
+    rates = torch.exp(
+        np.log(0.1)
+        + (np.log(2.0) - np.log(0.1)) * torch.rand(n_modes, generator=g, dtype=f64)
+    )
     a = torch.log(rates).requires_grad_()
     params = [U, c]
     if parameterisation == "diag":
@@ -297,19 +344,27 @@ def train_linear_rnn(
         b = (2.0 * torch.rand(n_modes, generator=g, dtype=f64)).requires_grad_()
         params += [a, b]
     else:
-        Wf = (-torch.eye(m, dtype=f64) + 0.1 * torch.randn(m, m, generator=g, dtype=f64) / np.sqrt(m)).requires_grad_()
+        Wf = (
+            -torch.eye(m, dtype=f64)
+            + 0.1 * torch.randn(m, m, generator=g, dtype=f64) / np.sqrt(m)
+        ).requires_grad_()
         params.append(Wf)
 
-    def model_kernel() -> "torch.Tensor":
+    def model_kernel() -> torch.Tensor:
         if parameterisation == "diag":
             return (torch.exp(-torch.outer(t, torch.exp(a))) * c) @ U
         if parameterisation == "complex":
             decay = torch.exp(-torch.outer(t, torch.exp(a)))
-            cos, sin = decay * torch.cos(torch.outer(t, b)), decay * torch.sin(torch.outer(t, b))
+            cos, sin = (
+                decay * torch.cos(torch.outer(t, b)),
+                decay * torch.sin(torch.outer(t, b)),
+            )
             c1, c2 = c[0::2], c[1::2]
             u1, u2 = U[0::2], U[1::2]
             # block [[-r, b], [-b, -r]]: c^T e^{Ws} U = e^{-rs}[(c1 u1 + c2 u2) cos + (c1 u2 - c2 u1) sin]
-            return cos @ (c1[:, None] * u1 + c2[:, None] * u2) + sin @ (c1[:, None] * u2 - c2[:, None] * u1)
+            return cos @ (c1[:, None] * u1 + c2[:, None] * u2) + sin @ (
+                c1[:, None] * u2 - c2[:, None] * u1
+            )
         A = torch.matrix_exp(Wf * dt)
         rows = c[None, :]
         Ak = A
@@ -321,7 +376,9 @@ def train_linear_rnn(
     opt = torch.optim.Adam(params, lr=lr)
     history = np.empty(steps)
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: one thread is fastest, and results do not depend on the caller
+    torch.set_num_threads(
+        1
+    )  # tiny tensors: one thread is fastest, and results do not depend on the caller
     try:
         for k in range(steps):
             opt.zero_grad()
@@ -340,7 +397,10 @@ def train_linear_rnn(
             r, bb = np.exp(a.detach().numpy()), b.detach().numpy()
             W = np.zeros((m, m))
             for j in range(n_modes):
-                W[2 * j : 2 * j + 2, 2 * j : 2 * j + 2] = [[-r[j], bb[j]], [-bb[j], -r[j]]]
+                W[2 * j : 2 * j + 2, 2 * j : 2 * j + 2] = [
+                    [-r[j], bb[j]],
+                    [-bb[j], -r[j]],
+                ]
         else:
             W = Wf.detach().numpy().copy()
     return LinearRNN(W, Un, cn), history

@@ -18,14 +18,21 @@ step response :math:`y_i(t) = H_t(e_i \one_{t \ge 0}) = \int_0^t \rho_i(s)\,\dd 
 has derivative :math:`\rho_i`, so differencing step responses recovers
 :math:`\rho` from a black-box functional.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy import fft as _fft
 
-from ._validation import check_callable, check_in, check_positive_float, check_positive_int, check_real_array
+from ._validation import (
+    check_callable,
+    check_in,
+    check_positive_float,
+    check_positive_int,
+    check_real_array,
+)
 from .signals import step
 
 __all__ = ["apply_kernel", "probe_kernel"]
@@ -70,6 +77,10 @@ def apply_kernel(rho_vals, x, dt: float, method: str = "fft") -> np.ndarray:
     -------
     numpy.ndarray
         :math:`y`, shape ``(n_t,)`` or ``(batch, n_t)``.
+
+    Used in
+    -------
+    :doc:`/chapters/07_sequence_modelling`, :doc:`/chapters/08_riesz_density`, :doc:`/chapters/10_curse_of_memory`
     """
     rho, xs, single = _as_kernel_and_signal(rho_vals, x)
     dt = check_positive_float("dt", dt)
@@ -91,7 +102,9 @@ def apply_kernel(rho_vals, x, dt: float, method: str = "fft") -> np.ndarray:
     return y[0] if single else y
 
 
-def probe_kernel(functional: Callable[[np.ndarray], np.ndarray], n_t: int, d: int, dt: float) -> np.ndarray:
+def probe_kernel(
+    functional: Callable[[np.ndarray], np.ndarray], n_t: int, d: int, dt: float
+) -> np.ndarray:
     r"""Recover the kernel of a black-box causal linear functional from its step responses.
 
     For each channel ``i`` the step :math:`e_i \one_{t \ge 0}` (:func:`dynapprox.signals.step`)
@@ -122,6 +135,10 @@ def probe_kernel(functional: Callable[[np.ndarray], np.ndarray], n_t: int, d: in
     -------
     numpy.ndarray
         :math:`\hat\rho(t_k)`, shape ``(n_t, d)``.
+
+    Used in
+    -------
+    :doc:`/chapters/08_riesz_density`
     """
     functional = check_callable("functional", functional)
     n_t = check_positive_int("n_t", n_t)
@@ -131,6 +148,8 @@ def probe_kernel(functional: Callable[[np.ndarray], np.ndarray], n_t: int, d: in
     for i in range(d):
         y = np.asarray(functional(step(n_t, d, i)), dtype=float)
         if y.shape != (n_t,):
-            raise ValueError(f"functional must return outputs of shape ({n_t},) for an input of shape ({n_t}, {d}), got {y.shape}")
+            raise ValueError(
+                f"functional must return outputs of shape ({n_t},) for an input of shape ({n_t}, {d}), got {y.shape}"
+            )
         rho[:, i] = np.diff(y, prepend=0.0) / dt
     return rho

@@ -39,16 +39,24 @@ end that makes the check conservative.
 
 Used by chapters 8, 9, 10 and 12, wherever a kernel error is reported.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from ._validation import check_positive_float, check_positive_int
 
-__all__ = ["HalfLineL1", "l1_error_halfline", "quadrature_rule", "model_tail_bound", "modal_terms"]
+__all__ = [
+    "HalfLineL1",
+    "l1_error_halfline",
+    "quadrature_rule",
+    "model_tail_bound",
+    "modal_terms",
+]
 
 _NODES_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -77,6 +85,12 @@ class HalfLineL1:
         End of the window.
     t_max : float
         End of the quadrature.
+
+    Used in
+    -------
+    Returned by :func:`l1_error_halfline` (in :doc:`/chapters/07_sequence_modelling`,
+    :doc:`/chapters/08_riesz_density`, :doc:`/chapters/09_rates_memory`,
+    :doc:`/chapters/10_curse_of_memory`, :doc:`/chapters/12_state_space_models`).
     """
 
     window: float
@@ -115,8 +129,10 @@ def _as_callable(name: str, obj: Any) -> Callable[[np.ndarray], np.ndarray]:
         return obj.kernel
     if callable(obj):
         return obj
-    raise TypeError(f"{name} must be a Kernel, a model with a .kernel(t) method, or a callable t -> values; "
-                    f"got {type(obj).__name__}")
+    raise TypeError(
+        f"{name} must be a Kernel, a model with a .kernel(t) method, or a callable t -> values; "
+        f"got {type(obj).__name__}"
+    )
 
 
 def modal_terms(model: Any) -> tuple[np.ndarray, np.ndarray] | None:
@@ -137,8 +153,15 @@ def modal_terms(model: Any) -> tuple[np.ndarray, np.ndarray] | None:
     -------
     tuple of numpy.ndarray or None
         ``lam`` (complex, shape ``(n,)``) and ``g`` (complex, shape ``(n, d)``).
+
+    Used in
+    -------
+    Used by :func:`model_tail_bound` and :func:`dynapprox.perturbation.modal_error_lower_bound` (in
+    :doc:`/chapters/10_curse_of_memory`, :doc:`/chapters/12_state_space_models`).
     """
-    if getattr(model, "form", None) == "modal" and callable(getattr(model, "modes", None)):
+    if getattr(model, "form", None) == "modal" and callable(
+        getattr(model, "modes", None)
+    ):
         return model.modes()  # a modal LinearRNN: its modes, no eigen-decomposition
     if all(hasattr(model, a) for a in ("W", "U", "c")):
         W = np.asarray(model.W, dtype=float)
@@ -170,6 +193,11 @@ def model_tail_bound(model: Any) -> Callable[[float], float] | None:
     -------
     callable or None
         The bound, or ``None`` when none is known.
+
+    Used in
+    -------
+    Used by :func:`l1_error_halfline` and :func:`dynapprox.perturbation.perturbation_error` (in
+    :doc:`/chapters/10_curse_of_memory`, :doc:`/chapters/12_state_space_models`).
     """
     tail = getattr(model, "tail_l1", None)
     if callable(tail) and getattr(model, "has_tail", True):
@@ -201,17 +229,29 @@ def _window_edges(T: float, h: float) -> np.ndarray:
     return np.linspace(0.0, T, max(1, int(np.ceil(T / h))) + 1)
 
 
-def _check_layout(T, t_max, panel, nodes, growth) -> tuple[float, float, float, int, float]:
+def _check_layout(
+    T, t_max, panel, nodes, growth
+) -> tuple[float, float, float, int, float]:
     T = check_positive_float("T", T)
     t_max = check_positive_float("t_max", t_max)
     if not t_max > T:
         raise ValueError(f"t_max must exceed T, got t_max = {t_max} <= T = {T}")
-    return (T, t_max, check_positive_float("panel", panel), check_positive_int("nodes", nodes),
-            check_positive_float("growth", growth))
+    return (
+        T,
+        t_max,
+        check_positive_float("panel", panel),
+        check_positive_int("nodes", nodes),
+        check_positive_float("growth", growth),
+    )
 
 
-def quadrature_rule(T: float, t_max: float = 1e9, panel: float = 0.5, nodes: int = 16,
-                    growth: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+def quadrature_rule(
+    T: float,
+    t_max: float = 1e9,
+    panel: float = 0.5,
+    nodes: int = 16,
+    growth: float = 0.1,
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Nodes and weights of the composite Gauss-Legendre rule of :func:`l1_error_halfline` on :math:`[0, t_{\max}]`.
 
     Uniform panels of length ``panel`` on the window :math:`[0, T]`, then panels of length
@@ -240,9 +280,15 @@ def quadrature_rule(T: float, t_max: float = 1e9, panel: float = 0.5, nodes: int
     -------
     tuple of numpy.ndarray
         ``t`` and ``w``, both of shape ``(n,)``, :math:`0 < t_k < t_{\max}`, :math:`w_k > 0`.
+
+    Used in
+    -------
+    :doc:`/chapters/10_curse_of_memory`
     """
     T, t_max, panel, nodes, growth = _check_layout(T, t_max, panel, nodes, growth)
-    edges = np.concatenate([_window_edges(T, panel), _panel_edges_tail(T, t_max, panel, growth)[1:]])
+    edges = np.concatenate(
+        [_window_edges(T, panel), _panel_edges_tail(T, t_max, panel, growth)[1:]]
+    )
     t, w = _gauss_points(edges, nodes)
     return t.ravel(), w.ravel()
 
@@ -255,7 +301,9 @@ def _gauss_points(edges: np.ndarray, nodes: int) -> tuple[np.ndarray, np.ndarray
     return t, w[None, :] * half[:, None]
 
 
-def _integrate(diff: Callable[[np.ndarray], np.ndarray], edges: np.ndarray, nodes: int) -> float:
+def _integrate(
+    diff: Callable[[np.ndarray], np.ndarray], edges: np.ndarray, nodes: int
+) -> float:
     r"""Integrate :math:`\norm{\mathrm{diff}(t)}_1` over ``[edges[0], edges[-1]]``.
 
     Gauss-Legendre on each panel, except that a panel in which a component of the signed
@@ -293,7 +341,9 @@ def _integrate(diff: Callable[[np.ndarray], np.ndarray], edges: np.ndarray, node
     if not roots:
         return float(per_panel.sum())
     roots_arr = np.sort(np.asarray(roots))
-    panel_of = np.clip(np.searchsorted(edges, roots_arr, side="right") - 1, 0, len(edges) - 2)
+    panel_of = np.clip(
+        np.searchsorted(edges, roots_arr, side="right") - 1, 0, len(edges) - 2
+    )
     affected = np.unique(panel_of)
     sub_edges = []
     for k in affected:
@@ -362,6 +412,12 @@ def l1_error_halfline(
     ...                       rhohat_tail=lambda t: 0.0)
     >>> round(e.value, 6)  # the L1 norm of (1+t)^{-2} is 1/omega = 1
     1.0
+
+    Used in
+    -------
+    :doc:`/chapters/07_sequence_modelling`, :doc:`/chapters/08_riesz_density`,
+    :doc:`/chapters/09_rates_memory`, :doc:`/chapters/10_curse_of_memory`,
+    :doc:`/chapters/12_state_space_models`
     """
     T, t_max, panel, nodes, growth = _check_layout(T, t_max, panel, nodes, growth)
     f = _as_callable("rho", rho)
@@ -382,15 +438,29 @@ def l1_error_halfline(
         a = a[:, None] if a.ndim == 1 else a
         b = b[:, None] if b.ndim == 1 else b
         if a.shape != b.shape:
-            raise ValueError(f"rho and rhohat return different shapes: {a.shape} and {b.shape}")
+            raise ValueError(
+                f"rho and rhohat return different shapes: {a.shape} and {b.shape}"
+            )
         return a - b
 
     window = _integrate(diff, _window_edges(T, panel), nodes)
     tail = _integrate(diff, _panel_edges_tail(T, t_max, panel, growth), nodes)
     r_rho, r_hat = float(tails[0](t_max)), float(tails[1](t_max))
     if not (r_rho >= 0 and r_hat >= 0):
-        raise ValueError(f"the tail bounds must be non-negative at t_max, got {r_rho} and {r_hat}")
-    lower_rho = rho_tail_lower if rho_tail_lower is not None else getattr(rho, "tail_l1_lower", None)
+        raise ValueError(
+            f"the tail bounds must be non-negative at t_max, got {r_rho} and {r_hat}"
+        )
+    lower_rho = (
+        rho_tail_lower
+        if rho_tail_lower is not None
+        else getattr(rho, "tail_l1_lower", None)
+    )
     low = float(lower_rho(t_max)) if callable(lower_rho) else 0.0
-    return HalfLineL1(window=window, tail=tail, remainder_lower=max(0.0, low - r_hat),
-                      remainder_upper=r_rho + r_hat, T=T, t_max=t_max)
+    return HalfLineL1(
+        window=window,
+        tail=tail,
+        remainder_lower=max(0.0, low - r_hat),
+        remainder_upper=r_rho + r_hat,
+        T=T,
+        t_max=t_max,
+    )

@@ -20,21 +20,36 @@ constructor                 :math:`\rho(t)`
 :func:`laplace_quadrature_rnn` builds a linear RNN of width :math:`m` whose kernel is an
 :math:`m`-point quadrature of the Laplace representation of :func:`polynomial`.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy import optimize, special
 
-from ._validation import check_callable, check_finite_float, check_positive_float, check_positive_int, check_real_array
-from ._validation import check_in
+from ._validation import (
+    check_callable,
+    check_finite_float,
+    check_in,
+    check_positive_float,
+    check_positive_int,
+    check_real_array,
+)
 
 #: :math:`\max_x \abs{\mathrm{Ai}(x)}` (attained near :math:`x = -1.0188`), rounded up.
 AIRY_MAX = 0.5357
 
-__all__ = ["Kernel", "exponential", "oscillating", "polynomial", "laplace_quadrature_rnn", "delayed_bump", "airy",
-           "sum_kernels"]
+__all__ = [
+    "Kernel",
+    "exponential",
+    "oscillating",
+    "polynomial",
+    "laplace_quadrature_rnn",
+    "delayed_bump",
+    "airy",
+    "sum_kernels",
+]
 
 
 class Kernel:
@@ -56,18 +71,31 @@ class Kernel:
     tail_lower : callable, optional
         A lower bound :math:`t \mapsto r(t) \le \int_t^\infty \norm{\rho(s)}_1\,\dd s`
         (default 0; equal to ``tail`` where the tail is known exactly).
+
+    Used in
+    -------
+    Returned by :func:`exponential`, :func:`polynomial` and the other constructors of this module
+    (in :doc:`/chapters/08_riesz_density`, :doc:`/chapters/10_curse_of_memory`,
+    :doc:`/chapters/12_state_space_models`).
     """
 
-    def __init__(self, func: Callable[[np.ndarray], np.ndarray], d: int = 1, name: str = "rho",
-                 tail: Callable[[float], float] | None = None,
-                 tail_lower: Callable[[float], float] | None = None) -> None:
+    def __init__(
+        self,
+        func: Callable[[np.ndarray], np.ndarray],
+        d: int = 1,
+        name: str = "rho",
+        tail: Callable[[float], float] | None = None,
+        tail_lower: Callable[[float], float] | None = None,
+    ) -> None:
         self._func = check_callable("func", func)
         self.d = check_positive_int("d", d)
         if not isinstance(name, str):
             raise TypeError(f"name must be a str, got {type(name).__name__}")
         self.name = name
         self._tail = None if tail is None else check_callable("tail", tail)
-        self._tail_lower = None if tail_lower is None else check_callable("tail_lower", tail_lower)
+        self._tail_lower = (
+            None if tail_lower is None else check_callable("tail_lower", tail_lower)
+        )
 
     @property
     def has_tail(self) -> bool:
@@ -89,7 +117,9 @@ class Kernel:
             :func:`exponential` with non-negative weights).
         """
         if self._tail is None:
-            raise ValueError(f"kernel {self.name!r} has no tail bound: pass tail= to Kernel")
+            raise ValueError(
+                f"kernel {self.name!r} has no tail bound: pass tail= to Kernel"
+            )
         t = check_finite_float("t", t)
         if t < 0:
             raise ValueError(f"t must be non-negative, got {t}")
@@ -128,15 +158,19 @@ class Kernel:
         """
         t = check_real_array("t", t, ndim=1)
         if np.any(t < 0):
-            raise ValueError("t must be non-negative: a memory kernel lives on [0, inf)")
+            raise ValueError(
+                "t must be non-negative: a memory kernel lives on [0, inf)"
+            )
         vals = np.asarray(self._func(t), dtype=float)
         if vals.ndim == 1:
             vals = vals[:, None]
         if vals.shape != (t.size, self.d):
-            raise ValueError(f"kernel function returned shape {vals.shape}, expected {(t.size, self.d)}")
+            raise ValueError(
+                f"kernel function returned shape {vals.shape}, expected {(t.size, self.d)}"
+            )
         return vals
 
-    def __add__(self, other: "Kernel") -> "Kernel":
+    def __add__(self, other: Kernel) -> Kernel:
         return sum_kernels(self, other)
 
     def __repr__(self) -> str:
@@ -160,6 +194,10 @@ def exponential(beta, d: int = 1, weights=None) -> Kernel:
     -------
     Kernel
         The kernel, an exact linear RNN kernel of width ``n``.
+
+    Used in
+    -------
+    :doc:`/chapters/08_riesz_density`, :doc:`/chapters/09_rates_memory`
     """
     d = check_positive_int("d", d)
     b = check_real_array("beta", beta, ndim=(0, 1))
@@ -176,12 +214,14 @@ def exponential(beta, d: int = 1, weights=None) -> Kernel:
         elif w.ndim == 1 and d == 1 and w.shape == (b.size,):
             w = w[:, None]
         if w.shape != (b.size, d):
-            raise ValueError(f"weights must have shape {(b.size, d)} (one row per rate), got {np.shape(weights)}")
+            raise ValueError(
+                f"weights must have shape {(b.size, d)} (one row per rate), got {np.shape(weights)}"
+            )
 
     def f(t):
         return np.exp(-np.outer(t, b)) @ w
 
-    name = fr"$e^{{-{b[0]:g}t}}$" if b.size == 1 else "exp. sum"
+    name = rf"$e^{{-{b[0]:g}t}}$" if b.size == 1 else "exp. sum"
     size = np.abs(w).sum(axis=1)
 
     def tail(t: float) -> float:
@@ -206,11 +246,19 @@ def oscillating(beta: float, freq: float) -> Kernel:
     -------
     Kernel
         An exact linear RNN kernel of width 2.
+
+    Used in
+    -------
+    :doc:`/chapters/08_riesz_density`
     """
     beta = check_positive_float("beta", beta)
     freq = check_finite_float("freq", freq)
-    return Kernel(lambda t: np.exp(-beta * t) * np.cos(freq * t), 1, fr"$e^{{-{beta:g}t}}\cos({freq:g}t)$",
-                  tail=lambda t: float(np.exp(-beta * t) / beta))
+    return Kernel(
+        lambda t: np.exp(-beta * t) * np.cos(freq * t),
+        1,
+        rf"$e^{{-{beta:g}t}}\cos({freq:g}t)$",
+        tail=lambda t: float(np.exp(-beta * t) / beta),
+    )
 
 
 def polynomial(omega: float) -> Kernel:
@@ -227,12 +275,23 @@ def polynomial(omega: float) -> Kernel:
     -------
     Kernel
         The kernel.
+
+    Used in
+    -------
+    :doc:`/chapters/08_riesz_density`, :doc:`/chapters/10_curse_of_memory`, :doc:`/chapters/12_state_space_models`
     """
     omega = check_positive_float("omega", omega)
+
     def tail(t: float) -> float:
         return float((1.0 + t) ** (-omega) / omega)
 
-    return Kernel(lambda t: (1.0 + t) ** (-(1.0 + omega)), 1, fr"$(1+t)^{{-{1 + omega:g}}}$", tail=tail, tail_lower=tail)
+    return Kernel(
+        lambda t: (1.0 + t) ** (-(1.0 + omega)),
+        1,
+        rf"$(1+t)^{{-{1 + omega:g}}}$",
+        tail=tail,
+        tail_lower=tail,
+    )
 
 
 def laplace_quadrature_rnn(omega: float, m: int, grid: str = "geometric"):
@@ -285,6 +344,10 @@ def laplace_quadrature_rnn(omega: float, m: int, grid: str = "geometric"):
 
     Used in chapter 8 ("Riesz representation and density of linear RNNs": density with free rates)
     and available to chapters 10 and 12; see :func:`polynomial`.
+
+    Used in
+    -------
+    :doc:`/chapters/08_riesz_density`, :doc:`/chapters/10_curse_of_memory`
     """
     from .linear_rnn import LinearRNN
 
@@ -297,8 +360,10 @@ def laplace_quadrature_rnn(omega: float, m: int, grid: str = "geometric"):
         w = lam / gamma
     else:
         if m < 2:
-            raise ValueError(f"m must be at least 2 for grid='geometric' (a step needs two nodes), got {m}")
-        c = np.pi ** 2 / 2.0
+            raise ValueError(
+                f"m must be at least 2 for grid='geometric' (a step needs two nodes), got {m}"
+            )
+        c = np.pi**2 / 2.0
 
         def balance(h: float) -> float:
             return (m - 1) * h - c / (omega * h) - np.log(max(c / h, 1.0))
@@ -326,15 +391,26 @@ def delayed_bump(t0: float, width: float = 1.0) -> Kernel:
     -------
     Kernel
         The kernel.
+
+    Used in
+    -------
+    :doc:`/chapters/08_riesz_density`, :doc:`/chapters/11_architectures`
     """
     t0 = check_finite_float("t0", t0)
     if t0 < 0:
         raise ValueError(f"t0 must be non-negative, got {t0}")
     width = check_positive_float("width", width)
+
     def tail(t: float) -> float:
         return float(0.5 * np.sqrt(np.pi) * width * special.erfc((t - t0) / width))
 
-    return Kernel(lambda t: np.exp(-(((t - t0) / width) ** 2)), 1, fr"bump at $t_0={t0:g}$", tail=tail, tail_lower=tail)
+    return Kernel(
+        lambda t: np.exp(-(((t - t0) / width) ** 2)),
+        1,
+        rf"bump at $t_0={t0:g}$",
+        tail=tail,
+        tail_lower=tail,
+    )
 
 
 def airy(s0: float, t0: float) -> Kernel:
@@ -354,6 +430,11 @@ def airy(s0: float, t0: float) -> Kernel:
     -------
     Kernel
         The kernel.
+
+    Used in
+    -------
+    No chapter calls it: a target with a delayed, oscillating memory for the reader's own
+    experiments (like :func:`delayed_bump` in :doc:`/chapters/08_riesz_density`).
     """
     s0 = check_positive_float("s0", s0)
     t0 = check_finite_float("t0", t0)
@@ -370,8 +451,13 @@ def airy(s0: float, t0: float) -> Kernel:
     def tail_lower(t: float) -> float:
         return tail(t) if t >= t0 else 0.0
 
-    return Kernel(lambda t: special.airy(s0 * (t - t0))[0], 1, fr"Ai$({s0:g}(t-{t0:g}))$", tail=tail,
-                  tail_lower=tail_lower)
+    return Kernel(
+        lambda t: special.airy(s0 * (t - t0))[0],
+        1,
+        rf"Ai$({s0:g}(t-{t0:g}))$",
+        tail=tail,
+        tail_lower=tail_lower,
+    )
 
 
 def sum_kernels(*kernels: Kernel) -> Kernel:
@@ -386,6 +472,10 @@ def sum_kernels(*kernels: Kernel) -> Kernel:
     -------
     Kernel
         The sum.
+
+    Used in
+    -------
+    :doc:`/chapters/08_riesz_density`
     """
     if not kernels:
         raise ValueError("kernels must contain at least one Kernel")
@@ -394,15 +484,34 @@ def sum_kernels(*kernels: Kernel) -> Kernel:
             raise TypeError(f"kernels[{j}] must be a Kernel, got {type(k).__name__}")
     d = kernels[0].d
     if any(k.d != d for k in kernels):
-        raise ValueError(f"kernels must all have the same d, got {[k.d for k in kernels]}")
+        raise ValueError(
+            f"kernels must all have the same d, got {[k.d for k in kernels]}"
+        )
     tail = tail_lower = None
     if all(k.has_tail for k in kernels):
+
         def tail(t: float) -> float:  # triangle inequality: an upper bound
             return float(sum(k.tail_l1(t) for k in kernels))
 
-        def tail_lower(t: float) -> float:  # reverse triangle inequality, one term against the others
+        def tail_lower(
+            t: float,
+        ) -> float:  # reverse triangle inequality, one term against the others
             upper = [k.tail_l1(t) for k in kernels]
             total = sum(upper)
-            return float(max(0.0, max(k.tail_l1_lower(t) - (total - u) for k, u in zip(kernels, upper))))
-    return Kernel(lambda t: sum(k(t) for k in kernels), d, " + ".join(k.name for k in kernels), tail=tail,
-                  tail_lower=tail_lower)
+            return float(
+                max(
+                    0.0,
+                    max(
+                        k.tail_l1_lower(t) - (total - u)
+                        for k, u in zip(kernels, upper, strict=True)
+                    ),
+                )
+            )
+
+    return Kernel(
+        lambda t: sum(k(t) for k in kernels),
+        d,
+        " + ".join(k.name for k in kernels),
+        tail=tail,
+        tail_lower=tail_lower,
+    )

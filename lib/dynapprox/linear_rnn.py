@@ -43,7 +43,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import linalg
 
-from ._validation import check_in, check_positive_float, check_positive_int, check_real_array
+from ._validation import (
+    check_in,
+    check_positive_float,
+    check_positive_int,
+    check_real_array,
+)
 from .functionals import apply_kernel
 from .parameterisations import PARAMETERISATIONS, check_ab, rate
 
@@ -109,10 +114,14 @@ def check_weights(W: Any, U: Any, c: Any) -> tuple[np.ndarray, np.ndarray, np.nd
     if U.ndim == 1:
         U = U[:, None]
     if U.shape[0] != m:
-        raise ValueError(f"U must have shape (m, d) = ({m}, d) to match W, got shape {U.shape}")
+        raise ValueError(
+            f"U must have shape (m, d) = ({m}, d) to match W, got shape {U.shape}"
+        )
     c = check_real_array("c", c, ndim=1)
     if c.shape != (m,):
-        raise ValueError(f"c must have shape (m,) = ({m},) to match W, got shape {c.shape}")
+        raise ValueError(
+            f"c must have shape (m,) = ({m},) to match W, got shape {c.shape}"
+        )
     return W, U, c
 
 
@@ -122,18 +131,22 @@ def _check_signal(x: Any, d: int) -> tuple[np.ndarray, bool]:
     if single:
         xs = xs[None]
     if xs.shape[2] != d:
-        raise ValueError(f"x must have d = {d} channels (last axis), got shape {np.shape(x)}")
+        raise ValueError(
+            f"x must have d = {d} channels (last axis), got shape {np.shape(x)}"
+        )
     return xs, single
 
 
-def _modes_to_real(decay: np.ndarray, freq: np.ndarray, coef: np.ndarray) -> tuple[np.ndarray, ...]:
+def _modes_to_real(
+    decay: np.ndarray, freq: np.ndarray, coef: np.ndarray
+) -> tuple[np.ndarray, ...]:
     """Real block-diagonal (W, U, c) of modes: a pair -r +- i om is the block [[-r, om], [-om, -r]]."""
     m = int(np.sum(np.where(freq > 0, 2, 1)))
     W = np.zeros((m, m))
     U = np.zeros((m, coef.shape[1]))
     c = np.zeros(m)
     i = 0
-    for r, om, g in zip(decay, freq, coef):
+    for r, om, g in zip(decay, freq, coef, strict=True):
         if om > 0:
             W[i : i + 2, i : i + 2] = [[-r, om], [-om, -r]]
             U[i] = 2 * g.real
@@ -171,7 +184,7 @@ class LinearRNN:
 
     Used in
     -------
-    :doc:`/chapters/07_sequence_modelling` (:prf:ref:`prop-linear-rnn-properties`),
+    :doc:`/chapters/07_sequence_modelling` (:prf:ref:`prop-rnn-properties`),
     :doc:`/chapters/08_riesz_density`, :doc:`/chapters/09_rates_memory`,
     :doc:`/chapters/10_curse_of_memory`, :doc:`/chapters/12_state_space_models`.
     """
@@ -185,7 +198,9 @@ class LinearRNN:
     coef: np.ndarray
     decay: np.ndarray
 
-    def __init__(self, W: ArrayLike, U: ArrayLike, c: ArrayLike, *, dt: float | None = None) -> None:
+    def __init__(
+        self, W: ArrayLike, U: ArrayLike, c: ArrayLike, *, dt: float | None = None
+    ) -> None:
         W, U, c = check_weights(W, U, c)
         self.dt = None if dt is None else check_positive_float("dt", dt)
         if self.dt is None:
@@ -239,7 +254,11 @@ class LinearRNN:
             A model with ``form == "modal"``.
         """
         p = check_real_array("weights", weights, ndim=1)
-        fr = np.zeros(p.size) if freq is None else check_real_array("freq", freq, ndim=1, min_size=0)
+        fr = (
+            np.zeros(p.size)
+            if freq is None
+            else check_real_array("freq", freq, ndim=1, min_size=0)
+        )
         co = np.asarray(coef, dtype=complex)
         if co.ndim == 1:
             co = co[:, None]
@@ -270,7 +289,11 @@ class LinearRNN:
         return self
 
     def __repr__(self) -> str:
-        time = f"continuous, spectral abscissa={self.spectral_abscissa:.4g}" if self.dt is None else f"discrete, dt={self.dt:g}"
+        time = (
+            f"continuous, spectral abscissa={self.spectral_abscissa:.4g}"
+            if self.dt is None
+            else f"discrete, dt={self.dt:g}"
+        )
         extra = f", {self.parameterisation}" if self.form == "modal" else ""
         return f"LinearRNN(m={self.m}, d={self.d}, {self.form}{extra}, {time})"
 
@@ -297,7 +320,7 @@ class LinearRNN:
         return self.spectral_abscissa < 0
 
     def modes(self) -> tuple[np.ndarray, np.ndarray]:
-        r"""Eigenvalues :math:`\lambda_k` and residues :math:`g_k` with :math:`\hat\rho(t) = \sum_k g_k e^{\lambda_k t}`.
+        r"""Eigenvalues :math:`\lambda_k` and residues :math:`g_k`: :math:`\hat\rho(t) = \sum_k g_k e^{\lambda_k t}`.
 
         For the modal form read off the modes (a pair counted with its conjugate); for
         the dense form from the eigen-decomposition :math:`W = V\Lambda V^{-1}`,
@@ -310,8 +333,15 @@ class LinearRNN:
         """
         if self.form == "modal":
             osc = self.freq > 0
-            lam = np.concatenate([-self.decay + 1j * self.freq, -self.decay[osc] - 1j * self.freq[osc]])
-            g = np.concatenate([np.where(osc[:, None], self.coef, self.coef.real), np.conj(self.coef[osc])])
+            lam = np.concatenate(
+                [-self.decay + 1j * self.freq, -self.decay[osc] - 1j * self.freq[osc]]
+            )
+            g = np.concatenate(
+                [
+                    np.where(osc[:, None], self.coef, self.coef.real),
+                    np.conj(self.coef[osc]),
+                ]
+            )
             return lam, g
         lam, V = np.linalg.eig(self.W)
         left = self.c @ V
@@ -337,7 +367,9 @@ class LinearRNN:
             Shape ``(n, d)``.
         """
         if self.dt is not None:
-            raise ValueError("kernel(t) is the continuous-time kernel; use impulse_response(n_t) for a discrete RNN")
+            raise ValueError(
+                "kernel(t) is the continuous-time kernel; use impulse_response(n_t) for a discrete RNN"
+            )
         t = check_real_array("t", t, ndim=1)
         if np.any(t < 0):
             raise ValueError("t must be non-negative: the kernel lives on [0, inf)")
@@ -354,7 +386,7 @@ class LinearRNN:
         return np.einsum("i,nij,jd->nd", self.c, E, self.U)
 
     def zoh_matrices(self, dt: float) -> tuple[np.ndarray, np.ndarray]:
-        r"""Exact zero-order-hold discretisation :math:`A = e^{W\Delta t}`, :math:`B = \int_0^{\Delta t} e^{Ws}\,\dd s\, U`.
+        r"""Exact zero-order hold: :math:`A = e^{W\Delta t}`, :math:`B = \int_0^{\Delta t} e^{Ws}\,\dd s\, U`.
 
         If :math:`x` is constant on :math:`[t_k, t_{k+1})`, then exactly
         :math:`h_{t_{k+1}} = A h_{t_k} + B x_{t_k}`. Computed from the exponential of the
@@ -371,7 +403,9 @@ class LinearRNN:
             ``(A, B)`` of shapes ``(m, m)`` and ``(m, d)``.
         """
         if self.dt is not None:
-            raise ValueError("zoh_matrices discretises a continuous-time RNN; this one is discrete")
+            raise ValueError(
+                "zoh_matrices discretises a continuous-time RNN; this one is discrete"
+            )
         dt = check_positive_float("dt", dt)
         m, d = self.m, self.d
         M = np.zeros((m + d, m + d))
@@ -415,7 +449,9 @@ class LinearRNN:
             Shape ``(n_t, d)``.
         """
         if self.dt is None:
-            raise ValueError("impulse_response is the kernel of a discrete RNN; use discrete_kernel(n_t, dt)")
+            raise ValueError(
+                "impulse_response is the kernel of a discrete RNN; use discrete_kernel(n_t, dt)"
+            )
         n_t = check_positive_int("n_t", n_t)
         g = np.zeros((n_t, self.d))
         v = self.c.copy()
@@ -484,10 +520,19 @@ class LinearRNN:
         if self.form == "modal":
             if par == self.parameterisation:
                 return self
-            return LinearRNN.modal(weight(self.decay, par, self.a, self.b), self.freq, self.coef, par, self.a, self.b)
+            return LinearRNN.modal(
+                weight(self.decay, par, self.a, self.b),
+                self.freq,
+                self.coef,
+                par,
+                self.a,
+                self.b,
+            )
         lam, V = np.linalg.eig(self.W)
         if np.linalg.cond(V) > 1e10:
-            raise ValueError("W must be diagonalisable (its eigenvector matrix is numerically singular)")
+            raise ValueError(
+                "W must be diagonalisable (its eigenvector matrix is numerically singular)"
+            )
         g = (self.c @ V)[:, None] * np.linalg.solve(V, self.U.astype(complex))
         tol = 1e-9 * max(1.0, np.abs(lam).max())
         decay, freq, coef = [], [], []
@@ -497,10 +542,14 @@ class LinearRNN:
             freq.append(0.0 if real else lam[j].imag)
             coef.append(g[j].real.astype(complex) if real else g[j])
         decay_arr = np.array(decay)
-        return LinearRNN.modal(weight(decay_arr, par), np.array(freq), np.array(coef), par)
+        return LinearRNN.modal(
+            weight(decay_arr, par), np.array(freq), np.array(coef), par
+        )
 
     # ------------------------------------------------------------------ outputs
-    def output(self, x: ArrayLike, dt: float | None = None, method: str = "auto") -> np.ndarray:
+    def output(
+        self, x: ArrayLike, dt: float | None = None, method: str = "auto"
+    ) -> np.ndarray:
         r"""The outputs :math:`\hat y_k \approx \hat H_{t_k}(\mathbf x)` for an input sampled on the grid.
 
         Discrete time: the recurrence :math:`h_{k+1} = W h_k + U x_k`, :math:`\hat y_k = c^\top h_k`
@@ -536,7 +585,11 @@ class LinearRNN:
             Shape ``(n_t,)`` or ``(batch, n_t)``.
         """
         xs, single = _check_signal(x, self.d)
-        method = check_in("method", method, ("auto", "recurrence", "fft", "lfilter", "scan", "convolution"))
+        method = check_in(
+            "method",
+            method,
+            ("auto", "recurrence", "fft", "lfilter", "scan", "convolution"),
+        )
         if self.dt is not None:
             h = np.zeros((xs.shape[0], self.m))
             y = np.empty(xs.shape[:2])
@@ -545,7 +598,9 @@ class LinearRNN:
                 h = h @ self.W.T + xs[:, k] @ self.U.T
             return y[0] if single else y
         if dt is None:
-            raise ValueError("dt must be given for a continuous-time RNN (the step of the input grid)")
+            raise ValueError(
+                "dt must be given for a continuous-time RNN (the step of the input grid)"
+            )
         dt = check_positive_float("dt", dt)
         if method == "convolution":
             t = dt * np.arange(xs.shape[1])
@@ -553,5 +608,7 @@ class LinearRNN:
         else:
             from .evaluation import rnn_output
 
-            y = rnn_output(self, xs, dt, method="naive" if method == "recurrence" else method)
+            y = rnn_output(
+                self, xs, dt, method="naive" if method == "recurrence" else method
+            )
         return y[0] if single else y

@@ -29,24 +29,23 @@ Time is continuous; a sampled kernel is an array ``rho_vals`` of shape ``(n_t, d
 on the grid :math:`t_k = k\,\Delta t`, ``k = 0..n_t-1`` (the convention of
 :mod:`dynapprox.functionals`).
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from ._validation import (
     check_callable,
     check_finite_float,
-    check_in,
     check_kernel_samples,
     check_nonnegative_int,
     check_positive_float,
     check_positive_int,
     check_real_array,
 )
-from .reproducibility import rng as _rng
 
 __all__ = [
     "exp_power_kernel",
@@ -63,6 +62,7 @@ __all__ = [
 # ----------------------------------------------------------------------------------------
 # kernels with closed-form derivatives
 # ----------------------------------------------------------------------------------------
+
 
 def exp_power_kernel(
     t,
@@ -105,6 +105,10 @@ def exp_power_kernel(
     -------
     numpy.ndarray
         :math:`\rho^{(k)}(t)`, same shape as ``t``.
+
+    Used in
+    -------
+    :doc:`/chapters/09_rates_memory`
     """
     t = check_real_array("t", t, ndim=None)
     if np.any(t < 0):
@@ -148,13 +152,19 @@ def step_response(rho_vals, dt: float) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(n_t, d)``; column ``i`` is :math:`y_i` on the grid.
+
+    Used in
+    -------
+    :doc:`/chapters/09_rates_memory`
     """
     rho = check_kernel_samples("rho_vals", rho_vals)
     dt = check_positive_float("dt", dt)
     return np.cumsum(rho, axis=0) * dt
 
 
-def step_response_derivatives(kernel_derivative: Callable[[np.ndarray, int], np.ndarray], t, order: int) -> np.ndarray:
+def step_response_derivatives(
+    kernel_derivative: Callable[[np.ndarray, int], np.ndarray], t, order: int
+) -> np.ndarray:
     r"""Stack the derivatives :math:`y^{(k)}(t) = \rho^{(k-1)}(t)`, ``k = 1..order``.
 
     Parameters
@@ -171,6 +181,10 @@ def step_response_derivatives(kernel_derivative: Callable[[np.ndarray, int], np.
     -------
     numpy.ndarray
         Shape ``(order, n_t, d)``: entry ``[k-1]`` is :math:`y^{(k)}` on the grid.
+
+    Used in
+    -------
+    :doc:`/chapters/09_rates_memory`
     """
     check_callable("kernel_derivative", kernel_derivative)
     t = check_real_array("t", t, ndim=1)
@@ -181,7 +195,9 @@ def step_response_derivatives(kernel_derivative: Callable[[np.ndarray, int], np.
         if v.ndim == 1:
             v = v[:, None]
         if v.shape[0] != t.size:
-            raise ValueError(f"kernel_derivative(t, {j}) must have len(t) = {t.size} rows, got shape {v.shape}")
+            raise ValueError(
+                f"kernel_derivative(t, {j}) must have len(t) = {t.size} rows, got shape {v.shape}"
+            )
         out.append(v)
     return np.stack(out)
 
@@ -201,6 +217,10 @@ class MemoryConstants:
     tail : float
         :math:`\max_{k,i} |e^{\beta T} y_i^{(k)}(T)| / \beta^k` at the last grid time
         :math:`T`: small when the :math:`o(1)` hypothesis is plausible on the grid.
+
+    Used in
+    -------
+    Returned by :func:`memory_constants` (in :doc:`/chapters/09_rates_memory`).
     """
 
     beta: float
@@ -233,13 +253,19 @@ def memory_constants(derivs, t, beta: float) -> MemoryConstants:
     Returns
     -------
     MemoryConstants
+
+    Used in
+    -------
+    :doc:`/chapters/09_rates_memory`
     """
     derivs = check_real_array("derivs", derivs, ndim=(2, 3))
     if derivs.ndim == 2:
         derivs = derivs[:, :, None]
     t = check_real_array("t", t, ndim=1)
     if derivs.shape[1] != t.size:
-        raise ValueError(f"derivs must have shape (K, len(t), d) with len(t) = {t.size}, got {derivs.shape}")
+        raise ValueError(
+            f"derivs must have shape (K, len(t), d) with len(t) = {t.size}, got {derivs.shape}"
+        )
     if np.any(t < 0):
         raise ValueError("t must be non-negative")
     beta = check_positive_float("beta", beta)
@@ -248,11 +274,20 @@ def memory_constants(derivs, t, beta: float) -> MemoryConstants:
     weighted = np.abs(derivs) * np.exp(beta * t)[None, :, None] / powers[:, None, None]
     gammas = weighted.max(axis=(1, 2))
     tail = float(weighted[:, -1, :].max())
-    return MemoryConstants(beta=beta, gammas=gammas, gamma=float(gammas.max()), tail=tail)
+    return MemoryConstants(
+        beta=beta, gammas=gammas, gamma=float(gammas.max()), tail=tail
+    )
 
 
-def rnn_rate_bound(m, alpha: int, gamma: float, d: int = 1, constant: float = 1.0, *,
-                   beta: float | None = None) -> np.ndarray:
+def rnn_rate_bound(
+    m,
+    alpha: int,
+    gamma: float,
+    d: int = 1,
+    constant: float = 1.0,
+    *,
+    beta: float | None = None,
+) -> np.ndarray:
     r"""The right-hand side :math:`C(\alpha)\,\gamma d / m^\alpha` of the rate theorem (Theorem 10 of Li, Han, E, Li).
 
     The proof of the theorem gives :math:`C(\alpha)\gamma d/m^\alpha`, invariant under a change
@@ -281,6 +316,10 @@ def rnn_rate_bound(m, alpha: int, gamma: float, d: int = 1, constant: float = 1.
     -------
     numpy.ndarray
         The bound for each ``m``.
+
+    Used in
+    -------
+    :doc:`/chapters/09_rates_memory`
     """
     m = check_real_array("m", m, ndim=(0, 1))
     if np.any(m < 1):
@@ -296,6 +335,7 @@ def rnn_rate_bound(m, alpha: int, gamma: float, d: int = 1, constant: float = 1.
 # ----------------------------------------------------------------------------------------
 # memory functions
 # ----------------------------------------------------------------------------------------
+
 
 def linear_memory_function(rho_vals) -> np.ndarray:
     r"""Memory function of a linear functional, :math:`M(H)(t) = \|\rho(t)\|_1`.
@@ -314,6 +354,10 @@ def linear_memory_function(rho_vals) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(n_t,)``.
+
+    Used in
+    -------
+    :doc:`/chapters/10_curse_of_memory`
     """
     rho = check_kernel_samples("rho_vals", rho_vals)
     return np.abs(rho).sum(axis=1)
@@ -360,6 +404,10 @@ def memory_function(
     -------
     numpy.ndarray
         Shape ``(n_t,)``: the estimate of :math:`M(H)(t_k)`.
+
+    Used in
+    -------
+    :doc:`/chapters/10_curse_of_memory`
     """
     check_callable("functional", functional)
     n_t = check_positive_int("n_t", n_t)
@@ -377,7 +425,9 @@ def memory_function(
     if y.ndim == 3 and y.shape[2] == 1:
         y = y[:, :, 0]
     if y.shape != (xs.shape[0], n_t):
-        raise ValueError(f"functional must return shape (batch, n_t) = {(xs.shape[0], n_t)}, got {y.shape}")
+        raise ValueError(
+            f"functional must return shape (batch, n_t) = {(xs.shape[0], n_t)}, got {y.shape}"
+        )
     dy = np.diff(np.concatenate([np.zeros((y.shape[0], 1)), y], axis=1), axis=1) / dt
     scale = np.abs(xs).max(axis=1)
     return (np.abs(dy) / scale[:, None]).max(axis=0)

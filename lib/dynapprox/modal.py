@@ -19,7 +19,9 @@ from .linear_rnn import LinearRNN
 __all__ = ["modal_real_basis", "modal_coefficients", "refine_l1"]
 
 
-def modal_real_basis(decay: np.ndarray, freq: np.ndarray, osc: np.ndarray, t: np.ndarray) -> np.ndarray:
+def modal_real_basis(
+    decay: np.ndarray, freq: np.ndarray, osc: np.ndarray, t: np.ndarray
+) -> np.ndarray:
     r"""Real basis of modal kernels :math:`\sum_j w_j \operatorname{Re}(g_j e^{(-r_j + i\omega_j) t})`.
 
     Columns: :math:`w_j e^{-r_j t}\cos(\omega_j t)` for every mode (coefficient
@@ -121,13 +123,14 @@ def refine_l1(model: LinearRNN, rho_vals: ArrayLike, dt: float) -> LinearRNN:
     rho = rho[:, None] if rho.ndim == 1 else rho
     dt = check_positive_float("dt", dt)
     if model.d != rho.shape[1]:
-        raise ValueError(f"model input dimension {model.d} differs from the kernel's {rho.shape[1]}")
+        raise ValueError(
+            f"model input dimension {model.d} differs from the kernel's {rho.shape[1]}"
+        )
     n_t = rho.shape[0]
     t = dt * np.arange(n_t)
     osc = model.freq > 0
     B = modal_real_basis(model.decay, model.freq, osc, t)
     nb = B.shape[1]
-    n = model.decay.size
     # Solve for a correction of the model's own coefficients x0 (a feasible point), with the
     # residual scaled to O(1) and the basis orthonormalised (B = QR): the LP solver's absolute
     # tolerances then act on the scale of the residual, not of the kernel.
@@ -147,7 +150,9 @@ def refine_l1(model: LinearRNN, rho_vals: ArrayLike, dt: float) -> LinearRNN:
         b = np.concatenate([r0, -r0])
         bounds = [(None, None)] * nb + [(0, None)] * n_t
         res = linprog(c_obj, A_ub=A, b_ub=b, bounds=bounds, method="highs")
-        if not res.success:  # pragma: no cover - the problem is always feasible and bounded
+        if (
+            not res.success
+        ):  # pragma: no cover - the problem is always feasible and bounded
             raise RuntimeError(f"linprog failed: {res.message}")
         z = res.x[:nb]
         if np.sum(np.abs(r0 - Q @ z)) < np.sum(np.abs(r0)):

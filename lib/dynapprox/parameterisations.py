@@ -30,7 +30,14 @@ from numpy.typing import ArrayLike
 
 from ._validation import check_in, check_positive_float, check_real_array
 
-__all__ = ["PARAMETERISATIONS", "rate", "weight", "rate_derivative", "gradient_scale", "torch_rate"]
+__all__ = [
+    "PARAMETERISATIONS",
+    "rate",
+    "weight",
+    "rate_derivative",
+    "gradient_scale",
+    "torch_rate",
+]
 
 #: The parameterisations :math:`r = f(w)` of a decay rate (see the module docstring).
 PARAMETERISATIONS: tuple[str, ...] = ("direct", "exp", "softplus", "best")
@@ -41,7 +48,9 @@ def check_ab(a: Any, b: Any) -> tuple[float, float]:
     return check_positive_float("a", a), check_positive_float("b", b)
 
 
-def rate(w: ArrayLike, parameterisation: str, a: float = 1.0, b: float = 0.5) -> np.ndarray:
+def rate(
+    w: ArrayLike, parameterisation: str, a: float = 1.0, b: float = 0.5
+) -> np.ndarray:
     r"""The decay rate :math:`r = f(w)` of a weight, :math:`\operatorname{Re}\lambda = -r`.
 
     Parameters
@@ -77,7 +86,9 @@ def rate(w: ArrayLike, parameterisation: str, a: float = 1.0, b: float = 0.5) ->
     return 1.0 / (a * w**2 + b)
 
 
-def weight(r: ArrayLike, parameterisation: str, a: float = 1.0, b: float = 0.5) -> np.ndarray:
+def weight(
+    r: ArrayLike, parameterisation: str, a: float = 1.0, b: float = 0.5
+) -> np.ndarray:
     r"""Inverse of :func:`rate`: the weight :math:`w = f^{-1}(r)` of a decay rate :math:`r > 0`.
 
     For ``"best"`` the root :math:`w \ge 0` is returned, and :math:`r \le 1/b` is required.
@@ -114,11 +125,15 @@ def weight(r: ArrayLike, parameterisation: str, a: float = 1.0, b: float = 0.5) 
     if parameterisation == "softplus":
         return r + np.log(-np.expm1(-r))  # log(e^r - 1), stable for small and large r
     if np.any(r > 1.0 / b):
-        raise ValueError(f"r must be <= 1/b = {1.0 / b:g} for the 'best' parameterisation")
+        raise ValueError(
+            f"r must be <= 1/b = {1.0 / b:g} for the 'best' parameterisation"
+        )
     return np.sqrt(np.maximum(1.0 / r - b, 0.0) / a)
 
 
-def rate_derivative(w: ArrayLike, parameterisation: str, a: float = 1.0, b: float = 0.5) -> np.ndarray:
+def rate_derivative(
+    w: ArrayLike, parameterisation: str, a: float = 1.0, b: float = 0.5
+) -> np.ndarray:
     r"""The derivative :math:`f'(w)` of :func:`rate`.
 
     Parameters
@@ -154,7 +169,9 @@ def rate_derivative(w: ArrayLike, parameterisation: str, a: float = 1.0, b: floa
     return -2 * a * w / (a * w**2 + b) ** 2
 
 
-def gradient_scale(w: ArrayLike, parameterisation: str, a: float = 1.0, b: float = 0.5) -> np.ndarray:
+def gradient_scale(
+    w: ArrayLike, parameterisation: str, a: float = 1.0, b: float = 0.5
+) -> np.ndarray:
     r"""The gradient scale :math:`\abs{f'(w)} / f(w)^2` of a parameterisation.
 
     For the kernel loss, :math:`\abs{\partial L / \partial w_i} \le C_i\, \abs{f'(w_i)}/f(w_i)^2`
@@ -180,7 +197,7 @@ def gradient_scale(w: ArrayLike, parameterisation: str, a: float = 1.0, b: float
 
     Used in
     -------
-    :doc:`/chapters/12_state_space_models` (:prf:ref:`prop-ssm-gradient`).
+    :doc:`/chapters/12_state_space_models`.
     """
     r = rate(w, parameterisation, a, b)
     d = np.abs(rate_derivative(w, parameterisation, a, b))

@@ -18,8 +18,9 @@ error that a model's slow modes allow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -30,7 +31,12 @@ from .linear_rnn import LinearRNN
 from .parameterisations import PARAMETERISATIONS, rate, weight
 from .reproducibility import rng as _rng
 
-__all__ = ["PerturbationResult", "perturbation_error", "diagonal_sensitivity", "modal_error_lower_bound"]
+__all__ = [
+    "PerturbationResult",
+    "perturbation_error",
+    "diagonal_sensitivity",
+    "modal_error_lower_bound",
+]
 
 Modes = tuple[np.ndarray, np.ndarray]
 
@@ -67,6 +73,11 @@ class PerturbationResult:
     worst_direction : tuple of str
         For each :math:`\delta`, the name of the tried direction with the largest error
         (``""`` for :math:`\delta = 0`); see :func:`perturbation_error`.
+
+    Used in
+    -------
+    Returned by :func:`perturbation_error` (in :doc:`/chapters/10_curse_of_memory`,
+    :doc:`/chapters/12_state_space_models`).
     """
 
     deltas: np.ndarray
@@ -82,8 +93,14 @@ class PerturbationResult:
         return 0.5 * (self.errors + self.errors_upper)
 
 
-def _halfline_errors(modes: list[Modes], rho_grid: np.ndarray, t: np.ndarray, w: np.ndarray, t_max: float,
-                     rho_rem: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+def _halfline_errors(
+    modes: list[Modes],
+    rho_grid: np.ndarray,
+    t: np.ndarray,
+    w: np.ndarray,
+    t_max: float,
+    rho_rem: tuple[float, float],
+) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper ends of the whole-half-line L1 errors of several modal kernels on one grid.
 
     ``rho_rem`` is (lower, upper) bound of the target's tail integral beyond ``t_max``; the
@@ -98,7 +115,13 @@ def _halfline_errors(modes: list[Modes], rho_grid: np.ndarray, t: np.ndarray, w:
         khat = np.real(np.exp(np.outer(t, lam)) @ g)
         quad = float(w @ np.abs(rho_grid - khat).sum(axis=1))
         keep = np.abs(g).sum(axis=1) > 0
-        rem = float(np.sum(np.abs(g[keep]).sum(axis=1) * np.exp(lam.real[keep] * t_max) / (-lam.real[keep])))
+        rem = float(
+            np.sum(
+                np.abs(g[keep]).sum(axis=1)
+                * np.exp(lam.real[keep] * t_max)
+                / (-lam.real[keep])
+            )
+        )
         lower[i] = quad + max(0.0, rho_rem[0] - rem)
         upper[i] = quad + rho_rem[1] + rem
     return lower, upper
@@ -198,8 +221,10 @@ def perturbation_error(
     """
     rho_fn = rho.kernel if callable(getattr(rho, "kernel", None)) else rho
     if not callable(rho_fn):
-        raise TypeError(f"rho must be a Kernel, a model with a .kernel(t) method or a callable t -> values, "
-                        f"got {type(rho).__name__}")
+        raise TypeError(
+            f"rho must be a Kernel, a model with a .kernel(t) method or a callable t -> values, "
+            f"got {type(rho).__name__}"
+        )
     deltas = check_real_array("deltas", deltas, ndim=1)
     if np.any(deltas < 0):
         raise ValueError("deltas must be non-negative")
@@ -212,7 +237,9 @@ def perturbation_error(
     check_in("perturb", perturb, ("all", "recurrent"))
     tail = rho_tail if rho_tail is not None else model_tail_bound(rho)
     if tail is None:
-        raise ValueError("no tail bound known for rho: pass rho_tail=callable t -> a bound on the integral of |rho| over [t, inf)")
+        raise ValueError(
+            "no tail bound known for rho: pass rho_tail=callable t -> a bound on the integral of |rho| over [t, inf)"
+        )
     t, w = quadrature_rule(T, t_max, panel, nodes, growth)
     rho_grid = check_real_array("rho(t)", rho_fn(t), ndim=(1, 2))
     rho_grid = rho_grid[:, None] if rho_grid.ndim == 1 else rho_grid
@@ -221,8 +248,11 @@ def perturbation_error(
     io = 0.0 if perturb == "recurrent" else 1.0
     gen = _rng(seed)
 
-    def sweep(base_modes: Modes, make_dirs: Callable[[], tuple[list, list]],
-              perturbed_modes: Callable[..., Modes]) -> PerturbationResult:
+    def sweep(
+        base_modes: Modes,
+        make_dirs: Callable[[], tuple[list, list]],
+        perturbed_modes: Callable[..., Modes],
+    ) -> PerturbationResult:
         lo0, up0 = _halfline_errors([base_modes], rho_grid, t, w, t_max, rho_rem)
         errors, uppers, fractions, worst_names = [], [], [], []
         for d in deltas:
@@ -233,22 +263,34 @@ def perturbation_error(
                 worst_names.append("")
                 continue
             names, dirs = make_dirs()
-            lo, up = _halfline_errors([perturbed_modes(d, *dd) for dd in dirs], rho_grid, t, w, t_max, rho_rem)
+            lo, up = _halfline_errors(
+                [perturbed_modes(d, *dd) for dd in dirs], rho_grid, t, w, t_max, rho_rem
+            )
             k = int(np.argmax(lo))
             errors.append(lo[k])
             uppers.append(float(np.max(up)))
             fractions.append(float(np.mean(np.isinf(lo))))
             worst_names.append(names[k])
-        return PerturbationResult(deltas, np.array(errors), np.array(uppers), float(lo0[0]),
-                                  np.array(fractions), tuple(worst_names))
+        return PerturbationResult(
+            deltas,
+            np.array(errors),
+            np.array(uppers),
+            float(lo0[0]),
+            np.array(fractions),
+            tuple(worst_names),
+        )
 
     if parameterisation == "dense":
         W, U, c = model.W, model.U, model.c
         if U.shape[1] != rho_grid.shape[1]:
-            raise ValueError(f"model input dimension {U.shape[1]} differs from the kernel's {rho_grid.shape[1]}")
+            raise ValueError(
+                f"model input dimension {U.shape[1]} differs from the kernel's {rho_grid.shape[1]}"
+            )
         lam, V = np.linalg.eig(W)
         if lam.real.max() >= 0:
-            raise ValueError(f"W must be Hurwitz, its spectral abscissa is {lam.real.max():.3g}")
+            raise ValueError(
+                f"W must be Hurwitz, its spectral abscissa is {lam.real.max():.3g}"
+            )
         j = int(np.argmax(lam.real))
         lamL, VL = np.linalg.eig(W.T)
         wl = VL[:, int(np.argmin(np.abs(lamL - lam[j])))]
@@ -258,19 +300,29 @@ def perturbation_error(
 
         def make_dirs() -> tuple[list, list]:
             names = ["first-order", "+ones", "-ones"] + ["random"] * n_random
-            dirs = [(np.sign(sens), zU, zc), (np.ones_like(W), zU, zc), (-np.ones_like(W), zU, zc)]
+            dirs = [
+                (np.sign(sens), zU, zc),
+                (np.ones_like(W), zU, zc),
+                (-np.ones_like(W), zU, zc),
+            ]
             for _ in range(n_random):
-                dirs.append(tuple(gen.choice([-1.0, 1.0], size=a.shape) for a in (W, U, c)))
+                dirs.append(
+                    tuple(gen.choice([-1.0, 1.0], size=a.shape) for a in (W, U, c))
+                )
             return names, dirs
 
-        def perturbed(d: float, dW: np.ndarray, dU: np.ndarray, dc: np.ndarray) -> Modes:
+        def perturbed(
+            d: float, dW: np.ndarray, dU: np.ndarray, dc: np.ndarray
+        ) -> Modes:
             return _dense_modes(W + d * dW, U + io * d * dU, c + io * d * dc)
 
         return sweep(_dense_modes(W, U, c), make_dirs, perturbed)
 
     model = model.to_modal(parameterisation)
     if model.d != rho_grid.shape[1]:
-        raise ValueError(f"model input dimension {model.d} differs from the kernel's {rho_grid.shape[1]}")
+        raise ValueError(
+            f"model input dimension {model.d} differs from the kernel's {rho_grid.shape[1]}"
+        )
     p0, pa, pb = model.weights, model.a, model.b
     osc = model.freq > 0
     sg = np.sign(model.coef.real)
@@ -278,31 +330,46 @@ def perturbation_error(
 
     def make_dirs() -> tuple[list, list]:
         names, dirs = [], []
-        for s_p, label in ((-1.0, "rates-"), (1.0, "rates+")):  # f is increasing: p - delta lowers every rate
-            for s_g in ((-1.0, 1.0) if io else (1.0,)):
-                names.append(label if not io else f"{label}, coef{'+' if s_g > 0 else '-'}")
-                dirs.append((s_p * np.ones_like(p0), np.zeros_like(p0), s_g * sg, zero_g))
+        for s_p, label in (
+            (-1.0, "rates-"),
+            (1.0, "rates+"),
+        ):  # f is increasing: p - delta lowers every rate
+            for s_g in (-1.0, 1.0) if io else (1.0,):
+                names.append(
+                    label if not io else f"{label}, coef{'+' if s_g > 0 else '-'}"
+                )
+                dirs.append(
+                    (s_p * np.ones_like(p0), np.zeros_like(p0), s_g * sg, zero_g)
+                )
         for _ in range(n_random):
             names.append("random")
-            dirs.append((
-                gen.choice([-1.0, 1.0], size=p0.shape),
-                gen.choice([-1.0, 1.0], size=p0.shape) * osc,
-                gen.choice([-1.0, 1.0], size=model.coef.shape),
-                gen.choice([-1.0, 1.0], size=model.coef.shape) * osc[:, None],
-            ))
+            dirs.append(
+                (
+                    gen.choice([-1.0, 1.0], size=p0.shape),
+                    gen.choice([-1.0, 1.0], size=p0.shape) * osc,
+                    gen.choice([-1.0, 1.0], size=model.coef.shape),
+                    gen.choice([-1.0, 1.0], size=model.coef.shape) * osc[:, None],
+                )
+            )
         return names, dirs
 
-    def perturbed(d: float, dp: np.ndarray, dom: np.ndarray, dgr: np.ndarray, dgi: np.ndarray) -> Modes:
+    def perturbed(
+        d: float, dp: np.ndarray, dom: np.ndarray, dgr: np.ndarray, dgi: np.ndarray
+    ) -> Modes:
         r = rate(p0 + d * dp, parameterisation, pa, pb)
         if np.any(r <= 0):
-            return np.array([0.0 + 0j]), np.zeros((1, model.d), complex)  # unstable: abscissa 0
+            return np.array([0.0 + 0j]), np.zeros(
+                (1, model.d), complex
+            )  # unstable: abscissa 0
         om = np.where(osc, np.maximum(model.freq + d * dom, 1e-300), 0.0)
         return LinearRNN.modal(r, om, model.coef + io * d * (dgr + 1j * dgi)).modes()
 
     return sweep(model.modes(), make_dirs, perturbed)
 
 
-def diagonal_sensitivity(model: LinearRNN, deltas: ArrayLike, parameterisation: str = "dense") -> np.ndarray:
+def diagonal_sensitivity(
+    model: LinearRNN, deltas: ArrayLike, parameterisation: str = "dense"
+) -> np.ndarray:
     r"""Exact sup of the kernel change of a positive diagonal linear RNN under recurrent perturbations.
 
     For :math:`W = -\operatorname{diag}(r_1, \dots, r_m)` with :math:`r_j > 0`, and input and
@@ -429,9 +496,15 @@ def modal_error_lower_bound(
     Ts = check_real_array("Ts", Ts, ndim=1)
     if np.any(Ts < 0):
         raise ValueError("Ts must be non-negative")
-    low = rho_tail_lower if rho_tail_lower is not None else getattr(rho, "tail_l1_lower", None)
+    low = (
+        rho_tail_lower
+        if rho_tail_lower is not None
+        else getattr(rho, "tail_l1_lower", None)
+    )
     if not callable(low):
-        raise ValueError("pass rho_tail_lower=callable t -> a lower bound of the integral of |rho| over [t, inf)")
+        raise ValueError(
+            "pass rho_tail_lower=callable t -> a lower bound of the integral of |rho| over [t, inf)"
+        )
     terms = modal_terms(model)
     if terms is None:
         raise ValueError(f"cannot read the modes of {type(model).__name__}")
@@ -442,6 +515,8 @@ def modal_error_lower_bound(
     if per_mode:
         size = np.abs(g).sum(axis=1)
         model_tail = np.exp(np.outer(Ts, lam.real)) @ (size / np.abs(lam.real))
-        return float(max(float(low(float(T))) - mt for T, mt in zip(Ts, model_tail)))
+        return float(
+            max(float(low(float(T))) - mt for T, mt in zip(Ts, model_tail, strict=True))
+        )
     G = float(np.abs(g).sum())
     return float(max(low(float(T)) - G * np.exp(-a * T) / a for T in Ts))

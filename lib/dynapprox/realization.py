@@ -27,6 +27,7 @@ which is what a Hankel matrix of samples and ERA see.
 
 Refinements of an ERA realisation and gradient training are in :mod:`dynapprox.fitting`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -62,7 +63,9 @@ def _sizes(n: int, size) -> int:
         return n_max
     size = check_positive_int("size", size)
     if size > n_max:
-        raise ValueError(f"size must be at most (n_t - 1) // 2 = {n_max} for {n} kernel samples, got {size}")
+        raise ValueError(
+            f"size must be at most (n_t - 1) // 2 = {n_max} for {n} kernel samples, got {size}"
+        )
     return size
 
 
@@ -82,6 +85,11 @@ def hankel_matrix(rho_vals, size: int | None = None, shift: int = 0) -> np.ndarr
     -------
     numpy.ndarray
         Shape ``(size, size * d)``; entry ``[i, j*d + c]`` is :math:`\rho_c(t_{i+j+\mathrm{shift}})`.
+
+    Used in
+    -------
+    Used by :func:`hankel_singular_values` and :func:`era_fit` (in
+    :doc:`/chapters/08_riesz_density`, :doc:`/chapters/09_rates_memory`).
     """
     rho = check_kernel_samples("rho_vals", rho_vals, min_rows=3)
     size = _sizes(rho.shape[0], size)
@@ -114,6 +122,10 @@ def hankel_singular_values(rho_vals, dt: float, size: int | None = None) -> np.n
     -------
     numpy.ndarray
         :math:`\sigma_1 \ge \sigma_2 \ge \dots \ge 0`, shape ``(size,)`` for ``d = 1``.
+
+    Used in
+    -------
+    :doc:`/chapters/08_riesz_density`, :doc:`/chapters/09_rates_memory`, :doc:`/chapters/11_architectures`
     """
     dt = check_positive_float("dt", dt)
     H = dt * hankel_matrix(rho_vals, size)
@@ -123,8 +135,14 @@ def hankel_singular_values(rho_vals, dt: float, size: int | None = None) -> np.n
 NEGATIVE_POLES = ("refuse", "pair")
 
 
-def _discrete_to_rnn(A: np.ndarray, B: np.ndarray, C: np.ndarray, dt: float, negative_poles: str = "refuse",
-                     n_check: int = 0) -> LinearRNN:
+def _discrete_to_rnn(
+    A: np.ndarray,
+    B: np.ndarray,
+    C: np.ndarray,
+    dt: float,
+    negative_poles: str = "refuse",
+    n_check: int = 0,
+) -> LinearRNN:
     r"""Continuous-time LinearRNN whose kernel at :math:`t_k = k\,\Delta t` is :math:`C A^k B` (real modal form).
 
     A discrete pole :math:`\lambda` of :math:`A` becomes the continuous rate
@@ -210,7 +228,9 @@ def _discrete_to_rnn(A: np.ndarray, B: np.ndarray, C: np.ndarray, dt: float, neg
     return rnn
 
 
-def era_fits(rho_vals, dt: float, ms, size: int | None = None, negative_poles: str = "refuse") -> list[LinearRNN]:
+def era_fits(
+    rho_vals, dt: float, ms, size: int | None = None, negative_poles: str = "refuse"
+) -> list[LinearRNN]:
     r"""ERA realisations of several orders from one SVD (see :func:`era_fit`).
 
     Parameters
@@ -230,6 +250,11 @@ def era_fits(rho_vals, dt: float, ms, size: int | None = None, negative_poles: s
     -------
     list of LinearRNN
         One realisation per order.
+
+    Used in
+    -------
+    :doc:`/chapters/08_riesz_density`, :doc:`/chapters/09_rates_memory`,
+    :doc:`/chapters/10_curse_of_memory`, :doc:`/chapters/11_architectures`
     """
     dt = check_positive_float("dt", dt)
     rho = check_kernel_samples("rho_vals", rho_vals, min_rows=3)
@@ -243,16 +268,24 @@ def era_fits(rho_vals, dt: float, ms, size: int | None = None, negative_poles: s
     for m in ms:
         if m > s.size or s[m - 1] <= s[0] * 1e-14:
             rank = int(np.sum(s > s[0] * 1e-14))
-            raise ValueError(f"m must be at most the numerical rank {rank} of the Hankel matrix, got {m}")
+            raise ValueError(
+                f"m must be at most the numerical rank {rank} of the Hankel matrix, got {m}"
+            )
         sq = np.sqrt(s[:m])
         O = Us[:, :m] * sq
         R = sq[:, None] * Vt[:m]
         A = (Us[:, :m].T @ H1 @ Vt[:m].T) / np.outer(sq, sq)
-        out.append(_discrete_to_rnn(A, R[:, :d], O[0], dt, negative_poles, n_check=rho.shape[0]))
+        out.append(
+            _discrete_to_rnn(
+                A, R[:, :d], O[0], dt, negative_poles, n_check=rho.shape[0]
+            )
+        )
     return out
 
 
-def era_fit(rho_vals, dt: float, m: int, size: int | None = None, negative_poles: str = "refuse") -> LinearRNN:
+def era_fit(
+    rho_vals, dt: float, m: int, size: int | None = None, negative_poles: str = "refuse"
+) -> LinearRNN:
     r"""Order-:math:`m` linear RNN from kernel samples by the Eigensystem Realization Algorithm.
 
     With the block Hankel matrices :math:`H_0 = [\rho(t_{i+j})^\top]` and
@@ -301,6 +334,10 @@ def era_fit(rho_vals, dt: float, m: int, size: int | None = None, negative_poles
         The realisation. ``ValueError`` if a mode is unstable (:math:`|\lambda(A)| \ge 1`),
         if :math:`A` has the eigenvalue 0 or a refused negative eigenvalue, or if the
         conversion does not reproduce :math:`C A^k B`.
+
+    Used in
+    -------
+    :doc:`/chapters/08_riesz_density`
     """
     return era_fits(rho_vals, dt, [m], size, negative_poles)[0]
 
@@ -324,11 +361,17 @@ def l1_distance(rho_vals, rhohat_vals, dt: float) -> float:
     -------
     float
         The distance.
+
+    Used in
+    -------
+    :doc:`/chapters/08_riesz_density`, :doc:`/chapters/10_curse_of_memory`, :doc:`/chapters/11_architectures`
     """
     a = check_real_array("rho_vals", rho_vals, ndim=(1, 2))
     b = check_real_array("rhohat_vals", rhohat_vals, ndim=(1, 2))
     if a.shape != b.shape:
-        raise ValueError(f"rho_vals and rhohat_vals must have the same shape, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"rho_vals and rhohat_vals must have the same shape, got {a.shape} and {b.shape}"
+        )
     dt = check_positive_float("dt", dt)
     return float(np.sum(np.abs(a - b)) * dt)
 
@@ -369,15 +412,23 @@ def exp_sum_hankel_singular_values(rates, weights) -> np.ndarray:
     numpy.ndarray
         :math:`\sigma_1 \ge \dots \ge \sigma_n \ge 0`, shape ``(n,)`` (negative rounding
         noise clipped to 0).
+
+    Used in
+    -------
+    :doc:`/chapters/09_rates_memory`
     """
     s = check_real_array("rates", rates, ndim=1)
     w = check_real_array("weights", weights, ndim=1)
     if s.shape != w.shape:
-        raise ValueError(f"rates and weights must have the same shape, got {s.shape} and {w.shape}")
+        raise ValueError(
+            f"rates and weights must have the same shape, got {s.shape} and {w.shape}"
+        )
     if np.any(s <= 0):
         raise ValueError("rates must be positive (decaying exponentials)")
     if np.any(w <= 0):
-        raise ValueError("weights must be positive (the closed form needs a positive sum; see the docstring)")
+        raise ValueError(
+            "weights must be positive (the closed form needs a positive sum; see the docstring)"
+        )
     sw = np.sqrt(w)
     G = np.outer(sw, sw) / (s[:, None] + s[None, :])
     return np.clip(np.linalg.eigvalsh(G)[::-1], 0.0, None)
@@ -395,12 +446,17 @@ class SampledError:
     l1 : tuple of float
         ``(lower, upper)`` with :math:`\text{lower} \le \sum_{k \ge 0} \abs{e_k} \le \text{upper}`.
     hinf : tuple of float
-        ``(lower, upper)`` with :math:`\text{lower} \le \sup_\theta \abs{\sum_{k\ge 0} e_k e^{-ik\theta}} \le \text{upper}`.
+        ``(lower, upper)`` with :math:`\text{lower} \le \sup_\theta \abs{\sum_{k\ge 0} e_k
+        e^{-ik\theta}} \le \text{upper}`.
     tail : float
         The closed-form bound on :math:`\sum_{k \ge n_t} \abs{e_k}` used in both brackets.
     slack : float
         :math:`U_{n_t} - \max_{\text{grid}}\abs{E_{n_t}}`, the certified bound on what the
         frequency grid can miss (see :func:`sampled_error`).
+
+    Used in
+    -------
+    Returned by :func:`sampled_error` (in :doc:`/chapters/09_rates_memory`).
     """
 
     l1: tuple[float, float]
@@ -409,7 +465,9 @@ class SampledError:
     slack: float
 
 
-def sampled_error(rho_vals, model: LinearRNN, dt: float, rho_tail: float, pad: int = 16) -> SampledError:
+def sampled_error(
+    rho_vals, model: LinearRNN, dt: float, rho_tail: float, pad: int = 16
+) -> SampledError:
     r"""The :math:`\ell^1` and :math:`\mathcal H_\infty` errors of the sampled approximant, bracketed.
 
     The sampled (discrete-time) systems have impulse responses :math:`g_k = \rho(t_k)\Delta t`
@@ -424,7 +482,8 @@ def sampled_error(rho_vals, model: LinearRNN, dt: float, rho_tail: float, pad: i
     Only :math:`k < n_t` is sampled; the rest is bounded by
     :math:`R = R_\rho + R_{\hat\rho}`, with ``rho_tail`` :math:`= R_\rho \ge \sum_{k\ge n_t}\abs{g_k}`
     given by the caller and, for the modes :math:`\hat\rho(t) = \sum_j r_j e^{\mu_j t}` of the
-    model, :math:`R_{\hat\rho} = \Delta t \sum_j \abs{r_j} e^{\operatorname{Re}\mu_j t_{n_t}} / (1 - e^{\operatorname{Re}\mu_j \Delta t})`.
+    model, :math:`R_{\hat\rho} = \Delta t \sum_j \abs{r_j} e^{\operatorname{Re}\mu_j t_{n_t}} / (1 -
+    e^{\operatorname{Re}\mu_j \Delta t})`.
     The :math:`\mathcal H_\infty` norm of the sampled window :math:`E_{n_t}(\theta) = \sum_{k<n_t} e_k e^{-ik\theta}`
     is evaluated by a zero-padded FFT on :math:`M = \mathrm{pad}\cdot n_t` equispaced
     frequencies, which gives a *lower* estimate of its sup. To bound the sup from above, let
@@ -458,10 +517,16 @@ def sampled_error(rho_vals, model: LinearRNN, dt: float, rho_tail: float, pad: i
     -------
     SampledError
         The brackets.
+
+    Used in
+    -------
+    :doc:`/chapters/09_rates_memory`
     """
     rho = check_kernel_samples("rho_vals", rho_vals, min_rows=3)
     if rho.shape[1] != 1:
-        raise ValueError(f"rho_vals must be a scalar kernel (shape (n_t,) or (n_t, 1)), got shape {rho.shape}")
+        raise ValueError(
+            f"rho_vals must be a scalar kernel (shape (n_t,) or (n_t, 1)), got shape {rho.shape}"
+        )
     if not isinstance(model, LinearRNN):
         raise TypeError(f"model must be a LinearRNN, got {type(model).__name__}")
     if model.d != 1:
@@ -474,7 +539,9 @@ def sampled_error(rho_vals, model: LinearRNN, dt: float, rho_tail: float, pad: i
     n = rho.shape[0]
     lam, V = np.linalg.eig(model.W)
     if np.linalg.cond(V) >= 1e8:
-        raise ValueError("model.W must have well-conditioned eigenvectors (condition number < 1e8) for the tail bound")
+        raise ValueError(
+            "model.W must have well-conditioned eigenvectors (condition number < 1e8) for the tail bound"
+        )
     r = np.abs((model.c @ V) * np.linalg.solve(V, model.U[:, 0].astype(complex)))
     decay = np.exp(lam.real * dt)
     model_tail = float(dt * np.sum(r * decay**n / (1.0 - decay)))
@@ -486,7 +553,13 @@ def sampled_error(rho_vals, model: LinearRNN, dt: float, rho_tail: float, pad: i
     h = np.pi / M
     k = np.arange(n)
     s0, s1, s2 = (float(np.sum(k**p * np.abs(e))) for p in (0, 1, 2))
-    upper = min(grid_max + h * s1, float(np.sqrt(grid_max**2 + h**2 * (s0 * s2 + s1**2))))
+    upper = min(
+        grid_max + h * s1, float(np.sqrt(grid_max**2 + h**2 * (s0 * s2 + s1**2)))
+    )
     slack = upper - grid_max
-    return SampledError(l1=(window, window + tail), hinf=(max(grid_max - tail, 0.0), grid_max + slack + tail),
-                        tail=tail, slack=slack)
+    return SampledError(
+        l1=(window, window + tail),
+        hinf=(max(grid_max - tail, 0.0), grid_max + slack + tail),
+        tail=tail,
+        slack=slack,
+    )

@@ -10,6 +10,7 @@ Conventions of the sequence chapters (shared by :mod:`dynapprox.functionals`,
   "Sequence modelling as approximation of functionals" see :math:`x_t = 0` for :math:`t < 0`);
 * arrays are ``numpy.float64``; random signals take a ``seed``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,7 +18,14 @@ import numpy as np
 from ._validation import check_nonnegative_int, check_positive_float, check_positive_int
 from .reproducibility import rng as _rng
 
-__all__ = ["time_grid", "step", "impulse", "smooth_random", "piecewise_constant", "white_noise"]
+__all__ = [
+    "time_grid",
+    "step",
+    "impulse",
+    "smooth_random",
+    "piecewise_constant",
+    "white_noise",
+]
 
 
 def time_grid(T: float, dt: float) -> np.ndarray:
@@ -34,6 +42,10 @@ def time_grid(T: float, dt: float) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(n_t,)`` with :math:`n_t = \mathrm{round}(T / \Delta t)`.
+
+    Used in
+    -------
+    :doc:`/chapters/07_sequence_modelling`, :doc:`/chapters/08_riesz_density`
     """
     T = check_positive_float("T", T)
     dt = check_positive_float("dt", dt)
@@ -68,6 +80,10 @@ def step(n_t: int, d: int, i: int) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(n_t, d)``: ones in column ``i``, zeros elsewhere.
+
+    Used in
+    -------
+    Used by :func:`dynapprox.functionals.probe_kernel` (in :doc:`/chapters/08_riesz_density`).
     """
     n_t, d, i = _check_channel(n_t, d, i)
     x = np.zeros((n_t, d))
@@ -96,6 +112,12 @@ def impulse(n_t: int, d: int, i: int, dt: float) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(n_t, d)``.
+
+    Used in
+    -------
+    No chapter calls it: the discrete impulse that :func:`dynapprox.functionals.apply_kernel` maps
+    to the kernel samples (:doc:`/chapters/08_riesz_density` recovers kernels from step responses
+    instead).
     """
     n_t, d, i = _check_channel(n_t, d, i)
     dt = check_positive_float("dt", dt)
@@ -104,7 +126,9 @@ def impulse(n_t: int, d: int, i: int, dt: float) -> np.ndarray:
     return x
 
 
-def smooth_random(n_t: int, d: int, dt: float, seed, corr_time: float = 1.0) -> np.ndarray:
+def smooth_random(
+    n_t: int, d: int, dt: float, seed, corr_time: float = 1.0
+) -> np.ndarray:
     r"""A smooth random signal: white noise filtered by a Gaussian of width ``corr_time``.
 
     :math:`x = (g * \xi) / \mathrm{rms}` channel by channel, where :math:`\xi` is i.i.d.
@@ -130,6 +154,10 @@ def smooth_random(n_t: int, d: int, dt: float, seed, corr_time: float = 1.0) -> 
     -------
     numpy.ndarray
         Shape ``(n_t, d)``, each column with unit root-mean-square.
+
+    Used in
+    -------
+    :doc:`/chapters/07_sequence_modelling`, :doc:`/chapters/08_riesz_density`
     """
     n_t = check_positive_int("n_t", n_t)
     d = check_positive_int("d", d)
@@ -142,12 +170,16 @@ def smooth_random(n_t: int, d: int, dt: float, seed, corr_time: float = 1.0) -> 
     s = dt * (np.arange(n) - n // 2)
     g = np.exp(-0.5 * (s / tau) ** 2)
     g = np.fft.ifftshift(g)
-    x = np.fft.irfft(np.fft.rfft(xi, axis=0) * np.fft.rfft(g)[:, None], n=n, axis=0)[pad : pad + n_t]
+    x = np.fft.irfft(np.fft.rfft(xi, axis=0) * np.fft.rfft(g)[:, None], n=n, axis=0)[
+        pad : pad + n_t
+    ]
     rms = np.sqrt(np.mean(x**2, axis=0, keepdims=True))
     return x / rms
 
 
-def piecewise_constant(n_t: int, d: int, dt: float, seed, hold: float = 1.0) -> np.ndarray:
+def piecewise_constant(
+    n_t: int, d: int, dt: float, seed, hold: float = 1.0
+) -> np.ndarray:
     r"""A random piecewise-constant signal with values uniform in :math:`[-1, 1]`.
 
     The value of each channel is redrawn every ``hold`` units of time
@@ -170,6 +202,10 @@ def piecewise_constant(n_t: int, d: int, dt: float, seed, hold: float = 1.0) -> 
     -------
     numpy.ndarray
         Shape ``(n_t, d)``, entries in :math:`[-1, 1]`.
+
+    Used in
+    -------
+    :doc:`/chapters/07_sequence_modelling`, :doc:`/chapters/08_riesz_density`
     """
     n_t = check_positive_int("n_t", n_t)
     d = check_positive_int("d", d)
@@ -203,6 +239,11 @@ def white_noise(n_t: int, d: int, dt: float, seed) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(n_t, d)``.
+
+    Used in
+    -------
+    No chapter calls it: white-noise inputs, for which the expected squared output error is the
+    kernel loss of :mod:`dynapprox.training` (:doc:`/chapters/10_curse_of_memory`).
     """
     n_t = check_positive_int("n_t", n_t)
     d = check_positive_int("d", d)

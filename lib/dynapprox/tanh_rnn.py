@@ -20,7 +20,9 @@ from .reproducibility import rng as _rng
 __all__ = ["tanh_rnn_loss_and_grad", "TanhTrainingResult", "train_tanh_rnn"]
 
 
-def tanh_rnn_loss_and_grad(W: ArrayLike, U: ArrayLike, c: ArrayLike, x: ArrayLike, y: ArrayLike) -> tuple[float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def tanh_rnn_loss_and_grad(
+    W: ArrayLike, U: ArrayLike, c: ArrayLike, x: ArrayLike, y: ArrayLike
+) -> tuple[float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     r"""Relative mean-squared error of a tanh RNN on a batch, and its gradient (BPTT).
 
     The network is :math:`h_{k+1} = \tanh(W h_k + U x_k)`, :math:`h_0 = 0`,
@@ -56,7 +58,9 @@ def tanh_rnn_loss_and_grad(W: ArrayLike, U: ArrayLike, c: ArrayLike, x: ArrayLik
     x = check_real_array("x", x, ndim=3)
     y = check_real_array("y", y, ndim=2)
     if x.shape[:2] != y.shape or x.shape[2] != U.shape[1]:
-        raise ValueError(f"x must have shape (batch, n_t, d) = {y.shape + (U.shape[1],)} to match y and U, got {x.shape}")
+        raise ValueError(
+            f"x must have shape (batch, n_t, d) = {y.shape + (U.shape[1],)} to match y and U, got {x.shape}"
+        )
     batch, n_t, _ = x.shape
     m = W.shape[0]
     hs = np.zeros((n_t + 1, batch, m))
@@ -151,7 +155,9 @@ def train_tanh_rnn(
     x = check_real_array("x", x, ndim=3)
     y = check_real_array("y", y, ndim=2)
     if x.shape[:2] != y.shape:
-        raise ValueError(f"x must have shape (n, n_t, d) with (n, n_t) = {y.shape}, got {x.shape}")
+        raise ValueError(
+            f"x must have shape (n, n_t, d) with (n, n_t) = {y.shape}, got {x.shape}"
+        )
     m = check_positive_int("m", m)
     steps = check_positive_int("steps", steps)
     lr = check_positive_float("lr", lr)
@@ -173,7 +179,7 @@ def train_tanh_rnn(
         idx = gen.integers(0, x.shape[0], size=batch_size)
         loss, grads = tanh_rnn_loss_and_grad(*params, x[idx], y[idx])
         losses[it] = loss
-        for tensor, g in zip(tensors, grads):
+        for tensor, g in zip(tensors, grads, strict=True):
             tensor.grad = torch.from_numpy(np.ascontiguousarray(g))
         opt.step()
     return TanhTrainingResult(losses, *params)

@@ -4,8 +4,7 @@ For white-noise inputs the expected squared output error of a linear RNN is
 :math:`\int_0^\infty \abs{\rho - \hat\rho}^2\,\dd t` (Itô's isometry), so training on
 input-output data reduces to fitting the kernel. :func:`train_modal_rnn` fits modal RNNs
 (complex modes, hand-written gradients, batched) and :func:`train_diagonal_ssm` diagonal
-SSMs (real modes, autograd); both update with ``torch.optim``. :func:`escape_time` reads
-the length of a plateau off a loss history.
+SSMs (real modes, gradients checked against autograd); both update with ``torch.optim``.
 """
 
 from __future__ import annotations
@@ -24,41 +23,62 @@ from ._validation import (
     check_real_array,
 )
 from .linear_rnn import LinearRNN
-from .parameterisations import PARAMETERISATIONS, check_ab, rate, rate_derivative, torch_rate, weight
+from .parameterisations import (
+    PARAMETERISATIONS,
+    check_ab,
+    rate,
+    rate_derivative,
+    torch_rate,
+    weight,
+)
 from .reproducibility import rng as _rng
 
 __all__ = [
     "kernel_l2_loss_and_grad",
     "TrainingResult",
     "train_modal_rnn",
-    "escape_time",
     "kernel_loss_gradients",
     "SSMTrainingResult",
     "train_diagonal_ssm",
 ]
 
 
-def _loss_grid(rho_last: int, dt: float | None, t, weights) -> tuple[np.ndarray, np.ndarray]:
+def _loss_grid(
+    rho_last: int, dt: float | None, t, weights
+) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights of the loss: the uniform grid k dt (Riemann weights dt), or given nodes and weights."""
     if t is None and weights is None:
         if dt is None:
-            raise ValueError("pass dt (uniform grid) or both t and weights (quadrature nodes)")
+            raise ValueError(
+                "pass dt (uniform grid) or both t and weights (quadrature nodes)"
+            )
         dt = check_positive_float("dt", dt)
         return dt * np.arange(rho_last), np.full(rho_last, dt)
     if t is None or weights is None or dt is not None:
-        raise ValueError("pass either dt alone (uniform grid) or both t and weights, with dt=None")
+        raise ValueError(
+            "pass either dt alone (uniform grid) or both t and weights, with dt=None"
+        )
     t = check_real_array("t", t, ndim=1)
     weights = check_real_array("weights", weights, ndim=1)
     if t.shape != weights.shape or t.size != rho_last:
-        raise ValueError(f"t and weights must have the shape ({rho_last},) of the target's last axis, "
-                         f"got {t.shape} and {weights.shape}")
+        raise ValueError(
+            f"t and weights must have the shape ({rho_last},) of the target's last axis, "
+            f"got {t.shape} and {weights.shape}"
+        )
     if np.any(t < 0) or np.any(weights <= 0):
         raise ValueError("t must be non-negative and weights positive")
     return t, weights
 
 
-def kernel_l2_loss_and_grad(params: dict, rho_vals, dt: float | None, parameterisation: str = "softplus", *,
-                            t=None, weights=None):
+def kernel_l2_loss_and_grad(
+    params: dict,
+    rho_vals,
+    dt: float | None,
+    parameterisation: str = "softplus",
+    *,
+    t=None,
+    weights=None,
+):
     r"""Kernel loss :math:`L = \sum_k w_k |\rho(t_k) - \hat\rho(t_k)|^2` of a modal RNN and its gradient.
 
     For white-noise inputs the expected squared output error of a linear RNN equals
@@ -90,6 +110,10 @@ def kernel_l2_loss_and_grad(params: dict, rho_vals, dt: float | None, parameteri
     -------
     tuple
         ``(loss, grads)``: loss of shape ``batch``, and a dict of gradients shaped like ``params``.
+
+    Used in
+    -------
+    :doc:`/chapters/10_curse_of_memory`
     """
     check_in("parameterisation", parameterisation, PARAMETERISATIONS)
     rho = np.asarray(rho_vals, dtype=float)
@@ -108,8 +132,12 @@ def kernel_l2_loss_and_grad(params: dict, rho_vals, dt: float | None, parameteri
     g_re = 2.0 * np.einsum("...k,...kn->...n", R, E.real)
     g_im = -2.0 * np.einsum("...k,...kn->...n", R, E.imag)
     tEg = Eg * t[:, None]
-    d_relam = np.einsum("...k,...kn->...n", R, tEg.real)  # d khat/d Re(lambda) = Re(t 2 g E)
-    d_imlam = -np.einsum("...k,...kn->...n", R, tEg.imag)  # d khat/d Im(lambda) = -Im(t 2 g E)
+    d_relam = np.einsum(
+        "...k,...kn->...n", R, tEg.real
+    )  # d khat/d Re(lambda) = Re(t 2 g E)
+    d_imlam = -np.einsum(
+        "...k,...kn->...n", R, tEg.imag
+    )  # d khat/d Im(lambda) = -Im(t 2 g E)
     grads = {
         "p": -rate_derivative(p, parameterisation) * d_relam,
         "omega": d_imlam,
@@ -134,6 +162,10 @@ class TrainingResult:
     snapshots : list of (int, list of LinearRNN) or None
         With ``snapshot_every = k``: the step and the models after steps
         :math:`0, k, 2k, \dots` and after the last step (for animations of training).
+
+    Used in
+    -------
+    Returned by :func:`train_modal_rnn` (in :doc:`/chapters/10_curse_of_memory`).
     """
 
     losses: np.ndarray
@@ -199,6 +231,10 @@ def train_modal_rnn(
     Returns
     -------
     TrainingResult
+
+    Used in
+    -------
+    :doc:`/chapters/10_curse_of_memory`
     """
     import torch
 
@@ -220,14 +256,22 @@ def train_modal_rnn(
     gr0 = init_scale * gen.standard_normal(n)
     gi0 = init_scale * gen.standard_normal(n)
     p0 = weight(np.full(n, init_decay), parameterisation)
-    params = {k: np.broadcast_to(v, batch_shape + (n,)).copy() for k, v in
-              (("p", p0), ("omega", om0), ("g_re", gr0), ("g_im", gi0))}
-    tensors = {k: torch.from_numpy(v) for k, v in params.items()}  # share memory with params
-    opt = (torch.optim.SGD if optimizer == "gd" else torch.optim.Adam)(list(tensors.values()), lr=lr)
+    params = {
+        k: np.broadcast_to(v, batch_shape + (n,)).copy()
+        for k, v in (("p", p0), ("omega", om0), ("g_re", gr0), ("g_im", gi0))
+    }
+    tensors = {
+        k: torch.from_numpy(v) for k, v in params.items()
+    }  # share memory with params
+    opt = (torch.optim.SGD if optimizer == "gd" else torch.optim.Adam)(
+        list(tensors.values()), lr=lr
+    )
     losses = []
     snapshots = [] if snapshot_every is not None else None
     for it in range(steps + 1):
-        loss, grads = kernel_l2_loss_and_grad(params, rho, None, parameterisation, t=t, weights=weights)
+        loss, grads = kernel_l2_loss_and_grad(
+            params, rho, None, parameterisation, t=t, weights=weights
+        )
         losses.append(loss)
         if snapshots is not None and (it % snapshot_every == 0 or it == steps):
             snapshots.append((it, _modal_models(params, n, parameterisation)))
@@ -237,8 +281,12 @@ def train_modal_rnn(
             tensor.grad = torch.from_numpy(np.ascontiguousarray(grads[k]))
         opt.step()
         if parameterisation == "direct":
-            np.maximum(params["p"], 1e-6, out=params["p"])  # keep the direct model stable
-    return TrainingResult(np.array(losses), params, _modal_models(params, n, parameterisation), snapshots)
+            np.maximum(
+                params["p"], 1e-6, out=params["p"]
+            )  # keep the direct model stable
+    return TrainingResult(
+        np.array(losses), params, _modal_models(params, n, parameterisation), snapshots
+    )
 
 
 def _modal_models(params: dict, n: int, parameterisation: str) -> list[LinearRNN]:
@@ -247,38 +295,30 @@ def _modal_models(params: dict, n: int, parameterisation: str) -> list[LinearRNN
     flat = {k: v.reshape(-1, n) for k, v in params.items()}
     for b in range(flat["p"].shape[0]):
         om = np.abs(flat["omega"][b])
-        g = flat["g_re"][b] + 1j * np.where(flat["omega"][b] >= 0, 1, -1) * flat["g_im"][b]
+        g = (
+            flat["g_re"][b]
+            + 1j * np.where(flat["omega"][b] >= 0, 1, -1) * flat["g_im"][b]
+        )
         # every trained mode is a conjugate pair (width 2 each); a mode with omega = 0 is
         # kept as a pair by a tiny positive frequency so that the width stays 2n
-        models.append(LinearRNN.modal(rate(flat["p"][b], parameterisation), np.maximum(om, 1e-300), g[:, None]))
+        models.append(
+            LinearRNN.modal(
+                rate(flat["p"][b], parameterisation), np.maximum(om, 1e-300), g[:, None]
+            )
+        )
     return models
 
 
-def escape_time(losses, factor: float = 100.0) -> np.ndarray:
-    r"""First iteration at which the loss has dropped by ``factor`` from its initial value.
-
-    Parameters
-    ----------
-    losses : array_like
-        Loss histories, shape ``(n_steps,)`` or ``(n_steps, batch)``.
-    factor : float
-        Reduction factor > 1.
-
-    Returns
-    -------
-    numpy.ndarray
-        Iteration index per history (``-1`` if never reached); shape ``batch``.
-    """
-    L = check_real_array("losses", losses, ndim=(1, 2))
-    factor = check_positive_float("factor", factor)
-    if factor <= 1:
-        raise ValueError(f"factor must exceed 1, got {factor}")
-    hit = L <= L[0] / factor
-    idx = np.where(hit.any(axis=0), hit.argmax(axis=0), -1)
-    return np.asarray(idx)
-
-
-def _ssm_kernel_loss(w: Any, coef: Any, rho: Any, t: Any, dt: float, parameterisation: str, a: float, b: float) -> Any:
+def _ssm_kernel_loss(
+    w: Any,
+    coef: Any,
+    rho: Any,
+    t: Any,
+    dt: float,
+    parameterisation: str,
+    a: float,
+    b: float,
+) -> Any:
     """The kernel loss sum_k (rhohat(t_k) - rho(t_k))^2 dt of a real diagonal model, in torch."""
     import torch
 
@@ -288,7 +328,13 @@ def _ssm_kernel_loss(w: Any, coef: Any, rho: Any, t: Any, dt: float, parameteris
 
 
 def _ssm_loss_and_grads(
-    params: dict, rho: np.ndarray, t: np.ndarray, dt: float, parameterisation: str, a: float, b: float
+    params: dict,
+    rho: np.ndarray,
+    t: np.ndarray,
+    dt: float,
+    parameterisation: str,
+    a: float,
+    b: float,
 ) -> tuple[float, np.ndarray, dict]:
     """Kernel loss, eigenvalues and hand-written gradients of a real diagonal model (w, u, c)."""
     w, u, c = params["w"], params["u"], params["c"]
@@ -303,7 +349,9 @@ def _ssm_loss_and_grads(
     return loss, lam, {"w": dw, "u": c * dg, "c": u * dg}
 
 
-def kernel_loss_gradients(model: LinearRNN, rho_vals: ArrayLike, dt: float) -> tuple[float, dict]:
+def kernel_loss_gradients(
+    model: LinearRNN, rho_vals: ArrayLike, dt: float
+) -> tuple[float, dict]:
     r"""Kernel loss :math:`L = \sum_k (\hat\rho(t_k) - \rho(t_k))^2 \Delta t` of a diagonal model and its gradients.
 
     The model is a modal :class:`~dynapprox.linear_rnn.LinearRNN` with real modes
@@ -335,21 +383,33 @@ def kernel_loss_gradients(model: LinearRNN, rho_vals: ArrayLike, dt: float) -> t
 
     Used in
     -------
-    :doc:`/chapters/12_state_space_models` (:prf:ref:`prop-ssm-gradient`).
+    :doc:`/chapters/12_state_space_models`.
     """
     import torch
 
-    if not isinstance(model, LinearRNN) or model.form != "modal" or np.any(model.freq > 0) or model.d != 1:
-        raise TypeError(f"model must be a modal LinearRNN with real modes and d = 1, got {model!r}")
+    if (
+        not isinstance(model, LinearRNN)
+        or model.form != "modal"
+        or np.any(model.freq > 0)
+        or model.d != 1
+    ):
+        raise TypeError(
+            f"model must be a modal LinearRNN with real modes and d = 1, got {model!r}"
+        )
     rho = check_real_array("rho_vals", rho_vals, ndim=(1, 2)).reshape(-1)
     dt = check_positive_float("dt", dt)
     t = torch.tensor(dt * np.arange(rho.size))
     w = torch.tensor(model.weights, requires_grad=True)
     coef = torch.tensor(model.coef[:, 0].real.copy(), requires_grad=True)
-    loss = _ssm_kernel_loss(w, coef, torch.tensor(rho), t, dt, model.parameterisation, model.a, model.b)
+    loss = _ssm_kernel_loss(
+        w, coef, torch.tensor(rho), t, dt, model.parameterisation, model.a, model.b
+    )
     loss.backward()
     assert w.grad is not None and coef.grad is not None
-    return float(loss.item()), {"w": w.grad.numpy().copy(), "coef": coef.grad.numpy().copy()}
+    return float(loss.item()), {
+        "w": w.grad.numpy().copy(),
+        "coef": coef.grad.numpy().copy(),
+    }
 
 
 @dataclass(frozen=True)
@@ -438,7 +498,7 @@ def train_diagonal_ssm(
 
     Used in
     -------
-    :doc:`/chapters/12_state_space_models` (:prf:ref:`prop-ssm-gradient`).
+    :doc:`/chapters/12_state_space_models`.
     """
     import torch
 
@@ -459,8 +519,12 @@ def train_diagonal_ssm(
         "u": init_scale * gen.standard_normal(lam0.size),
         "c": init_scale * gen.standard_normal(lam0.size),
     }
-    tensors = {k: torch.from_numpy(v) for k, v in params.items()}  # share memory with params
-    opt = (torch.optim.SGD if optimizer == "gd" else torch.optim.Adam)(list(tensors.values()), lr=lr)
+    tensors = {
+        k: torch.from_numpy(v) for k, v in params.items()
+    }  # share memory with params
+    opt = (torch.optim.SGD if optimizer == "gd" else torch.optim.Adam)(
+        list(tensors.values()), lr=lr
+    )
     t = dt * np.arange(rho.size)
     losses = np.full(steps + 1, np.nan)
     top = np.full(steps + 1, np.nan)
@@ -469,9 +533,13 @@ def train_diagonal_ssm(
     # a diverging run overflows on purpose: it is detected and reported, not warned about
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for k in range(steps + 1):
-            loss, lam, grads = _ssm_loss_and_grads(params, rho, t, dt, parameterisation, a, b)
+            loss, lam, grads = _ssm_loss_and_grads(
+                params, rho, t, dt, parameterisation, a, b
+            )
             losses[k], top[k] = loss, float(np.max(lam))
-            if not np.isfinite(loss) or not all(np.all(np.isfinite(g)) for g in grads.values()):
+            if not np.isfinite(loss) or not all(
+                np.all(np.isfinite(g)) for g in grads.values()
+            ):
                 losses[k] = np.nan
                 diverged = True
                 break
@@ -482,5 +550,7 @@ def train_diagonal_ssm(
                 tensor.grad = torch.from_numpy(grads[key])
             opt.step()
     wf, uf, cf = last_ok
-    model = LinearRNN.modal(wf, None, cf * uf, parameterisation, a, b, allow_unstable=True)
+    model = LinearRNN.modal(
+        wf, None, cf * uf, parameterisation, a, b, allow_unstable=True
+    )
     return SSMTrainingResult(model, uf, cf, losses, top, diverged)

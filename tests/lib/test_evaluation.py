@@ -1,4 +1,5 @@
 """Fast evaluation of linear RNNs: every method equals the exact ZOH recurrence."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,8 +32,11 @@ def test_every_method_equals_the_recurrence(m, d, method):
 
 def test_impulse_response_equals_discrete_kernel():
     rnn = _rnn(6, 2, seed=3)
-    np.testing.assert_allclose(ev.zoh_impulse_response(rnn.W, rnn.U, rnn.c, 0.1, 50), rnn.discrete_kernel(50, 0.1),
-                               atol=1e-13)
+    np.testing.assert_allclose(
+        ev.zoh_impulse_response(rnn.W, rnn.U, rnn.c, 0.1, 50),
+        rnn.discrete_kernel(50, 0.1),
+        atol=1e-13,
+    )
 
 
 def test_zero_eigenvalue_limit_in_zoh_modes():
@@ -72,6 +76,8 @@ def test_auto_falls_back_to_the_loop_for_a_defective_W():
     W = -np.eye(4) + np.diag(np.ones(3), 1)  # a Jordan block: no eigenbasis
     rnn = LinearRNN(W, np.ones((4, 1)), np.arange(1.0, 5.0))
     x = np.random.default_rng(0).standard_normal((300, 1))
-    np.testing.assert_allclose(ev.rnn_output(rnn, x, 0.1), rnn.output(x, 0.1, method="recurrence"), atol=1e-12)
+    np.testing.assert_allclose(
+        ev.rnn_output(rnn, x, 0.1), rnn.output(x, 0.1, method="recurrence"), atol=1e-12
+    )
     with pytest.raises(ValueError, match="well-conditioned"):
         ev.rnn_output(rnn, x, 0.1, method="lfilter")

@@ -9,7 +9,9 @@ from dynapprox import fitting, kernels, realization, signals
 from dynapprox.linear_rnn import LinearRNN
 
 
-@pytest.mark.parametrize("parameterisation,m", [("diag", 4), ("complex", 2), ("full", 2)])
+@pytest.mark.parametrize(
+    "parameterisation,m", [("diag", 4), ("complex", 2), ("full", 2)]
+)
 def test_training_fits_a_realisable_kernel(parameterisation, m):
     # (a real diagonal model of width 2 on this 2-mode target can stall at the symmetric saddle
     # where both modes coincide, loss ~2e-2 of the initial one; width 4 escapes it)
@@ -18,12 +20,16 @@ def test_training_fits_a_realisable_kernel(parameterisation, m):
     rho = kernels.exponential([0.5, 1.5], weights=[1.0, -0.5])(t)
     if parameterisation == "complex":
         rho = kernels.oscillating(0.5, 1.0)(t)
-    rnn, hist = fitting.train_linear_rnn(rho, dt, m, steps=400, lr=0.05, seed=1, parameterisation=parameterisation)
+    rnn, hist = fitting.train_linear_rnn(
+        rho, dt, m, steps=400, lr=0.05, seed=1, parameterisation=parameterisation
+    )
     assert hist.shape == (400,)
     final = np.sum((rnn.kernel(t) - rho) ** 2) * dt
     assert final < 1e-3 * hist[0]
     # deterministic
-    rnn2, hist2 = fitting.train_linear_rnn(rho, dt, m, steps=400, lr=0.05, seed=1, parameterisation=parameterisation)
+    rnn2, hist2 = fitting.train_linear_rnn(
+        rho, dt, m, steps=400, lr=0.05, seed=1, parameterisation=parameterisation
+    )
     np.testing.assert_array_equal(hist, hist2)
 
 
@@ -53,13 +59,14 @@ def test_l1_fit_improves_on_era_and_respects_the_hankel_lower_bound():
             assert e_fit < 0.95 * e_era
         # the LP refinement alone (ERA poles) is an upper bound for the refined error
         lp = refine_l1(era.to_modal(), rho, dt)
-        assert e_fit <= realization.l1_distance(rho, lp.kernel(t)[:, 0], dt) * (1 + 1e-12)
+        assert e_fit <= realization.l1_distance(rho, lp.kernel(t)[:, 0], dt) * (
+            1 + 1e-12
+        )
 
 
 def test_refine_poles_l1_recovers_an_exact_two_mode_kernel_from_a_perturbed_start():
     # rho = e^{-0.5 t} - 0.5 e^{-2t} is a width-2 kernel; from poles perturbed by 10% the
     # refinement must reach it to near rounding (the error is an L1 distance of O(1) kernels).
-    from dynapprox.modal import refine_l1
 
     dt = 0.05
     t = dt * np.arange(600)
@@ -75,7 +82,6 @@ def test_refine_poles_l1_recovers_an_exact_two_mode_kernel_from_a_perturbed_star
 
 def test_refine_poles_l1_keeps_conjugate_pairs():
     # an oscillating target, e^{-t/2} cos(2t)/(1 + 0.3 t), with an ERA start that has pairs
-    from dynapprox.modal import refine_l1
 
     dt = 0.1
     t = dt * np.arange(500)
@@ -85,11 +91,12 @@ def test_refine_poles_l1_keeps_conjugate_pairs():
     out = fitting.refine_poles_l1(start, rho, dt)
     assert out.m == 4 and np.sum(out.freq > 0) == np.sum(start.freq > 0)
     assert np.all(out.decay > 0)
-    assert realization.l1_distance(rho, out.kernel(t)[:, 0], dt) <= realization.l1_distance(rho, era.kernel(t)[:, 0], dt)
+    assert realization.l1_distance(
+        rho, out.kernel(t)[:, 0], dt
+    ) <= realization.l1_distance(rho, era.kernel(t)[:, 0], dt)
 
 
 def test_l1_fit_bad_input_is_rejected():
-    from dynapprox.modal import refine_l1
 
     dt = 0.1
     t = dt * np.arange(100)
@@ -102,7 +109,9 @@ def test_l1_fit_bad_input_is_rejected():
     with pytest.raises(ValueError, match="rho_vals must be a scalar kernel"):
         fitting.l1_fit(np.stack([rho, rho], axis=1), dt, 2)
     with pytest.raises(ValueError, match="model must have input dimension d = 1"):
-        fitting.refine_poles_l1(LinearRNN.modal(np.array([1.0]), np.zeros(1), np.ones((1, 2))), rho, dt)
+        fitting.refine_poles_l1(
+            LinearRNN.modal(np.array([1.0]), np.zeros(1), np.ones((1, 2))), rho, dt
+        )
     with pytest.raises(ValueError, match="dt must be positive"):
         fitting.refine_poles_l1(model, rho, -1.0)
     with pytest.raises(ValueError, match="sweeps must be"):

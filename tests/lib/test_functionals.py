@@ -1,4 +1,5 @@
 """Unit tests of dynapprox.functionals."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,7 +27,9 @@ def test_fft_direct_and_brute_force_agree():
     y_dir = functionals.apply_kernel(rho, x, dt, method="direct")
     assert y_fft.shape == (4, 400)
     assert np.max(np.abs(y_fft - y_dir)) <= 1e-10 * np.max(np.abs(y_dir))
-    np.testing.assert_allclose(y_dir[2], _brute_force(rho, x[2], dt), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        y_dir[2], _brute_force(rho, x[2], dt), rtol=1e-12, atol=1e-12
+    )
     # a single signal gives a 1-D output; a kernel longer than the signal is cut
     y1 = functionals.apply_kernel(rng.normal(size=(500, 3)), x[0], dt)
     assert y1.shape == (400,)
@@ -44,7 +47,9 @@ def test_probe_recovers_kernel_exactly_for_riemann_functional():
     dt = 0.05
     t = signals.time_grid(8.0, dt)
     rho = kernels.exponential([0.5, 2.0], d=2, weights=[[1.0, -1.0], [0.5, 2.0]])(t)
-    rho_hat = functionals.probe_kernel(lambda x: functionals.apply_kernel(rho, x, dt), t.size, 2, dt)
+    rho_hat = functionals.probe_kernel(
+        lambda x: functionals.apply_kernel(rho, x, dt), t.size, 2, dt
+    )
     np.testing.assert_allclose(rho_hat, rho, atol=1e-10)
 
 

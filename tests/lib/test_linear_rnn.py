@@ -1,4 +1,5 @@
 """Unit tests of dynapprox.linear_rnn."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,8 +41,15 @@ def test_zoh_recurrence_is_exact_for_piecewise_constant_input():
         k = min(int(t / dt + 1e-12), n_t - 1)
         return rnn.W @ h + rnn.U[:, 0] * x[k, 0]
 
-    sol = integrate.solve_ivp(rhs, (0, (n_t - 1) * dt), np.zeros(3), t_eval=dt * np.arange(n_t),
-                              rtol=1e-11, atol=1e-12, max_step=dt / 4)
+    sol = integrate.solve_ivp(
+        rhs,
+        (0, (n_t - 1) * dt),
+        np.zeros(3),
+        t_eval=dt * np.arange(n_t),
+        rtol=1e-11,
+        atol=1e-12,
+        max_step=dt / 4,
+    )
     np.testing.assert_allclose(y, rnn.c @ sol.y, atol=1e-8)
 
 
@@ -55,7 +63,12 @@ def test_recurrence_equals_convolution_with_discrete_kernel():
     assert np.max(np.abs(y_rec - y_conv)) <= 1e-10 * np.max(np.abs(y_rec))
     # g_j is the integral of the kernel over [t_{j-1}, t_j]
     j = 7
-    ref = [integrate.quad(lambda s: rnn.kernel(np.array([s]))[0, i], (j - 1) * dt, j * dt)[0] for i in range(2)]
+    ref = [
+        integrate.quad(lambda s: rnn.kernel(np.array([s]))[0, i], (j - 1) * dt, j * dt)[
+            0
+        ]
+        for i in range(2)
+    ]
     np.testing.assert_allclose(g[j], ref, rtol=1e-9)
 
 
@@ -66,7 +79,13 @@ def test_recurrence_and_riemann_convolution_converge_at_first_order():
     for dt in (0.02, 0.01, 0.005):
         t = signals.time_grid(T, dt)
         x = np.stack([np.sin(t), np.cos(2 * t)], axis=1)
-        diffs.append(np.max(np.abs(rnn.output(x, dt, "recurrence") - rnn.output(x, dt, "convolution"))))
+        diffs.append(
+            np.max(
+                np.abs(
+                    rnn.output(x, dt, "recurrence") - rnn.output(x, dt, "convolution")
+                )
+            )
+        )
     ratios = np.array(diffs[:-1]) / np.array(diffs[1:])
     assert np.all(np.abs(ratios - 2.0) < 0.1), ratios
     assert diffs[-1] < 0.05
@@ -84,7 +103,9 @@ def test_non_hurwitz_and_bad_shapes_are_rejected():
     with pytest.raises(ValueError, match=r"W must be Hurwitz.*spectral abscissa.*0\.5"):
         LinearRNN([[0.5, 0.0], [0.0, -1.0]], [[1.0], [1.0]], [1.0, 1.0])
     with pytest.raises(ValueError, match="W must be Hurwitz"):
-        LinearRNN([[0.0, 1.0], [-1.0, 0.0]], [[1.0], [1.0]], [1.0, 1.0])  # purely imaginary: marginal
+        LinearRNN(
+            [[0.0, 1.0], [-1.0, 0.0]], [[1.0], [1.0]], [1.0, 1.0]
+        )  # purely imaginary: marginal
     with pytest.raises(ValueError, match="W must be a square matrix"):
         LinearRNN(np.ones((2, 3)), np.ones((2, 1)), np.ones(2))
     with pytest.raises(ValueError, match=r"U must have shape \(m, d\)"):
@@ -139,13 +160,19 @@ def test_discretise_is_scipy_zero_order_hold():
     np.testing.assert_allclose(disc.U, B, rtol=1e-12, atol=1e-14)
     assert disc.dt == 0.2 and disc.is_stable
     x = rng.normal(size=(30, 2))
-    np.testing.assert_allclose(disc.output(x), rnn.output(x, 0.2), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(disc.impulse_response(30), rnn.discrete_kernel(30, 0.2), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        disc.output(x), rnn.output(x, 0.2), rtol=1e-10, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        disc.impulse_response(30), rnn.discrete_kernel(30, 0.2), rtol=1e-12, atol=1e-15
+    )
 
 
 def test_modal_and_dense_forms_have_the_same_kernel():
     rng = np.random.default_rng(3)
-    mod = LinearRNN.modal([0.3, 1.0, 2.0], [0.0, 1.5, 0.0], [[0.5, 1.0], [0.2 - 0.3j, 0.1j], [1.0, -1.0]])
+    mod = LinearRNN.modal(
+        [0.3, 1.0, 2.0], [0.0, 1.5, 0.0], [[0.5, 1.0], [0.2 - 0.3j, 0.1j], [1.0, -1.0]]
+    )
     assert mod.form == "modal" and mod.m == 4 and mod.d == 2
     t = np.linspace(0, 6, 13)
     ref = np.array([mod.c @ linalg.expm(mod.W * s) @ mod.U for s in t])
@@ -158,9 +185,15 @@ def test_modal_and_dense_forms_have_the_same_kernel():
     assert np.allclose(np.sort(back.decay), [0.3, 1.0, 2.0])
     lam, g = mod.modes()
     np.testing.assert_allclose(np.real(np.exp(np.outer(t, lam)) @ g), ref, atol=1e-12)
-    assert mod.spectral_abscissa == pytest.approx(-0.3) == pytest.approx(dense.spectral_abscissa)
+    assert (
+        mod.spectral_abscissa
+        == pytest.approx(-0.3)
+        == pytest.approx(dense.spectral_abscissa)
+    )
     x = rng.normal(size=(40, 2))
-    np.testing.assert_allclose(mod.output(x, 0.1), dense.output(x, 0.1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        mod.output(x, 0.1), dense.output(x, 0.1), rtol=1e-10, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("par", ["direct", "exp", "softplus", "best"])
@@ -211,6 +244,7 @@ def test_modal_form_kernel_matches_expm():
     ref2 = np.array([cr @ linalg.expm(Wr * s) @ Ur for s in t])
     assert np.allclose(ref2, ref, atol=1e-10)
     assert mod.spectral_abscissa == pytest.approx(np.max(np.linalg.eigvals(W).real))
+
 
 def test_modal_form_rejects_unstable_W():
     with pytest.raises(ValueError, match="Hurwitz"):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import integrate
 
 from dynapprox import memory as mem
+
 
 @pytest.mark.parametrize(
     "kw",
@@ -21,17 +21,29 @@ def test_exp_power_kernel_derivatives_match_finite_differences(kw):
     t = np.linspace(0.5, 5.0, 7)
     h = 1e-4
     for k in range(1, 4):
-        fd = (mem.exp_power_kernel(t + h, derivative=k - 1, **kw) - mem.exp_power_kernel(t - h, derivative=k - 1, **kw)) / (2 * h)
+        fd = (
+            mem.exp_power_kernel(t + h, derivative=k - 1, **kw)
+            - mem.exp_power_kernel(t - h, derivative=k - 1, **kw)
+        ) / (2 * h)
         exact = mem.exp_power_kernel(t, derivative=k, **kw)
         assert np.allclose(exact, fd, rtol=1e-6, atol=1e-8)
+
 
 def test_exp_power_kernel_closed_forms():
     t = np.linspace(0, 4, 9)
     assert np.allclose(mem.exp_power_kernel(t, decay=2.0), np.exp(-2 * t))
-    assert np.allclose(mem.exp_power_kernel(t, decay=0.0, scale=1.0, power=2.0), (1 + t) ** -2.0)
-    assert np.allclose(mem.exp_power_kernel(t, decay=0.5, freq=3.0), np.exp(-0.5 * t) * np.cos(3 * t))
+    assert np.allclose(
+        mem.exp_power_kernel(t, decay=0.0, scale=1.0, power=2.0), (1 + t) ** -2.0
+    )
+    assert np.allclose(
+        mem.exp_power_kernel(t, decay=0.5, freq=3.0), np.exp(-0.5 * t) * np.cos(3 * t)
+    )
     # second derivative of (1+t)^-2 is 6 (1+t)^-4
-    assert np.allclose(mem.exp_power_kernel(t, decay=0.0, scale=1.0, power=2.0, derivative=2), 6 * (1 + t) ** -4.0)
+    assert np.allclose(
+        mem.exp_power_kernel(t, decay=0.0, scale=1.0, power=2.0, derivative=2),
+        6 * (1 + t) ** -4.0,
+    )
+
 
 def test_step_response_is_the_integral_of_the_kernel():
     dt = 1e-3
@@ -46,18 +58,24 @@ def test_step_response_is_the_integral_of_the_kernel():
     yk = apply_kernel(rho[:, None], np.ones((t.size, 1)), dt, method="direct")
     assert np.allclose(y[:, 0], yk, rtol=1e-10, atol=1e-12)
 
+
 def test_memory_constants_closed_form_for_exp_over_linear():
     # rho = e^{-a t}/(1+t), beta = a: gamma_k = (sum_j binom(k-1,j) a^{k-1-j} j!) / a^k, attained at t = 0
     a = 0.5
     t = np.linspace(0, 60, 6001)
     derivs = mem.step_response_derivatives(
-        lambda s, j: mem.exp_power_kernel(s, decay=a, scale=1.0, power=1.0, derivative=j), t, 3
+        lambda s, j: mem.exp_power_kernel(
+            s, decay=a, scale=1.0, power=1.0, derivative=j
+        ),
+        t,
+        3,
     )
     mc = mem.memory_constants(derivs, t, beta=a)
     expected = [1 / a, (a + 1) / a**2, (a**2 + 2 * a + 2) / a**3]
     assert np.allclose(mc.gammas, expected, rtol=1e-12)
     assert mc.gamma == pytest.approx(max(expected))
     assert mc.tail < 0.01 * mc.gamma
+
 
 def test_memory_constants_brute_force_sup():
     rng = np.random.default_rng(3)
@@ -66,14 +84,20 @@ def test_memory_constants_brute_force_sup():
     beta = 0.7
     mc = mem.memory_constants(derivs, t, beta)
     brute = max(
-        max(abs(np.exp(beta * t[n]) * derivs[k, n, i]) / beta ** (k + 1) for n in range(50) for i in range(3))
+        max(
+            abs(np.exp(beta * t[n]) * derivs[k, n, i]) / beta ** (k + 1)
+            for n in range(50)
+            for i in range(3)
+        )
         for k in range(2)
     )
     assert mc.gamma == pytest.approx(brute)
 
+
 def test_rnn_rate_bound():
     b = mem.rnn_rate_bound(np.array([1.0, 2.0, 4.0]), alpha=2, beta=0.5, gamma=3.0, d=2)
     assert np.allclose(b, 3.0 * 2 / (0.5 * np.array([1, 4, 16])))
+
 
 def test_rnn_rate_bound_proven_form():
     # without beta: the form C gamma d / m^alpha that the proof gives; the printed form (beta given)
@@ -86,6 +110,7 @@ def test_rnn_rate_bound_proven_form():
     with pytest.raises(ValueError, match="beta"):
         mem.rnn_rate_bound(m, 2, 3.0, beta=-1.0)
 
+
 def test_memory_function_of_linear_functional_is_l1_norm_of_kernel():
     from dynapprox.functionals import apply_kernel
 
@@ -95,6 +120,7 @@ def test_memory_function_of_linear_functional_is_l1_norm_of_kernel():
     func = lambda x: apply_kernel(rho, x, dt, method="direct")  # noqa: E731
     M = mem.memory_function(func, 200, 2, dt, amplitudes=(0.5, 2.0))
     assert np.allclose(M, mem.linear_memory_function(rho), rtol=1e-9, atol=1e-12)
+
 
 def test_memory_function_of_a_static_nonlinearity_brute_force():
     # H_t(x) = tanh(y_t) with y the linear response: d/dt tanh(a y) / a, max over the tried amplitudes
@@ -107,7 +133,13 @@ def test_memory_function_of_a_static_nonlinearity_brute_force():
     amps = (0.1, 1.0)
     M = mem.memory_function(func, 50, 1, dt, amplitudes=amps)
     ys = [np.tanh(a * np.cumsum(rho[:, 0]) * dt) for a in amps]
-    brute = np.max([np.abs(np.diff(np.concatenate([[0.0], y]))) / dt / a for y, a in zip(ys, amps)], axis=0)
+    brute = np.max(
+        [
+            np.abs(np.diff(np.concatenate([[0.0], y]))) / dt / a
+            for y, a in zip(ys, amps)
+        ],
+        axis=0,
+    )
     assert np.allclose(M, brute)
 
 

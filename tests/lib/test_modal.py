@@ -8,6 +8,7 @@ from dynapprox.linear_rnn import LinearRNN
 from dynapprox.memory import exp_power_kernel
 from dynapprox.modal import refine_l1
 
+
 def test_refine_l1_never_worse_than_its_start_and_exact_in_the_span():
     from dynapprox import realization
 
@@ -29,6 +30,8 @@ def test_refine_l1_never_worse_than_its_start_and_exact_in_the_span():
     errs = [np.sum(np.abs(rho - g * np.exp(-0.7 * t))) for g in grid]
     assert abs(g_opt - grid[int(np.argmin(errs))]) < 2e-4
     # a target in the span is recovered exactly
-    two = LinearRNN.modal(np.array([0.3, 1.0]), np.array([0.0, 2.0]), np.array([[0.5], [0.2 - 0.1j]]))
+    two = LinearRNN.modal(
+        np.array([0.3, 1.0]), np.array([0.0, 2.0]), np.array([[0.5], [0.2 - 0.1j]])
+    )
     start = LinearRNN.modal(two.decay, two.freq, np.array([[0.0], [0.0j]]))
     assert np.allclose(refine_l1(start, two.kernel(t), dt).coef, two.coef, atol=1e-7)

@@ -14,10 +14,13 @@ from dynapprox.parameterisations import (
     weight,
 )
 
+
 def test_parameterisations_round_trip_and_stability():
     r = np.array([1e-3, 0.5, 3.0, 40.0])
     for par in PARAMETERISATIONS:
-        assert np.allclose(rate(weight(r, par, 1.0, 0.02), par, 1.0, 0.02), r, rtol=1e-12)
+        assert np.allclose(
+            rate(weight(r, par, 1.0, 0.02), par, 1.0, 0.02), r, rtol=1e-12
+        )
     p = np.linspace(-30, 30, 13)
     assert np.all(rate(p, "exp") > 0)
     assert np.all(rate(p, "softplus") > 0)
@@ -44,19 +47,29 @@ def test_rate_derivative_and_gradient_scale_against_finite_differences(p):
     h = 1e-6
     fprime = (rate(w + h, p, 1.0, 0.3) - rate(w - h, p, 1.0, 0.3)) / (2 * h)
     np.testing.assert_allclose(rate_derivative(w, p, 1.0, 0.3), fprime, rtol=1e-6)
-    np.testing.assert_allclose(gradient_scale(w, p, 1.0, 0.3), np.abs(fprime) / rate(w, p, 1.0, 0.3) ** 2, rtol=1e-6)
+    np.testing.assert_allclose(
+        gradient_scale(w, p, 1.0, 0.3),
+        np.abs(fprime) / rate(w, p, 1.0, 0.3) ** 2,
+        rtol=1e-6,
+    )
 
 
 def test_best_gradient_scale_is_linear_in_the_weight():
     w = np.linspace(-4, 4, 17)
-    np.testing.assert_allclose(gradient_scale(w, "best", a=1.5, b=0.2), 3.0 * np.abs(w), atol=1e-12)
+    np.testing.assert_allclose(
+        gradient_scale(w, "best", a=1.5, b=0.2), 3.0 * np.abs(w), atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("p", PARAMETERISATIONS)
 def test_torch_rate_matches_numpy(p):
     torch = pytest.importorskip("torch")
     w = np.linspace(-2, 2, 7)
-    np.testing.assert_allclose(torch_rate(torch.tensor(w), p, 1.0, 0.3).numpy(), rate(w, p, 1.0, 0.3), rtol=1e-14)
+    np.testing.assert_allclose(
+        torch_rate(torch.tensor(w), p, 1.0, 0.3).numpy(),
+        rate(w, p, 1.0, 0.3),
+        rtol=1e-14,
+    )
 
 
 def test_bad_input_names_the_argument():

@@ -1,4 +1,5 @@
 """Unit tests of dynapprox.realization."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,12 @@ def test_hankel_singular_values_match_numpy_svd():
     n = (t.size - 1) // 2
     H = linalg.hankel(rho[:n], rho[n - 1 : 2 * n - 1])
     np.testing.assert_allclose(realization.hankel_matrix(rho), H)
-    np.testing.assert_allclose(realization.hankel_singular_values(rho, dt), np.linalg.svd(dt * H, compute_uv=False),
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        realization.hankel_singular_values(rho, dt),
+        np.linalg.svd(dt * H, compute_uv=False),
+        rtol=1e-12,
+        atol=1e-15,
+    )
 
 
 def test_hankel_singular_value_of_an_exponential():
@@ -47,11 +52,22 @@ def test_era_recovers_an_exact_low_order_system():
     t_long = signals.time_grid(60.0, dt)  # also beyond the fitting window
     err = realization.l1_distance(true.kernel(t_long), fit.kernel(t_long), dt)
     assert err < 1e-8 * realization.l1_distance(rho, 0 * rho, dt)
-    np.testing.assert_allclose(np.sort(np.linalg.eigvals(fit.W).real), [-2.0, -0.5, -0.3, -0.3], atol=1e-8)
+    np.testing.assert_allclose(
+        np.sort(np.linalg.eigvals(fit.W).real), [-2.0, -0.5, -0.3, -0.3], atol=1e-8
+    )
 
 
-@pytest.mark.parametrize("kernel", [kernels.delayed_bump(3.0, 1.0), kernels.sum_kernels(
-    kernels.exponential(1.0), kernels.oscillating(0.5, 2.0), kernels.delayed_bump(2.0, 0.7))])
+@pytest.mark.parametrize(
+    "kernel",
+    [
+        kernels.delayed_bump(3.0, 1.0),
+        kernels.sum_kernels(
+            kernels.exponential(1.0),
+            kernels.oscillating(0.5, 2.0),
+            kernels.delayed_bump(2.0, 0.7),
+        ),
+    ],
+)
 def test_era_error_is_within_a_small_factor_of_the_hankel_singular_value(kernel):
     dt = 0.05
     t = signals.time_grid(30.0, dt)
@@ -66,7 +82,9 @@ def test_era_error_is_within_a_small_factor_of_the_hankel_singular_value(kernel)
 
 
 def test_l1_distance():
-    assert realization.l1_distance([1.0, -1.0, 2.0], [0.0, 0.0, 0.0], 0.5) == pytest.approx(2.0)
+    assert realization.l1_distance(
+        [1.0, -1.0, 2.0], [0.0, 0.0, 0.0], 0.5
+    ) == pytest.approx(2.0)
     with pytest.raises(ValueError, match="same shape"):
         realization.l1_distance(np.ones(3), np.ones(4), 0.1)
 
@@ -88,6 +106,7 @@ def test_bad_input_is_rejected():
 
 # ------------------------------------------------------------------ negative and complex discrete poles
 
+
 def test_era_refuses_a_negative_real_pole_by_default():
     # 0.9^k + 0.5 (-0.6)^k: the pole -0.6 has no real logarithm; it used to be mapped to the rate
     # log(0.6)/dt with the residue unchanged, which missed the samples by 0.6 without a warning
@@ -105,8 +124,12 @@ def test_era_pairs_a_negative_real_pole_and_reproduces_the_samples():
     assert fit.m == 3  # one real state for 0.9, two for the Nyquist pair of -0.6
     np.testing.assert_allclose(fit.kernel(dt * k)[:, 0], rho, rtol=0, atol=1e-12)
     lam = np.linalg.eigvals(fit.W)
-    np.testing.assert_allclose(np.sort(np.abs(lam.imag)), [0.0, np.pi / dt, np.pi / dt], atol=1e-9)
-    np.testing.assert_allclose(np.sort(np.exp(lam.real * dt)), [0.6, 0.6, 0.9], rtol=1e-9)
+    np.testing.assert_allclose(
+        np.sort(np.abs(lam.imag)), [0.0, np.pi / dt, np.pi / dt], atol=1e-9
+    )
+    np.testing.assert_allclose(
+        np.sort(np.exp(lam.real * dt)), [0.6, 0.6, 0.9], rtol=1e-9
+    )
 
 
 def test_discrete_to_rnn_reproduces_real_negative_and_complex_poles():
@@ -119,11 +142,15 @@ def test_discrete_to_rnn_reproduces_real_negative_and_complex_poles():
     ref = np.array([C @ np.linalg.matrix_power(A, j) @ B for j in range(n)])
     rnn = realization._discrete_to_rnn(A, B, C, dt, "pair", n_check=n)
     assert rnn.m == 5
-    np.testing.assert_allclose(rnn.kernel(dt * np.arange(n)), ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+    np.testing.assert_allclose(
+        rnn.kernel(dt * np.arange(n)), ref, rtol=0, atol=1e-12 * np.abs(ref).max()
+    )
     with pytest.raises(ValueError, match="negative real discrete pole lambda = -0.5"):
         realization._discrete_to_rnn(A, B, C, dt)
     with pytest.raises(ValueError, match="pole lambda = 0"):
-        realization._discrete_to_rnn(np.diag([0.5, 0.0]), np.ones((2, 1)), np.ones(2), dt)
+        realization._discrete_to_rnn(
+            np.diag([0.5, 0.0]), np.ones((2, 1)), np.ones(2), dt
+        )
 
 
 def test_era_negative_poles_option_is_checked():
@@ -132,6 +159,7 @@ def test_era_negative_poles_option_is_checked():
 
 
 # ------------------------------------------------------------------ continuous Hankel singular values
+
 
 def test_exp_sum_hankel_singular_values_match_the_gramians():
     # independent reference: sigma_k = sqrt(eig(P Q)) with the controllability and observability
@@ -147,7 +175,9 @@ def test_exp_sum_hankel_singular_values_match_the_gramians():
     got = realization.exp_sum_hankel_singular_values(s, w)
     np.testing.assert_allclose(got, ref, rtol=1e-8)
     # one exponential: sigma_1 = w / (2 s)
-    assert realization.exp_sum_hankel_singular_values([0.7], [3.0])[0] == pytest.approx(3.0 / 1.4, rel=1e-14)
+    assert realization.exp_sum_hankel_singular_values([0.7], [3.0])[0] == pytest.approx(
+        3.0 / 1.4, rel=1e-14
+    )
 
 
 def test_exp_sum_hankel_singular_values_are_the_limit_of_the_sampled_ones():
@@ -157,7 +187,9 @@ def test_exp_sum_hankel_singular_values_are_the_limit_of_the_sampled_ones():
     cont = realization.exp_sum_hankel_singular_values(s, w)
     errs = []
     for dt in (0.04, 0.02):
-        t = dt * np.arange(int(24 / dt))  # the section on [0, 12] misses e^{-2 s 12} <= e^{-12} of sigma
+        t = dt * np.arange(
+            int(24 / dt)
+        )  # the section on [0, 12] misses e^{-2 s 12} <= e^{-12} of sigma
         disc = realization.hankel_singular_values(np.exp(-np.outer(t, s)) @ w, dt)[:2]
         errs.append(np.max(np.abs(disc - cont) / cont))
     # first order in dt: halving dt halves the relative error (measured 7.1% and 3.5%)
@@ -175,6 +207,7 @@ def test_exp_sum_hankel_singular_values_bad_input():
 
 # ------------------------------------------------------------------ sampled errors, bracketed
 
+
 def test_sampled_error_brackets_a_closed_form():
     # rho = e^{-t}, model e^{-2t}: e_k = dt (q1^k - q2^k) >= 0, so the H-infinity norm is attained at
     # theta = 0 and equals the l1 norm, dt (1/(1-q1) - 1/(1-q2)) over all k >= 0
@@ -183,12 +216,16 @@ def test_sampled_error_brackets_a_closed_form():
     q1, q2 = np.exp(-dt), np.exp(-2 * dt)
     exact = dt * (1 / (1 - q1) - 1 / (1 - q2))
     rho_tail = dt * q1**n / (1 - q1)
-    res = realization.sampled_error(np.exp(-t), LinearRNN([[-2.0]], [1.0], [1.0]), dt, rho_tail)
+    res = realization.sampled_error(
+        np.exp(-t), LinearRNN([[-2.0]], [1.0], [1.0]), dt, rho_tail
+    )
     assert res.l1[0] <= exact <= res.l1[1]
     assert res.hinf[0] <= exact <= res.hinf[1]
     # the second-order grid bound leaves 1.2e-4 of relative slack here (the first-order one alone 1%)
     assert res.l1[1] - res.l1[0] < 1e-10 and res.hinf[1] - res.hinf[0] < 1e-3 * exact
-    assert res.slack < 0.1 * np.pi / (16 * n) * np.sum(np.arange(n) * dt * (q1 ** np.arange(n) - q2 ** np.arange(n)))
+    assert res.slack < 0.1 * np.pi / (16 * n) * np.sum(
+        np.arange(n) * dt * (q1 ** np.arange(n) - q2 ** np.arange(n))
+    )
 
 
 def test_sampled_error_hinf_bracket_contains_a_dense_evaluation():
@@ -199,7 +236,9 @@ def test_sampled_error_hinf_bracket_contains_a_dense_evaluation():
     rho_tail = dt * np.exp(-0.5 * t[-1]) / (1 - np.exp(-0.5 * dt))
     res = realization.sampled_error(rho, model, dt, rho_tail, pad=4)
     e = (rho - model.kernel(t)[:, 0]) * dt
-    dense = np.abs(np.fft.fft(e, n=2**20)).max()  # 1300 times finer than the function's grid
+    dense = np.abs(
+        np.fft.fft(e, n=2**20)
+    ).max()  # 1300 times finer than the function's grid
     assert res.hinf[0] <= dense <= res.hinf[1]
     assert res.hinf[1] <= res.l1[1]
     assert res.slack > 0
