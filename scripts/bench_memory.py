@@ -174,10 +174,11 @@ def timing(repeats: int = 5, figure: str | None = None) -> None:
             for meth in METHODS:
                 reps = repeats if meth in ("fft", "lfilter") else 1
                 res[meth], outs[meth] = _best(
-                    lambda: rnn_output(rnn, x, dt, method=meth), reps
+                    lambda rnn=rnn, x=x, meth=meth: rnn_output(rnn, x, dt, method=meth),
+                    reps,
                 )
             res["auto"], outs["auto"] = _best(
-                lambda: rnn_output(rnn, x, dt, method="auto"), repeats
+                lambda rnn=rnn, x=x: rnn_output(rnn, x, dt, method="auto"), repeats
             )
             ref = outs["naive"]
             rel = max(
@@ -211,7 +212,7 @@ def timing(repeats: int = 5, figure: str | None = None) -> None:
         import matplotlib.pyplot as plt
 
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
-        for meth, mk in zip(METHODS, "osD^"):
+        for meth, mk in zip(METHODS, "osD^", strict=False):
             axes[0].loglog(
                 LS, [1e3 * table[(L, 64)][meth] for L in LS], marker=mk, label=meth
             )

@@ -39,6 +39,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import signal
 
 from ._validation import (
@@ -62,7 +63,9 @@ __all__ = [
 METHODS = ("fft", "lfilter", "scan", "naive")
 
 
-def zoh_modes(W, U, c, dt: float) -> tuple[np.ndarray, np.ndarray]:
+def zoh_modes(
+    W: ArrayLike, U: ArrayLike, c: ArrayLike, dt: float
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Discrete poles :math:`z_i = e^{\lambda_i \Delta t}` and residues :math:`r_i` of the ZOH system.
 
     Only eigenvalues with :math:`\operatorname{Im}\lambda_i \ge 0` are returned; a mode
@@ -118,7 +121,9 @@ def zoh_modes(W, U, c, dt: float) -> tuple[np.ndarray, np.ndarray]:
     return np.exp(lam[keep] * dt), r
 
 
-def zoh_impulse_response(W, U, c, dt: float, n_t: int) -> np.ndarray:
+def zoh_impulse_response(
+    W: ArrayLike, U: ArrayLike, c: ArrayLike, dt: float, n_t: int
+) -> np.ndarray:
     r"""The impulse response :math:`g_0 = 0`, :math:`g_j = (c^\top A^{j-1} B)^\top` of the ZOH system.
 
     Vectorised: the powers :math:`z^j` by repeated doubling (:math:`\log_2 n_t` products),
@@ -248,7 +253,7 @@ def choose_method(L: int, m: int, d: int = 1) -> str:
     return min(times, key=times.__getitem__)
 
 
-def _check_input(x, d: int) -> tuple[np.ndarray, bool]:
+def _check_input(x: ArrayLike, d: int) -> tuple[np.ndarray, bool]:
     xs = check_real_array("x", x, ndim=(2, 3))
     single = xs.ndim == 2
     xs = xs[None] if single else xs
@@ -295,7 +300,7 @@ def _scan(z: np.ndarray, r: np.ndarray, xs: np.ndarray) -> np.ndarray:
     return out.numpy()
 
 
-def rnn_output(model: Any, x, dt: float, method: str = "auto") -> np.ndarray:
+def rnn_output(model: Any, x: ArrayLike, dt: float, method: str = "auto") -> np.ndarray:
     r"""The ZOH outputs :math:`\hat y_k = \sum_{j=1}^{k} g_j^\top x_{k-j}` of a linear RNN.
 
     Equal (to rounding) to :meth:`dynapprox.linear_rnn.LinearRNN.output` with

@@ -10,7 +10,10 @@ r"""Fitting a sampled kernel by a linear RNN: pole refinement in :math:`L^1` and
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validation import (
     check_in,
@@ -49,7 +52,9 @@ def _modal_from_columns(
     return LinearRNN.modal(np.exp(log_decay), omega, coef[:, None])
 
 
-def refine_poles_l1(model, rho_vals, dt: float, sweeps: int = 12, max_nfev: int = 60):
+def refine_poles_l1(
+    model: Any, rho_vals: ArrayLike, dt: float, sweeps: int = 12, max_nfev: int = 60
+) -> LinearRNN:
     r"""Refine the poles *and* residues of a modal RNN towards the best :math:`L^1` approximant.
 
     Minimises the Riemann sum :math:`\sum_k |\rho(t_k) - \hat\rho(t_k)|\,\Delta t` over the
@@ -129,10 +134,10 @@ def refine_poles_l1(model, rho_vals, dt: float, sweeps: int = 12, max_nfev: int 
     hi = np.concatenate([np.full(n, np.log(5.0 / dt)), np.full(n_osc, np.pi / dt)])
     theta = np.clip(np.concatenate([np.log(model.decay), model.freq[osc]]), lo, hi)
 
-    def split(th):
+    def split(th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return th[:n], th[n:]
 
-    def basis(th):
+    def basis(th: np.ndarray) -> np.ndarray:
         freq = np.zeros(n)
         freq[osc] = th[n:]
         return modal_real_basis(np.exp(th[:n]), freq, osc, t)
@@ -154,7 +159,9 @@ def refine_poles_l1(model, rho_vals, dt: float, sweeps: int = 12, max_nfev: int 
             if not scale > 0:
                 break
 
-            def residual(th, sw=sw, scale=scale):
+            def residual(
+                th: np.ndarray, sw: Any = sw, scale: Any = scale
+            ) -> np.ndarray:
                 Bt = basis(th)
                 return sw * (rho - Bt @ _weighted_lstsq(Bt, rho, sw)) / scale
 
@@ -189,7 +196,7 @@ def refine_poles_l1(model, rho_vals, dt: float, sweeps: int = 12, max_nfev: int 
 
 
 def l1_fit(
-    rho_vals,
+    rho_vals: ArrayLike,
     dt: float,
     m: int,
     size: int | None = None,
@@ -198,12 +205,12 @@ def l1_fit(
 ) -> LinearRNN:
     r"""Constructive width-:math:`m` approximant: ERA, then poles and residues refined in :math:`L^1`.
 
-    :func:`era_fit` (Ho-Kalman, a discrete balanced truncation of the sampled kernel) gives
+    :func:`~dynapprox.realization.era_fit` (Ho-Kalman, a discrete balanced truncation of the sampled kernel) gives
     the start; :func:`refine_poles_l1` moves its poles (stably parameterised) and residues
     to lower the :math:`L^1` error :math:`\sum_k |\rho(t_k) - \hat\rho(t_k)|\,\Delta t`, and
     the residues are made :math:`L^1`-optimal by a linear programme. The error is never
     larger than that of the ERA realisation, and, as for every width-:math:`m` RNN, at
-    least the Hankel singular value :math:`\sigma_{m+1}` (:func:`hankel_singular_values`).
+    least the Hankel singular value :math:`\sigma_{m+1}` (:func:`~dynapprox.realization.hankel_singular_values`).
 
     Parameters
     ----------
@@ -215,7 +222,7 @@ def l1_fit(
     m : int
         Width, at most the numerical rank of the Hankel matrix.
     size : int, optional
-        Hankel matrix size of the ERA start (see :func:`era_fit`).
+        Hankel matrix size of the ERA start (see :func:`~dynapprox.realization.era_fit`).
     sweeps : int
         IRLS sweeps of :func:`refine_poles_l1`.
     max_nfev : int
@@ -248,7 +255,7 @@ def l1_fit(
 
 
 def train_linear_rnn(
-    rho_vals,
+    rho_vals: ArrayLike,
     dt: float,
     m: int,
     steps: int = 1000,

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import fft as _fft
 
 from ._validation import (
@@ -38,7 +39,9 @@ from .signals import step
 __all__ = ["apply_kernel", "probe_kernel"]
 
 
-def _as_kernel_and_signal(rho_vals, x) -> tuple[np.ndarray, np.ndarray, bool]:
+def _as_kernel_and_signal(
+    rho_vals: ArrayLike, x: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, bool]:
     rho = check_real_array("rho_vals", rho_vals, ndim=(1, 2))
     if rho.ndim == 1:
         rho = rho[:, None]
@@ -54,7 +57,9 @@ def _as_kernel_and_signal(rho_vals, x) -> tuple[np.ndarray, np.ndarray, bool]:
     return rho, xs, single
 
 
-def apply_kernel(rho_vals, x, dt: float, method: str = "fft") -> np.ndarray:
+def apply_kernel(
+    rho_vals: ArrayLike, x: ArrayLike, dt: float, method: str = "fft"
+) -> np.ndarray:
     r"""Outputs :math:`y_k = \sum_{j=0}^{k} \rho(s_j)^\top x_{t_{k-j}}\,\Delta t` of the kernel functional.
 
     A causal left Riemann sum of :math:`H_{t_k}(\mathbf x) = \int_0^\infty \rho(s)^\top x_{t_k-s}\,\dd s`

@@ -42,9 +42,8 @@ Used by chapters 8, 9, 10 and 12, wherever a kernel error is reported.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable  # noqa: UP035 (typing.Callable resolves in the API reference)
 
 import numpy as np
 
@@ -230,7 +229,7 @@ def _window_edges(T: float, h: float) -> np.ndarray:
 
 
 def _check_layout(
-    T, t_max, panel, nodes, growth
+    T: Any, t_max: Any, panel: Any, nodes: Any, growth: Any
 ) -> tuple[float, float, float, int, float]:
     T = check_positive_float("T", T)
     t_max = check_positive_float("t_max", t_max)
@@ -444,7 +443,7 @@ def l1_error_halfline(
         return a - b
 
     window = _integrate(diff, _window_edges(T, panel), nodes)
-    tail = _integrate(diff, _panel_edges_tail(T, t_max, panel, growth), nodes)
+    tail_int = _integrate(diff, _panel_edges_tail(T, t_max, panel, growth), nodes)
     r_rho, r_hat = float(tails[0](t_max)), float(tails[1](t_max))
     if not (r_rho >= 0 and r_hat >= 0):
         raise ValueError(
@@ -458,7 +457,7 @@ def l1_error_halfline(
     low = float(lower_rho(t_max)) if callable(lower_rho) else 0.0
     return HalfLineL1(
         window=window,
-        tail=tail,
+        tail=tail_int,
         remainder_lower=max(0.0, low - r_hat),
         remainder_upper=r_rho + r_hat,
         T=T,

@@ -24,9 +24,14 @@ constructor                 :math:`\rho(t)`
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize, special
+
+if TYPE_CHECKING:
+    from .linear_rnn import LinearRNN
 
 from ._validation import (
     check_callable,
@@ -143,7 +148,7 @@ class Kernel:
             raise ValueError(f"t must be non-negative, got {t}")
         return 0.0 if self._tail_lower is None else float(self._tail_lower(t))
 
-    def __call__(self, t) -> np.ndarray:
+    def __call__(self, t: ArrayLike) -> np.ndarray:
         r"""Sample the kernel.
 
         Parameters
@@ -177,7 +182,9 @@ class Kernel:
         return f"Kernel({self.name!r}, d={self.d})"
 
 
-def exponential(beta, d: int = 1, weights=None) -> Kernel:
+def exponential(
+    beta: ArrayLike, d: int = 1, weights: ArrayLike | None = None
+) -> Kernel:
     r"""Exponential memory :math:`\rho(t) = \sum_{j} w_j\, e^{-\beta_j t}`, :math:`w_j \in \R^d`.
 
     Parameters
@@ -218,7 +225,7 @@ def exponential(beta, d: int = 1, weights=None) -> Kernel:
                 f"weights must have shape {(b.size, d)} (one row per rate), got {np.shape(weights)}"
             )
 
-    def f(t):
+    def f(t: np.ndarray) -> np.ndarray:
         return np.exp(-np.outer(t, b)) @ w
 
     name = rf"$e^{{-{b[0]:g}t}}$" if b.size == 1 else "exp. sum"
@@ -294,7 +301,7 @@ def polynomial(omega: float) -> Kernel:
     )
 
 
-def laplace_quadrature_rnn(omega: float, m: int, grid: str = "geometric"):
+def laplace_quadrature_rnn(omega: float, m: int, grid: str = "geometric") -> LinearRNN:
     r"""A width-``m`` linear RNN from a quadrature of the Laplace representation of the polynomial kernel.
 
     The polynomial kernel is completely monotone, a superposition of decaying exponentials:
@@ -509,7 +516,7 @@ def sum_kernels(*kernels: Kernel) -> Kernel:
             )
 
     return Kernel(
-        lambda t: sum(k(t) for k in kernels),
+        lambda t: np.sum([k(t) for k in kernels], axis=0),
         d,
         " + ".join(k.name for k in kernels),
         tail=tail,

@@ -103,7 +103,7 @@ def check_weights(W: Any, U: Any, c: Any) -> tuple[np.ndarray, np.ndarray, np.nd
 
     Used in
     -------
-    Used by :class:`LinearRNN` and :func:`dynapprox.training.tanh_rnn_loss_and_grad`
+    Used by :class:`LinearRNN` and :func:`dynapprox.tanh_rnn.tanh_rnn_loss_and_grad`
     (in :doc:`/chapters/10_curse_of_memory`).
     """
     W = check_real_array("W", W, ndim=2)
@@ -314,7 +314,10 @@ class LinearRNN:
 
     @property
     def is_stable(self) -> bool:
-        """Whether every mode decays (continuous: :math:`\\kappa(W) < 0`; discrete: spectral radius < 1)."""
+        """Whether every mode decays.
+
+        That is :math:`\\kappa(W) < 0` in continuous time, a spectral radius below 1 in discrete time.
+        """
         if self.dt is not None:
             return bool(np.max(np.abs(np.linalg.eigvals(self.W))) < 1)
         return self.spectral_abscissa < 0

@@ -34,8 +34,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validation import (
     check_callable,
@@ -65,7 +67,7 @@ __all__ = [
 
 
 def exp_power_kernel(
-    t,
+    t: ArrayLike,
     decay: float = 1.0,
     freq: float = 0.0,
     scale: float = 0.0,
@@ -134,7 +136,7 @@ def exp_power_kernel(
     return np.real(total * np.exp(lam * t))
 
 
-def step_response(rho_vals, dt: float) -> np.ndarray:
+def step_response(rho_vals: ArrayLike, dt: float) -> np.ndarray:
     r"""Step responses :math:`y_i(t_k) = H_{t_k}(e_i\mathbf 1_{t \ge 0})` of a sampled kernel.
 
     Uses the causal Riemann sum of :func:`dynapprox.functionals.apply_kernel`,
@@ -163,7 +165,7 @@ def step_response(rho_vals, dt: float) -> np.ndarray:
 
 
 def step_response_derivatives(
-    kernel_derivative: Callable[[np.ndarray, int], np.ndarray], t, order: int
+    kernel_derivative: Callable[[np.ndarray, int], np.ndarray], t: ArrayLike, order: int
 ) -> np.ndarray:
     r"""Stack the derivatives :math:`y^{(k)}(t) = \rho^{(k-1)}(t)`, ``k = 1..order``.
 
@@ -229,7 +231,7 @@ class MemoryConstants:
     tail: float
 
 
-def memory_constants(derivs, t, beta: float) -> MemoryConstants:
+def memory_constants(derivs: Any, t: ArrayLike, beta: float) -> MemoryConstants:
     r"""The constant :math:`\gamma` of the rate theorem for a given :math:`\beta`.
 
     .. math::
@@ -280,7 +282,7 @@ def memory_constants(derivs, t, beta: float) -> MemoryConstants:
 
 
 def rnn_rate_bound(
-    m,
+    m: Any,
     alpha: int,
     gamma: float,
     d: int = 1,
@@ -337,7 +339,7 @@ def rnn_rate_bound(
 # ----------------------------------------------------------------------------------------
 
 
-def linear_memory_function(rho_vals) -> np.ndarray:
+def linear_memory_function(rho_vals: ArrayLike) -> np.ndarray:
     r"""Memory function of a linear functional, :math:`M(H)(t) = \|\rho(t)\|_1`.
 
     For :math:`H_t(x) = \int_0^\infty \rho(s)^\top x_{t-s}\,\mathrm ds` and the
@@ -368,7 +370,7 @@ def memory_function(
     n_t: int,
     d: int,
     dt: float,
-    amplitudes=(1.0,),
+    amplitudes: Any = (1.0,),
 ) -> np.ndarray:
     r"""Estimate the memory function of a (nonlinear) functional from step responses.
 

@@ -98,7 +98,7 @@ def refine_l1(model: LinearRNN, rho_vals: ArrayLike, dt: float) -> LinearRNN:
     Parameters
     ----------
     model : LinearRNN
-        Model whose eigenvalues are kept (e.g. the modal form, :meth:`LinearRNN.to_modal`,
+        Model whose eigenvalues are kept (e.g. the modal form, :meth:`~dynapprox.linear_rnn.LinearRNN.to_modal`,
         of an ERA realisation).
     rho_vals : array_like
         Target kernel samples, shape ``(n_t,)`` or ``(n_t, d)``.

@@ -159,7 +159,7 @@ def perturbation_error(
 
     * ``"dense"``: :math:`\theta = (W, U, c)` of the dense form, all :math:`m^2 + m d + m` entries;
     * a name of :data:`dynapprox.parameterisations.PARAMETERISATIONS` (``"direct"``,
-      ``"exp"``, ``"softplus"``, ``"best"``): the modal form (:meth:`LinearRNN.to_modal`),
+      ``"exp"``, ``"softplus"``, ``"best"``): the modal form (:meth:`~dynapprox.linear_rnn.LinearRNN.to_modal`),
       :math:`\theta = (p, \omega, \operatorname{Re} g, \operatorname{Im} g)` with decay
       :math:`r = f(p)` of :func:`dynapprox.parameterisations.rate` (``"direct"`` perturbs
       the decay rates themselves, the others the weights of a stable reparameterisation;
@@ -300,7 +300,7 @@ def perturbation_error(
 
         def make_dirs() -> tuple[list, list]:
             names = ["first-order", "+ones", "-ones"] + ["random"] * n_random
-            dirs = [
+            dirs: list[tuple[np.ndarray, ...]] = [
                 (np.sign(sens), zU, zc),
                 (np.ones_like(W), zU, zc),
                 (-np.ones_like(W), zU, zc),
@@ -328,7 +328,7 @@ def perturbation_error(
     sg = np.sign(model.coef.real)
     zero_g = np.zeros(model.coef.shape)
 
-    def make_dirs() -> tuple[list, list]:
+    def make_modal_dirs() -> tuple[list, list]:
         names, dirs = [], []
         for s_p, label in (
             (-1.0, "rates-"),
@@ -353,7 +353,7 @@ def perturbation_error(
             )
         return names, dirs
 
-    def perturbed(
+    def perturbed_modal(
         d: float, dp: np.ndarray, dom: np.ndarray, dgr: np.ndarray, dgi: np.ndarray
     ) -> Modes:
         r = rate(p0 + d * dp, parameterisation, pa, pb)
@@ -364,7 +364,7 @@ def perturbation_error(
         om = np.where(osc, np.maximum(model.freq + d * dom, 1e-300), 0.0)
         return LinearRNN.modal(r, om, model.coef + io * d * (dgr + 1j * dgi)).modes()
 
-    return sweep(model.modes(), make_dirs, perturbed)
+    return sweep(model.modes(), make_modal_dirs, perturbed_modal)
 
 
 def diagonal_sensitivity(

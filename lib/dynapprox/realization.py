@@ -31,8 +31,10 @@ Refinements of an ERA realisation and gradient training are in :mod:`dynapprox.f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validation import (
     check_finite_float,
@@ -57,7 +59,7 @@ __all__ = [
 ]
 
 
-def _sizes(n: int, size) -> int:
+def _sizes(n: int, size: Any) -> int:
     n_max = (n - 1) // 2
     if size is None:
         return n_max
@@ -69,7 +71,9 @@ def _sizes(n: int, size) -> int:
     return size
 
 
-def hankel_matrix(rho_vals, size: int | None = None, shift: int = 0) -> np.ndarray:
+def hankel_matrix(
+    rho_vals: ArrayLike, size: int | None = None, shift: int = 0
+) -> np.ndarray:
     r"""The block Hankel matrix :math:`[\rho(t_{i+j+\mathrm{shift}})^\top]_{i,j<\mathrm{size}}`.
 
     Parameters
@@ -100,7 +104,9 @@ def hankel_matrix(rho_vals, size: int | None = None, shift: int = 0) -> np.ndarr
     return rho[idx].reshape(size, size * rho.shape[1])
 
 
-def hankel_singular_values(rho_vals, dt: float, size: int | None = None) -> np.ndarray:
+def hankel_singular_values(
+    rho_vals: ArrayLike, dt: float, size: int | None = None
+) -> np.ndarray:
     r"""Singular values of the discretised Hankel operator of the kernel, in decreasing order.
 
     The Hankel operator :math:`(\Gamma u)(t) = \int_0^\infty \rho(t+s)^\top u(s)\,\dd s` maps
@@ -229,7 +235,11 @@ def _discrete_to_rnn(
 
 
 def era_fits(
-    rho_vals, dt: float, ms, size: int | None = None, negative_poles: str = "refuse"
+    rho_vals: ArrayLike,
+    dt: float,
+    ms: ArrayLike,
+    size: int | None = None,
+    negative_poles: str = "refuse",
 ) -> list[LinearRNN]:
     r"""ERA realisations of several orders from one SVD (see :func:`era_fit`).
 
@@ -284,7 +294,11 @@ def era_fits(
 
 
 def era_fit(
-    rho_vals, dt: float, m: int, size: int | None = None, negative_poles: str = "refuse"
+    rho_vals: ArrayLike,
+    dt: float,
+    m: int,
+    size: int | None = None,
+    negative_poles: str = "refuse",
 ) -> LinearRNN:
     r"""Order-:math:`m` linear RNN from kernel samples by the Eigensystem Realization Algorithm.
 
@@ -342,7 +356,7 @@ def era_fit(
     return era_fits(rho_vals, dt, [m], size, negative_poles)[0]
 
 
-def l1_distance(rho_vals, rhohat_vals, dt: float) -> float:
+def l1_distance(rho_vals: ArrayLike, rhohat_vals: ArrayLike, dt: float) -> float:
     r"""Riemann sum :math:`\sum_k |\rho(t_k) - \hat\rho(t_k)|_1\,\Delta t` of :math:`\|\rho - \hat\rho\|_{L^1}`.
 
     :math:`|v|_1 = \sum_i |v_i|` is the dual of the max-norm on inputs :math:`x_t \in \R^d`,
@@ -376,7 +390,7 @@ def l1_distance(rho_vals, rhohat_vals, dt: float) -> float:
     return float(np.sum(np.abs(a - b)) * dt)
 
 
-def exp_sum_hankel_singular_values(rates, weights) -> np.ndarray:
+def exp_sum_hankel_singular_values(rates: ArrayLike, weights: ArrayLike) -> np.ndarray:
     r"""Hankel singular values of a positive sum of decaying exponentials, in closed form.
 
     For :math:`\rho(t) = \sum_{j=1}^n w_j e^{-s_j t}` with :math:`w_j > 0`, :math:`s_j > 0`,
@@ -466,7 +480,7 @@ class SampledError:
 
 
 def sampled_error(
-    rho_vals, model: LinearRNN, dt: float, rho_tail: float, pad: int = 16
+    rho_vals: ArrayLike, model: LinearRNN, dt: float, rho_tail: float, pad: int = 16
 ) -> SampledError:
     r"""The :math:`\ell^1` and :math:`\mathcal H_\infty` errors of the sampled approximant, bracketed.
 

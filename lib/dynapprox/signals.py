@@ -13,6 +13,8 @@ Conventions of the sequence chapters (shared by :mod:`dynapprox.functionals`,
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._validation import check_nonnegative_int, check_positive_float, check_positive_int
@@ -55,7 +57,7 @@ def time_grid(T: float, dt: float) -> np.ndarray:
     return dt * np.arange(n_t, dtype=float)
 
 
-def _check_channel(n_t, d, i) -> tuple[int, int, int]:
+def _check_channel(n_t: Any, d: Any, i: Any) -> tuple[int, int, int]:
     n_t = check_positive_int("n_t", n_t)
     d = check_positive_int("d", d)
     i = check_nonnegative_int("i", i)
@@ -127,7 +129,7 @@ def impulse(n_t: int, d: int, i: int, dt: float) -> np.ndarray:
 
 
 def smooth_random(
-    n_t: int, d: int, dt: float, seed, corr_time: float = 1.0
+    n_t: int, d: int, dt: float, seed: Any, corr_time: float = 1.0
 ) -> np.ndarray:
     r"""A smooth random signal: white noise filtered by a Gaussian of width ``corr_time``.
 
@@ -178,7 +180,7 @@ def smooth_random(
 
 
 def piecewise_constant(
-    n_t: int, d: int, dt: float, seed, hold: float = 1.0
+    n_t: int, d: int, dt: float, seed: Any, hold: float = 1.0
 ) -> np.ndarray:
     r"""A random piecewise-constant signal with values uniform in :math:`[-1, 1]`.
 
@@ -218,7 +220,7 @@ def piecewise_constant(
     return np.repeat(vals, k, axis=0)[:n_t]
 
 
-def white_noise(n_t: int, d: int, dt: float, seed) -> np.ndarray:
+def white_noise(n_t: int, d: int, dt: float, seed: Any) -> np.ndarray:
     r"""Discretised white noise: i.i.d. :math:`\mathcal N(0, 1/\Delta t)` samples.
 
     The scaling makes :math:`\sum_{k < n} x_{t_k} \Delta t` a Brownian motion sampled at

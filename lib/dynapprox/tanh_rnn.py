@@ -177,7 +177,9 @@ def train_tanh_rnn(
     losses = np.empty(steps)
     for it in range(steps):
         idx = gen.integers(0, x.shape[0], size=batch_size)
-        loss, grads = tanh_rnn_loss_and_grad(*params, x[idx], y[idx])
+        loss, grads = tanh_rnn_loss_and_grad(
+            params[0], params[1], params[2], x[idx], y[idx]
+        )
         losses[it] = loss
         for tensor, g in zip(tensors, grads, strict=True):
             tensor.grad = torch.from_numpy(np.ascontiguousarray(g))

@@ -44,7 +44,7 @@ __all__ = [
 
 
 def _loss_grid(
-    rho_last: int, dt: float | None, t, weights
+    rho_last: int, dt: float | None, t: ArrayLike | None, weights: ArrayLike | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights of the loss: the uniform grid k dt (Riemann weights dt), or given nodes and weights."""
     if t is None and weights is None:
@@ -72,13 +72,13 @@ def _loss_grid(
 
 def kernel_l2_loss_and_grad(
     params: dict,
-    rho_vals,
+    rho_vals: ArrayLike,
     dt: float | None,
     parameterisation: str = "softplus",
     *,
-    t=None,
-    weights=None,
-):
+    t: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
+) -> tuple[np.ndarray, dict]:
     r"""Kernel loss :math:`L = \sum_k w_k |\rho(t_k) - \hat\rho(t_k)|^2` of a modal RNN and its gradient.
 
     For white-noise inputs the expected squared output error of a linear RNN equals
@@ -102,7 +102,7 @@ def kernel_l2_loss_and_grad(
     dt : float or None
         Time step of the uniform grid; ``None`` when ``t`` and ``weights`` are given.
     parameterisation : str
-        One of :data:`PARAMETERISATIONS`.
+        One of :data:`~dynapprox.parameterisations.PARAMETERISATIONS`.
     t, weights : array_like, optional
         Quadrature nodes and weights, shape ``(n_t,)`` each.
 
@@ -175,7 +175,7 @@ class TrainingResult:
 
 
 def train_modal_rnn(
-    rho_vals,
+    rho_vals: ArrayLike,
     dt: float | None,
     n_modes: int,
     steps: int,
@@ -187,8 +187,8 @@ def train_modal_rnn(
     init_scale: float = 0.1,
     optimizer: str = "adam",
     *,
-    t=None,
-    weights=None,
+    t: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
     snapshot_every: int | None = None,
 ) -> TrainingResult:
     r"""Train modal linear RNNs on the kernel loss by Adam or plain gradient descent (``torch.optim``).
@@ -216,7 +216,7 @@ def train_modal_rnn(
     seed : int or numpy.random.Generator
         Seed of the initialisation.
     parameterisation : str
-        One of :data:`PARAMETERISATIONS`.
+        One of :data:`~dynapprox.parameterisations.PARAMETERISATIONS`.
     init_decay, init_freq, init_scale : float
         Initialisation, see above.
     optimizer : str
@@ -267,13 +267,17 @@ def train_modal_rnn(
         list(tensors.values()), lr=lr
     )
     losses = []
-    snapshots = [] if snapshot_every is not None else None
+    snapshots: list | None = [] if snapshot_every is not None else None
     for it in range(steps + 1):
         loss, grads = kernel_l2_loss_and_grad(
             params, rho, None, parameterisation, t=t, weights=weights
         )
         losses.append(loss)
-        if snapshots is not None and (it % snapshot_every == 0 or it == steps):
+        if (
+            snapshots is not None
+            and snapshot_every is not None
+            and (it % snapshot_every == 0 or it == steps)
+        ):
             snapshots.append((it, _modal_models(params, n, parameterisation)))
         if it == steps:
             break

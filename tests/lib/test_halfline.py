@@ -106,7 +106,7 @@ def test_kernel_tails_match_quadrature():
     for k in cases:
         for t0 in (0.0, 2.0, 6.0):
             true = integrate.quad(
-                lambda s: np.abs(k(np.array([s]))).sum(), t0, np.inf, limit=400
+                lambda s, k=k: np.abs(k(np.array([s]))).sum(), t0, np.inf, limit=400
             )[0]
             assert true <= k.tail_l1(t0) * (1 + 1e-9) + 1e-13, (k.name, t0)
     # exact where the docstring says so

@@ -64,9 +64,9 @@ def test_recurrence_equals_convolution_with_discrete_kernel():
     # g_j is the integral of the kernel over [t_{j-1}, t_j]
     j = 7
     ref = [
-        integrate.quad(lambda s: rnn.kernel(np.array([s]))[0, i], (j - 1) * dt, j * dt)[
-            0
-        ]
+        integrate.quad(
+            lambda s, i=i: rnn.kernel(np.array([s]))[0, i], (j - 1) * dt, j * dt
+        )[0]
         for i in range(2)
     ]
     np.testing.assert_allclose(g[j], ref, rtol=1e-9)

@@ -136,7 +136,7 @@ def test_memory_function_of_a_static_nonlinearity_brute_force():
     brute = np.max(
         [
             np.abs(np.diff(np.concatenate([[0.0], y]))) / dt / a
-            for y, a in zip(ys, amps)
+            for y, a in zip(ys, amps, strict=False)
         ],
         axis=0,
     )

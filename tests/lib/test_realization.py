@@ -74,7 +74,7 @@ def test_era_error_is_within_a_small_factor_of_the_hankel_singular_value(kernel)
     rho = kernel(t)
     s = realization.hankel_singular_values(rho, dt)
     ms = [3, 5, 7, 9]
-    for m, fit in zip(ms, realization.era_fits(rho, dt, ms)):
+    for m, fit in zip(ms, realization.era_fits(rho, dt, ms), strict=False):
         err = realization.l1_distance(rho, fit.kernel(t), dt)
         # AAK/Glover lower bound sigma_{m+1} <= H_inf error <= L1 error (up to discretisation),
         # and ERA (approximately balanced truncation) stays within a small factor above it

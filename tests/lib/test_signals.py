@@ -93,7 +93,8 @@ def _l1_halfline_quad(f, omega):
     above 1e-5 in these tests) are below exp(-1000)."""
     edges = [0.0] + [10.0**k for k in range(0, 9)]
     total = sum(
-        integrate.quad(f, a, b, limit=400)[0] for a, b in zip(edges[:-1], edges[1:])
+        integrate.quad(f, a, b, limit=400)[0]
+        for a, b in zip(edges[:-1], edges[1:], strict=False)
     )
     return total + (1 + edges[-1]) ** -omega / omega
 
@@ -145,7 +146,9 @@ def test_laplace_quadrature_geometric_converges():
         )
         errs.append(
             _l1_halfline_quad(
-                lambda u: abs((1 + u) ** -2.0 - float(np.sum(w * np.exp(-rates * u)))),
+                lambda u, w=w, rates=rates: abs(
+                    (1 + u) ** -2.0 - float(np.sum(w * np.exp(-rates * u)))
+                ),
                 omega,
             )
         )
