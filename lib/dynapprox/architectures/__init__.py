@@ -19,6 +19,7 @@ sampled on it, numpy ``float64``; randomness enters through ``seed``. Every publ
 the submodules is re-exported here (``from dynapprox import architectures as arch;
 arch.pod(...)``); the reference documents each name once, in its submodule.
 """
+
 from __future__ import annotations
 
 from .attention import TinyTransformer
@@ -31,7 +32,13 @@ from .convolution import (
     tt_svd,
     unfolding_singular_values,
 )
-from .encoder_decoder import RecurrentEncoderDecoder, fit_encoder_decoder, modal_kernel, pod, pod_tail
+from .encoder_decoder import (
+    RecurrentEncoderDecoder,
+    fit_encoder_decoder,
+    modal_kernel,
+    pod,
+    pod_tail,
+)
 from .recurrent import LinearRNNSeq, lag_tail_bound
 from .seq2seq import (
     causal_floor,

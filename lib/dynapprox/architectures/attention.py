@@ -1,4 +1,5 @@
 r"""A one-layer, one-head transformer in the family of eq. (5) of Jiang and Li (NeurIPS 2024)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,14 @@ def _init_linear(layer, g) -> None:
     """PyTorch's default initialisation of ``nn.Linear``, drawn from the generator ``g``."""
     bound = 1.0 / np.sqrt(layer.in_features)
     with torch.no_grad():
-        layer.weight.copy_((2 * torch.rand(layer.weight.shape, generator=g, dtype=torch.float64) - 1) * bound)
-        layer.bias.copy_((2 * torch.rand(layer.bias.shape, generator=g, dtype=torch.float64) - 1) * bound)
+        layer.weight.copy_(
+            (2 * torch.rand(layer.weight.shape, generator=g, dtype=torch.float64) - 1)
+            * bound
+        )
+        layer.bias.copy_(
+            (2 * torch.rand(layer.bias.shape, generator=g, dtype=torch.float64) - 1)
+            * bound
+        )
 
 
 def _mlp(n_in: int, width: int, depth: int, n_out: int, g):
@@ -27,7 +34,6 @@ def _mlp(n_in: int, width: int, depth: int, n_out: int, g):
         if isinstance(layer, torch.nn.Linear):
             _init_linear(layer, g)
     return torch.nn.Sequential(*layers)
-
 
 
 class TinyTransformer:
@@ -82,13 +88,32 @@ class TinyTransformer:
         ``"normal"`` or ``"onehot"``: initial position encodings.
     q_init_std : float
         Standard deviation of the initial queries (``query="position"`` only); 0 allowed.
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`thm-transformer-representation`,
+    :prf:ref:`prop-attention-perm`, :prf:ref:`prop-attention-sign`).
     """
 
-    def __init__(self, L: int, n: int, m_h: int, m_v: int, ff_width: int, ff_depth: int, seed: int,
-                 d_e: int = 8, query: str = "position", dtype: str = "float64",
-                 e_init: str = "normal", q_init_std: float = 1.0) -> None:
+    def __init__(
+        self,
+        L: int,
+        n: int,
+        m_h: int,
+        m_v: int,
+        ff_width: int,
+        ff_depth: int,
+        seed: int,
+        d_e: int = 8,
+        query: str = "position",
+        dtype: str = "float64",
+        e_init: str = "normal",
+        q_init_std: float = 1.0,
+    ) -> None:
         L = check_positive_int("L", L)
-        n, m_h, m_v = (check_positive_int(k, v) for k, v in (("n", n), ("m_h", m_h), ("m_v", m_v)))
+        n, m_h, m_v = (
+            check_positive_int(k, v) for k, v in (("n", n), ("m_h", m_h), ("m_v", m_v))
+        )
         ff_width = check_positive_int("ff_width", ff_width)
         ff_depth = check_nonnegative_int("ff_depth", ff_depth)
         d_e = check_positive_int("d_e", d_e)
@@ -100,9 +125,15 @@ class TinyTransformer:
             raise ValueError(f"e_init must be 'normal' or 'onehot', got {e_init!r}")
         if e_init == "onehot" and d_e < L:
             raise ValueError(f"e_init='onehot' needs d_e >= L = {L}, got d_e = {d_e}")
-        if isinstance(q_init_std, bool) or not isinstance(q_init_std, (int, float)) \
-                or not np.isfinite(q_init_std) or q_init_std < 0:
-            raise ValueError(f"q_init_std must be a finite number >= 0, got {q_init_std!r}")
+        if (
+            isinstance(q_init_std, bool)
+            or not isinstance(q_init_std, (int, float))
+            or not np.isfinite(q_init_std)
+            or q_init_std < 0
+        ):
+            raise ValueError(
+                f"q_init_std must be a finite number >= 0, got {q_init_std!r}"
+            )
         g = torch.Generator().manual_seed(check_nonnegative_int("seed", seed))
         f64 = torch.float64
 
@@ -116,11 +147,19 @@ class TinyTransformer:
                 self.e = torch.nn.Parameter(e0)
                 self.f = _mlp(d_e, ff_width, ff_depth, n, g)
                 if query == "position":
-                    self.q = torch.nn.Parameter(float(q_init_std) * torch.randn(L, m_h, generator=g, dtype=f64))
+                    self.q = torch.nn.Parameter(
+                        float(q_init_std) * torch.randn(L, m_h, generator=g, dtype=f64)
+                    )
                 else:
-                    self.WQ = torch.nn.Parameter(torch.randn(m_h, n, generator=g, dtype=f64) / np.sqrt(n))
-                self.WK = torch.nn.Parameter(torch.randn(m_h, n, generator=g, dtype=f64) / np.sqrt(n))
-                self.WV = torch.nn.Parameter(torch.randn(m_v, n, generator=g, dtype=f64) / np.sqrt(n))
+                    self.WQ = torch.nn.Parameter(
+                        torch.randn(m_h, n, generator=g, dtype=f64) / np.sqrt(n)
+                    )
+                self.WK = torch.nn.Parameter(
+                    torch.randn(m_h, n, generator=g, dtype=f64) / np.sqrt(n)
+                )
+                self.WV = torch.nn.Parameter(
+                    torch.randn(m_v, n, generator=g, dtype=f64) / np.sqrt(n)
+                )
                 self.F = _mlp(m_v, ff_width, ff_depth, 1, g)
 
             def attention(self, X):
@@ -142,4 +181,3 @@ class TinyTransformer:
     def n_params(self) -> int:
         """Number of trainable weights."""
         return int(sum(p.numel() for p in self.module.parameters() if p.requires_grad))
-

@@ -14,6 +14,7 @@ so the complexity of a target for this architecture is the rank structure of its
 :func:`fit_dilated_cnn`). Kernels are sampled on the grid :math:`t_k = k\,\Delta t`, numpy
 ``float64``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -68,11 +69,17 @@ def tensorise(rho, l: int, K: int) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(l,) * K``.
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-cnn-tt`).
     """
     l, K = _check_l_K(l, K)
     rho = check_real_array("rho", rho, ndim=1)
     if rho.size > l**K:
-        raise ValueError(f"rho has {rho.size} lags, more than the receptive field l**K = {l**K}")
+        raise ValueError(
+            f"rho has {rho.size} lags, more than the receptive field l**K = {l**K}"
+        )
     full = np.zeros(l**K)
     full[: rho.size] = rho
     return full.reshape([l] * K, order="F")
@@ -90,10 +97,17 @@ def detensorise(tensor) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(l**K,)``.
+
+    Used in
+    -------
+    No chapter calls it: the inverse of :func:`tensorise` (in :doc:`/chapters/11_architectures`),
+    for tests and exercises.
     """
     tensor = check_real_array("tensor", tensor)
     if tensor.ndim < 1 or len(set(tensor.shape)) != 1:
-        raise ValueError(f"tensor must have all axes of equal length l, got shape {tensor.shape}")
+        raise ValueError(
+            f"tensor must have all axes of equal length l, got shape {tensor.shape}"
+        )
     return tensor.reshape(-1, order="F")
 
 
@@ -121,9 +135,15 @@ def unfolding_singular_values(rho, l: int, K: int) -> list[np.ndarray]:
     -------
     list of numpy.ndarray
         Entry ``k - 1`` holds the non-increasing singular values of unfolding ``k``.
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-cnn-tt`).
     """
     T = tensorise(rho, l, K)
-    Tc = np.ascontiguousarray(T.transpose(range(K - 1, -1, -1)))  # axes i_K..i_1 (C order)
+    Tc = np.ascontiguousarray(
+        T.transpose(range(K - 1, -1, -1))
+    )  # axes i_K..i_1 (C order)
     out = []
     for k in range(1, K):
         # rows = (i_1..i_k): in Tc these are the LAST k axes
@@ -154,17 +174,25 @@ def min_tt_ranks(rho, l: int, K: int, tol: float) -> np.ndarray:
     -------
     numpy.ndarray
         Integer array ``[1, r_1, ..., r_{K-1}, 1]`` of length ``K + 1``.
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-cnn-tt`).
     """
     tol = check_positive_float("tol", tol)
     ranks = [1]
     for s in unfolding_singular_values(rho, l, K):
-        tails = np.sqrt(np.concatenate([np.cumsum((s**2)[::-1])[::-1], [0.0]]))  # tails[r] = ||s[r:]||
+        tails = np.sqrt(
+            np.concatenate([np.cumsum((s**2)[::-1])[::-1], [0.0]])
+        )  # tails[r] = ||s[r:]||
         ranks.append(int(np.argmax(tails <= tol)))
     ranks.append(1)
     return np.array(ranks, dtype=int)
 
 
-def tt_svd(tensor, max_rank: int | None = None, eps: float | None = None) -> tuple[list[np.ndarray], np.ndarray]:
+def tt_svd(
+    tensor, max_rank: int | None = None, eps: float | None = None
+) -> tuple[list[np.ndarray], np.ndarray]:
     r"""Tensor-train decomposition by successive truncated SVDs (TT-SVD, Oseledets 2011).
 
     Returns cores :math:`G_k` of shape :math:`(r_{k-1}, l, r_k)`, :math:`r_0 = r_K = 1`,
@@ -189,10 +217,16 @@ def tt_svd(tensor, max_rank: int | None = None, eps: float | None = None) -> tup
         ``K`` arrays of shapes ``(r_{k-1}, l, r_k)``.
     discarded : numpy.ndarray
         Shape ``(K - 1,)``, the :math:`\delta_k`.
+
+    Used in
+    -------
+    Used by :func:`fit_dilated_cnn` (in :doc:`/chapters/11_architectures`, :prf:ref:`prop-cnn-tt`).
     """
     T = check_real_array("tensor", tensor)
     if T.ndim < 1 or len(set(T.shape)) != 1:
-        raise ValueError(f"tensor must have all axes of equal length l, got shape {T.shape}")
+        raise ValueError(
+            f"tensor must have all axes of equal length l, got shape {T.shape}"
+        )
     if max_rank is None and eps is None:
         raise ValueError("give max_rank or eps (or both)")
     if max_rank is not None:
@@ -244,22 +278,37 @@ class DilatedCNN:
     ----------
     cores : list of numpy.ndarray
         ``K`` arrays of shapes ``(r_{k-1}, l, r_k)`` with ``r_0 = r_K = 1``.
+
+    Used in
+    -------
+    Returned by :func:`fit_dilated_cnn` (in :doc:`/chapters/11_architectures`,
+    :prf:ref:`prop-cnn-tt`).
     """
 
     cores: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not isinstance(self.cores, (list, tuple)) or len(self.cores) == 0:
-            raise TypeError("cores must be a non-empty list of arrays of shape (r_prev, l, r_next)")
-        cores = [check_real_array(f"cores[{k}]", G, ndim=3) for k, G in enumerate(self.cores)]
+            raise TypeError(
+                "cores must be a non-empty list of arrays of shape (r_prev, l, r_next)"
+            )
+        cores = [
+            check_real_array(f"cores[{k}]", G, ndim=3) for k, G in enumerate(self.cores)
+        ]
         l = cores[0].shape[1]
         if l < 2:
-            raise ValueError(f"the filter size (cores[k].shape[1]) must be at least 2, got {l}")
+            raise ValueError(
+                f"the filter size (cores[k].shape[1]) must be at least 2, got {l}"
+            )
         if cores[0].shape[0] != 1 or cores[-1].shape[2] != 1:
-            raise ValueError("cores[0] must have shape (1, l, r_1) and cores[-1] shape (r_{K-1}, l, 1)")
+            raise ValueError(
+                "cores[0] must have shape (1, l, r_1) and cores[-1] shape (r_{K-1}, l, 1)"
+            )
         for k, G in enumerate(cores):
             if G.shape[1] != l:
-                raise ValueError(f"cores[{k}] has filter size {G.shape[1]}, expected l = {l}")
+                raise ValueError(
+                    f"cores[{k}] has filter size {G.shape[1]}, expected l = {l}"
+                )
             if k > 0 and G.shape[0] != cores[k - 1].shape[2]:
                 raise ValueError(
                     f"cores[{k}] has {G.shape[0]} input channels but cores[{k - 1}] has {cores[k - 1].shape[2]} outputs"
@@ -267,7 +316,7 @@ class DilatedCNN:
         self.cores = cores
 
     @property
-    def l(self) -> int:
+    def l(self) -> int:  # noqa: E743 (the paper's name for the filter size)
         """Filter size."""
         return int(self.cores[0].shape[1])
 
@@ -328,11 +377,15 @@ class DilatedCNN:
             z = x[None, :, None]
         elif x.ndim == 2:
             if shape[1] != 1:
-                raise ValueError(f"x must have one channel (shape (n_t, 1)), got shape {shape}")
+                raise ValueError(
+                    f"x must have one channel (shape (n_t, 1)), got shape {shape}"
+                )
             z = x[None]
         else:
             if shape[2] != 1:
-                raise ValueError(f"x must have one channel (shape (batch, n_t, 1)), got shape {shape}")
+                raise ValueError(
+                    f"x must have one channel (shape (batch, n_t, 1)), got shape {shape}"
+                )
             z = x
         n_t = z.shape[1]
         for k, G in enumerate(self.cores):
@@ -347,7 +400,9 @@ class DilatedCNN:
         return (z * dt).reshape(shape)
 
 
-def fit_dilated_cnn(rho, l: int, K: int, max_rank: int | None = None, eps: float | None = None) -> DilatedCNN:
+def fit_dilated_cnn(
+    rho, l: int, K: int, max_rank: int | None = None, eps: float | None = None
+) -> DilatedCNN:
     r"""Constructive fit of a dilated CNN to a kernel: TT-SVD of the tensorised kernel.
 
     The lags beyond :math:`l^K` cannot be represented and are dropped (their norm is
@@ -372,10 +427,13 @@ def fit_dilated_cnn(rho, l: int, K: int, max_rank: int | None = None, eps: float
     -------
     DilatedCNN
         The fitted network; ``kernel()`` has shape ``(l**K,)``.
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-cnn-tt`).
     """
     l, K = _check_l_K(l, K)
     rho = check_real_array("rho", rho, ndim=1)
     head = rho[: l**K]
     cores, _ = tt_svd(tensorise(head, l, K), max_rank=max_rank, eps=eps)
     return DilatedCNN(cores)
-

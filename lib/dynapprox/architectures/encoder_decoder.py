@@ -7,6 +7,7 @@ An encoder RNN reads the past into :math:`h_0`, a coding vector
 spectrum (:class:`RecurrentEncoderDecoder`, :func:`pod`, :func:`pod_tail`,
 :func:`fit_encoder_decoder`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,9 +15,20 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-from .._validation import check_nonnegative_int, check_positive_float, check_positive_int, check_real_array
+from .._validation import (
+    check_nonnegative_int,
+    check_positive_float,
+    check_positive_int,
+    check_real_array,
+)
 
-__all__ = ["RecurrentEncoderDecoder", "pod", "pod_tail", "modal_kernel", "fit_encoder_decoder"]
+__all__ = [
+    "RecurrentEncoderDecoder",
+    "pod",
+    "pod_tail",
+    "modal_kernel",
+    "fit_encoder_decoder",
+]
 
 
 def _expm_action_rows(A: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -62,6 +74,11 @@ class RecurrentEncoderDecoder:
         Decoder matrix, shape ``(m_D, m_D)``, Hurwitz.
     c : array_like
         Read-out, shape ``(m_D,)``.
+
+    Used in
+    -------
+    Returned by :func:`fit_encoder_decoder` (in :doc:`/chapters/11_architectures`,
+    :prf:ref:`prop-ed-pod`).
     """
 
     W: np.ndarray
@@ -79,7 +96,10 @@ class RecurrentEncoderDecoder:
                 raise ValueError(f"{name} must be square, got shape {A.shape}")
             a = _spectral_abscissa(A)
             if a >= 0:
-                raise ValueError(f"{name} must be Hurwitz (all eigenvalues with negative real part); its spectral abscissa is {a:.3g}")
+                raise ValueError(
+                    f"{name} must be Hurwitz (all eigenvalues with negative real part); "
+                    f"its spectral abscissa is {a:.3g}"
+                )
         mE, mD = W.shape[0], V.shape[0]
         U = check_real_array("U", self.U, ndim=(1, 2))
         U = U.reshape(-1, 1) if U.ndim == 1 else U
@@ -107,7 +127,7 @@ class RecurrentEncoderDecoder:
         """Encoder and decoder widths ``(m_E, m_D)``."""
         return int(self.W.shape[0]), int(self.V.shape[0])
 
-    def truncate(self, N: int) -> "RecurrentEncoderDecoder":
+    def truncate(self, N: int) -> RecurrentEncoderDecoder:
         r"""The same encoder and decoder with only the first ``N`` coding channels.
 
         Keeps the rows ``Q[:N]`` and the columns ``P[:, :N]``: the kernel becomes
@@ -124,8 +144,12 @@ class RecurrentEncoderDecoder:
         """
         N = check_positive_int("N", N)
         if N > self.coding_dim:
-            raise ValueError(f"N must be at most the coding dimension {self.coding_dim}, got {N}")
-        return RecurrentEncoderDecoder(self.W, self.U, self.Q[:N], self.P[:, :N], self.V, self.c)
+            raise ValueError(
+                f"N must be at most the coding dimension {self.coding_dim}, got {N}"
+            )
+        return RecurrentEncoderDecoder(
+            self.W, self.U, self.Q[:N], self.P[:, :N], self.V, self.c
+        )
 
     def decoder_modes(self, t) -> np.ndarray:
         r"""The ``N`` functions :math:`(c^\top e^{V t} P)_n`, shape ``(len(t), N)``."""
@@ -135,7 +159,9 @@ class RecurrentEncoderDecoder:
     def encoder_modes(self, s) -> np.ndarray:
         r"""The ``N`` functions :math:`(Q e^{W s} U)_n`, shape ``(len(s), N)``."""
         s = check_real_array("s", s, ndim=1)
-        return np.einsum("ni,kij,j->kn", self.Q, _expm_action_rows(self.W, s), self.U[:, 0])
+        return np.einsum(
+            "ni,kij,j->kn", self.Q, _expm_action_rows(self.W, s), self.U[:, 0]
+        )
 
     def kernel(self, t, s) -> np.ndarray:
         r"""The kernel :math:`\hat\rho(t_i, s_j)`, shape ``(len(t), len(s))``."""
@@ -166,7 +192,9 @@ class RecurrentEncoderDecoder:
         return x @ R.T * dt
 
 
-def pod(rho_ts, dt: float, ds: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def pod(
+    rho_ts, dt: float, ds: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Proper orthogonal decomposition (SVD) of a sampled two-time kernel :math:`\rho(t_i, s_j)`.
 
     Discretises the integral operator :math:`(\mathcal R x)(t) = \int \rho(t, s) x(s)\,\mathrm ds`
@@ -194,6 +222,10 @@ def pod(rho_ts, dt: float, ds: float | None = None) -> tuple[np.ndarray, np.ndar
         Shape ``(n_t, r)``, samples of :math:`\phi_n(t_i)`.
     psi : numpy.ndarray
         Shape ``(n_s, r)``, samples of :math:`\psi_n(s_j)`.
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-ed-pod`).
     """
     dt = check_positive_float("dt", dt)
     ds = dt if ds is None else check_positive_float("ds", ds)
@@ -215,6 +247,10 @@ def pod_tail(sigma, N: int) -> float:
     Returns
     -------
     float
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-ed-pod`).
     """
     sigma = check_real_array("sigma", sigma, ndim=1)
     if np.any(sigma < 0):
@@ -240,17 +276,24 @@ def modal_kernel(sigma, phi, psi) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(n_t, n_s)``.
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-ed-pod`).
     """
     sigma = check_real_array("sigma", sigma, ndim=1)
     phi = check_real_array("phi", phi, ndim=2)
     psi = check_real_array("psi", psi, ndim=2)
     if phi.shape[1] != sigma.size or psi.shape[1] != sigma.size:
-        raise ValueError(f"phi and psi must have {sigma.size} columns, got {phi.shape} and {psi.shape}")
+        raise ValueError(
+            f"phi and psi must have {sigma.size} columns, got {phi.shape} and {psi.shape}"
+        )
     return (phi * sigma) @ psi.T
 
 
-def fit_encoder_decoder(rho_ts, dt: float, N: int, m_enc: int, m_dec: int,
-                        size: int | None = None) -> RecurrentEncoderDecoder:
+def fit_encoder_decoder(
+    rho_ts, dt: float, N: int, m_enc: int, m_dec: int, size: int | None = None
+) -> RecurrentEncoderDecoder:
     r"""Constructive encoder-decoder fit: POD truncation, then realisation of both sides.
 
     1. POD (:func:`pod`): keep the ``N`` leading modes
@@ -283,6 +326,10 @@ def fit_encoder_decoder(rho_ts, dt: float, N: int, m_enc: int, m_dec: int,
     Returns
     -------
     RecurrentEncoderDecoder
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-ed-pod`).
     """
     from ..realization import era_fit
 
@@ -292,12 +339,15 @@ def fit_encoder_decoder(rho_ts, dt: float, N: int, m_enc: int, m_dec: int,
     m_enc = check_positive_int("m_enc", m_enc)
     m_dec = check_positive_int("m_dec", m_dec)
     if N > min(R.shape):
-        raise ValueError(f"N must be at most min(rho_ts.shape) = {min(R.shape)}, got {N}")
+        raise ValueError(
+            f"N must be at most min(rho_ts.shape) = {min(R.shape)}, got {N}"
+        )
     sigma, phi, psi = pod(R, dt)
     dec = era_fit(phi[:, :N] * sigma[:N], dt, m_dec, size=size)
     enc = era_fit(psi[:, :N], dt, m_enc, size=size)
     W = np.asarray(enc.W).T
     U = np.asarray(enc.c).reshape(-1, 1)
     Q = np.asarray(enc.U).T
-    return RecurrentEncoderDecoder(W=W, U=U, Q=Q, P=np.asarray(dec.U), V=np.asarray(dec.W), c=np.asarray(dec.c))
-
+    return RecurrentEncoderDecoder(
+        W=W, U=U, Q=Q, P=np.asarray(dec.U), V=np.asarray(dec.W), c=np.asarray(dec.c)
+    )

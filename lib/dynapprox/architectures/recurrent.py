@@ -1,11 +1,16 @@
 r"""Recurrent baselines of the architecture comparisons: a sequence-output linear RNN and
 the closed-form lag tail of a modal model.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_nonnegative_int, check_positive_float, check_positive_int
+from .._validation import (
+    check_nonnegative_int,
+    check_positive_float,
+    check_positive_int,
+)
 
 __all__ = ["LinearRNNSeq", "lag_tail_bound"]
 
@@ -30,6 +35,10 @@ class LinearRNNSeq:
         Width.
     seed : int
         Seed of the initial weights (:math:`A` near :math:`0.5 I`, small :math:`B, c`).
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (the recurrent column of the comparison with attention).
     """
 
     def __init__(self, m: int, seed: int) -> None:
@@ -40,10 +49,18 @@ class LinearRNNSeq:
         class _RNN(torch.nn.Module):
             def __init__(self):
                 super().__init__()
-                self.A = torch.nn.Parameter(0.5 * torch.eye(m, dtype=torch.float64)
-                                            + 0.1 * torch.randn(m, m, generator=g, dtype=torch.float64) / np.sqrt(m))
-                self.B = torch.nn.Parameter(torch.randn(m, generator=g, dtype=torch.float64) / np.sqrt(m))
-                self.c = torch.nn.Parameter(torch.randn(m, generator=g, dtype=torch.float64) / np.sqrt(m))
+                self.A = torch.nn.Parameter(
+                    0.5 * torch.eye(m, dtype=torch.float64)
+                    + 0.1
+                    * torch.randn(m, m, generator=g, dtype=torch.float64)
+                    / np.sqrt(m)
+                )
+                self.B = torch.nn.Parameter(
+                    torch.randn(m, generator=g, dtype=torch.float64) / np.sqrt(m)
+                )
+                self.c = torch.nn.Parameter(
+                    torch.randn(m, generator=g, dtype=torch.float64) / np.sqrt(m)
+                )
 
             def kernel(self, L):
                 v, ks = self.B, []
@@ -56,7 +73,9 @@ class LinearRNNSeq:
                 L = X.shape[1]
                 k = self.kernel(L)
                 lag = torch.arange(L)[:, None] - torch.arange(L)[None, :]
-                T = torch.where(lag >= 0, k[lag.clamp(min=0)], torch.zeros((), dtype=X.dtype))
+                T = torch.where(
+                    lag >= 0, k[lag.clamp(min=0)], torch.zeros((), dtype=X.dtype)
+                )
                 return X[:, :, 0] @ T.T
 
         self.module = _RNN()
@@ -93,6 +112,11 @@ def lag_tail_bound(model, n: int, dt: float = 1.0) -> float:
     -------
     float
         The bound (``inf`` if a mode does not decay).
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (the whole-half-line error of the RNN fits compared with
+    dilated CNNs).
     """
     from ..halfline import modal_terms
 
@@ -107,4 +131,3 @@ def lag_tail_bound(model, n: int, dt: float = 1.0) -> float:
     if np.any((re >= 0) & (size > 0)):
         return float("inf")
     return float(np.sum(size * np.exp(re * n * dt) / (1.0 - np.exp(re * dt))))
-

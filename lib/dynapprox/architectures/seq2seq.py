@@ -5,11 +5,17 @@ A linear target with kernel :math:`e^{-s}` on sequences of i.i.d. uniform inputs
 :func:`mixing_matrix`), the data sets (:func:`seq2seq_dataset`), and the certified error
 floor of every causal model (:func:`seen_weights`, :func:`causal_floor`).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_nonnegative_int, check_positive_float, check_positive_int, check_real_array
+from .._validation import (
+    check_nonnegative_int,
+    check_positive_float,
+    check_positive_int,
+    check_real_array,
+)
 from ..reproducibility import rng as _rng
 
 __all__ = [
@@ -38,6 +44,11 @@ def exp_kernel_matrix(L: int, rate: float = 1.0) -> np.ndarray:
     numpy.ndarray
         Shape ``(L, L)``, :math:`K[t, s] = e^{-\mathrm{rate}(t - s)}` for :math:`s \le t`, else 0,
         so that ``y = K @ x``.
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-causal-floor`,
+    :prf:ref:`prop-attention-perm`).
     """
     L = check_positive_int("L", L)
     rate = check_positive_float("rate", rate)
@@ -63,13 +74,17 @@ def swap_permutation(L: int, k: int) -> np.ndarray:
     -------
     numpy.ndarray
         The permutation :math:`\pi`, shape ``(L,)``.
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-attention-perm`).
     """
     L = check_positive_int("L", L)
     k = check_positive_int("k", k)
     if 2 * k > L:
         raise ValueError(f"k must be at most L / 2 = {L / 2:g}, got {k}")
     idx = np.arange(L)
-    return np.concatenate([idx[L - k:], idx[k:L - k], idx[:k]])
+    return np.concatenate([idx[L - k :], idx[k : L - k], idx[:k]])
 
 
 def random_filter(length: int, seed: int) -> np.ndarray:
@@ -86,6 +101,10 @@ def random_filter(length: int, seed: int) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(length,)``.
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-attention-sign`).
     """
     length = check_positive_int("length", length)
     theta = _rng(seed).standard_normal(length)
@@ -113,6 +132,11 @@ def mixing_matrix(theta, L: int, delay: int = 0) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(L, L)``: ``M`` with ``theta * x = M @ x``.
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-causal-floor`,
+    :prf:ref:`prop-attention-sign`).
     """
     theta = check_real_array("theta", theta, ndim=1)
     L = check_positive_int("L", L)
@@ -132,8 +156,9 @@ def _check_permutation(permutation, L: int) -> np.ndarray:
     return perm
 
 
-
-def seq2seq_dataset(n: int, weights, seed: int, permutation=None) -> tuple[np.ndarray, np.ndarray]:
+def seq2seq_dataset(
+    n: int, weights, seed: int, permutation=None
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Inputs i.i.d. uniform on :math:`[0, 1]` and outputs of the linear map ``weights``.
 
     :math:`x \in [0, 1]^L` has i.i.d. uniform entries and the outputs are
@@ -159,6 +184,11 @@ def seq2seq_dataset(n: int, weights, seed: int, permutation=None) -> tuple[np.nd
         Shape ``(n, L, 1)``, the sequences as shown to the model.
     y : numpy.ndarray
         Shape ``(n, L)``.
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-attention-perm`,
+    :prf:ref:`prop-attention-sign`).
     """
     n = check_positive_int("n", n)
     W = check_real_array("weights", weights, ndim=2)
@@ -186,6 +216,10 @@ def seen_weights(weights, permutation=None) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(L, L)``.
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-causal-floor`).
     """
     W = check_real_array("weights", weights, ndim=2)
     if permutation is None:
@@ -216,8 +250,11 @@ def causal_floor(seen, var_x: float = 1.0 / 12.0) -> float:
     -------
     float
         The bound.
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-causal-floor`).
     """
     W = check_real_array("seen", seen, ndim=2)
     var_x = check_positive_float("var_x", var_x)
     return float(var_x * np.sum(np.triu(W, k=1) ** 2) / W.shape[0])
-

@@ -1,16 +1,32 @@
 r"""Training the sequence models of :mod:`dynapprox.architectures` by :class:`torch.optim.Adam`."""
+
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from .._validation import check_nonnegative_int, check_positive_float, check_positive_int, check_real_array
+from .._validation import (
+    check_nonnegative_int,
+    check_positive_float,
+    check_positive_int,
+    check_real_array,
+)
 
 __all__ = ["train_regressor"]
 
 
-def train_regressor(model, X, y, steps: int, lr: float, batch: int, seed: int,
-                    X_test=None, y_test=None, schedule: str = "constant") -> dict:
+def train_regressor(
+    model,
+    X,
+    y,
+    steps: int,
+    lr: float,
+    batch: int,
+    seed: int,
+    X_test=None,
+    y_test=None,
+    schedule: str = "constant",
+) -> dict:
     r"""Train ``model.module`` by Adam on the mean squared error over all outputs.
 
     The loss is :math:`\frac{1}{n L}\sum_{i, t} (\hat y_{i,t} - y_{i,t})^2` (or
@@ -47,6 +63,10 @@ def train_regressor(model, X, y, steps: int, lr: float, batch: int, seed: int,
     -------
     dict
         ``"train"``: loss per step, shape ``(steps,)``; ``"test"``: final test MSE (float).
+
+    Used in
+    -------
+    :doc:`/chapters/11_architectures` (:prf:ref:`prop-attention-perm`).
     """
     steps = check_positive_int("steps", steps)
     lr = check_positive_float("lr", lr)
@@ -56,13 +76,19 @@ def train_regressor(model, X, y, steps: int, lr: float, batch: int, seed: int,
     X = check_real_array("X", X, ndim=3)
     y = check_real_array("y", y, ndim=(1, 2))
     if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X and y must have the same number of samples, got {X.shape[0]} and {y.shape[0]}")
+        raise ValueError(
+            f"X and y must have the same number of samples, got {X.shape[0]} and {y.shape[0]}"
+        )
     if not hasattr(model, "module"):
-        raise TypeError("model must have a torch 'module' attribute (LinearRNNSeq or TinyTransformer)")
+        raise TypeError(
+            "model must have a torch 'module' attribute (LinearRNNSeq or TinyTransformer)"
+        )
     dtype = next(model.module.parameters()).dtype
     Xt, yt = torch.tensor(X, dtype=dtype), torch.tensor(y, dtype=dtype)
     g = torch.Generator().manual_seed(check_nonnegative_int("seed", seed))
-    opt = torch.optim.Adam([p for p in model.module.parameters() if p.requires_grad], lr=lr)
+    opt = torch.optim.Adam(
+        [p for p in model.module.parameters() if p.requires_grad], lr=lr
+    )
     hist = np.zeros(steps)
     for k in range(steps):
         if schedule == "cosine":
@@ -74,8 +100,16 @@ def train_regressor(model, X, y, steps: int, lr: float, batch: int, seed: int,
         loss.backward()
         opt.step()
         hist[k] = loss.item()
-    Xs = Xt if X_test is None else torch.tensor(check_real_array("X_test", X_test, ndim=3), dtype=dtype)
-    ys = yt if y_test is None else torch.tensor(check_real_array("y_test", y_test, ndim=(1, 2)), dtype=dtype)
+    Xs = (
+        Xt
+        if X_test is None
+        else torch.tensor(check_real_array("X_test", X_test, ndim=3), dtype=dtype)
+    )
+    ys = (
+        yt
+        if y_test is None
+        else torch.tensor(check_real_array("y_test", y_test, ndim=(1, 2)), dtype=dtype)
+    )
     with torch.no_grad():
         test = torch.mean((model.module(Xs) - ys) ** 2).item()
     return {"train": hist, "test": float(test)}

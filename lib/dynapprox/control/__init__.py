@@ -17,6 +17,7 @@ mathematical object:
 Every public name of the submodules is re-exported here, so ``from dynapprox import control
 as ctl; ctl.msa_step(...)`` works; the reference documents each name once, in its submodule.
 """
+
 from __future__ import annotations
 
 from .closed_loop import (

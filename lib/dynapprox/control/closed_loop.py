@@ -11,16 +11,23 @@ gradient solver of the conference version's code (:func:`closed_loop_pmp`, Adam 
 projection (:func:`closed_loop_forward`, a closed-form special case), and the attack
 :func:`fgsm` the controls are tested against.
 """
+
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
 
-from .._validation import check_callable, check_finite_float, check_nonnegative_int, check_positive_float, check_positive_int
+from .._validation import (
+    check_callable,
+    check_finite_float,
+    check_nonnegative_int,
+    check_positive_float,
+    check_positive_int,
+)
 from ._checks import check_params, check_tensor, check_x0
 
 __all__ = [
@@ -36,6 +43,7 @@ __all__ = [
     "fgsm",
 ]
 
+
 @dataclass(frozen=True)
 class PCASubspace:
     """An affine embedding subspace :math:`\\{m + V c\\}` of hidden states.
@@ -48,6 +56,11 @@ class PCASubspace:
         Orthonormal columns :math:`V`, shape ``(d, k)``.
     explained : float
         Fraction of the variance captured by the ``k`` directions.
+
+    Used in
+    -------
+    Returned by :func:`pca_subspace` and :func:`embedding_subspaces` (in
+    :doc:`/chapters/06_discrete_robust`).
     """
 
     mean: torch.Tensor
@@ -60,7 +73,9 @@ class PCASubspace:
         return z - (z @ self.basis) @ self.basis.T
 
 
-def pca_subspace(states: torch.Tensor, k: int | None = None, energy: float | None = None) -> PCASubspace:
+def pca_subspace(
+    states: torch.Tensor, k: int | None = None, energy: float | None = None
+) -> PCASubspace:
     r"""Principal subspace of a cloud of states (by an SVD of the centred data).
 
     Parameters
@@ -77,6 +92,11 @@ def pca_subspace(states: torch.Tensor, k: int | None = None, energy: float | Non
     -------
     PCASubspace
         Mean, orthonormal basis and explained variance fraction.
+
+    Used in
+    -------
+    Used by :func:`embedding_subspaces` (in :doc:`/chapters/06_discrete_robust`,
+    :prf:ref:`prop-feedback-noise`).
     """
     states = check_tensor("states", states, 2)
     if (k is None) == (energy is None):
@@ -93,12 +113,21 @@ def pca_subspace(states: torch.Tensor, k: int | None = None, energy: float | Non
         energy = check_finite_float("energy", energy)
         if not 0 < energy <= 1:
             raise ValueError(f"energy must lie in (0, 1], got {energy}")
-        k = int(torch.searchsorted(frac, torch.tensor(energy, dtype=frac.dtype) - 1e-12)) + 1
+        k = (
+            int(
+                torch.searchsorted(frac, torch.tensor(energy, dtype=frac.dtype) - 1e-12)
+            )
+            + 1
+        )
         k = min(k, vh.shape[0])
-    return PCASubspace(mean=mean, basis=vh[:k].T.contiguous(), explained=float(frac[k - 1]))
+    return PCASubspace(
+        mean=mean, basis=vh[:k].T.contiguous(), explained=float(frac[k - 1])
+    )
 
 
-def embedding_subspaces(states: torch.Tensor, k: int | None = None, energy: float | None = None) -> list[PCASubspace]:
+def embedding_subspaces(
+    states: torch.Tensor, k: int | None = None, energy: float | None = None
+) -> list[PCASubspace]:
     r"""PCA embedding subspace of every layer's states (of correctly classified data).
 
     Parameters
@@ -114,6 +143,10 @@ def embedding_subspaces(states: torch.Tensor, k: int | None = None, energy: floa
     -------
     list of PCASubspace
         One subspace per layer ``0..N``.
+
+    Used in
+    -------
+    :doc:`/chapters/06_discrete_robust` (:prf:ref:`prop-feedback-noise`).
     """
     states = check_tensor("states", states, 3)
     return [pca_subspace(s, k=k, energy=energy) for s in states]
@@ -167,8 +200,15 @@ def closed_loop_forward(
     -------
     torch.Tensor
         Controlled states, shape ``(N + 1, B, d)``.
+
+    Used in
+    -------
+    :doc:`/chapters/06_discrete_robust` (:prf:ref:`prop-greedy-optimal`,
+    :prf:ref:`prop-feedback-noise`).
     """
-    n_layers, x0, h, _, _, mask = _check_closed_loop(x0, W, b, h, subspaces, None, 0.0, layers)
+    n_layers, x0, h, _, _, mask = _check_closed_loop(
+        x0, W, b, h, subspaces, None, 0.0, layers
+    )
     gain = check_finite_float("gain", gain)
     if not 0.0 <= gain <= 1.0:
         raise ValueError(f"gain must lie in [0, 1], got {gain}")
@@ -188,7 +228,11 @@ def _controlled_layers(layers, n_layers: int) -> list[int]:
         return list(range(n_layers + 1))
     out = []
     for n in layers:
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 0 <= n <= n_layers:
+        if (
+            isinstance(n, bool)
+            or not isinstance(n, numbers.Integral)
+            or not 0 <= n <= n_layers
+        ):
             raise ValueError(f"layers must be integers in [0, {n_layers}], got {n!r}")
         out.append(int(n))
     if not out:
@@ -201,14 +245,18 @@ def _check_closed_loop(x0, W, b, h, subspaces, controls, c, layers):
     x0 = check_x0(x0, d, W.dtype)
     h = check_positive_float("h", h)
     if len(subspaces) != n_layers + 1:
-        raise ValueError(f"subspaces must have N + 1 = {n_layers + 1} entries, got {len(subspaces)}")
+        raise ValueError(
+            f"subspaces must have N + 1 = {n_layers + 1} entries, got {len(subspaces)}"
+        )
     c = check_finite_float("c", c)
     if c < 0:
         raise ValueError(f"c must be >= 0, got {c}")
     if controls is not None:
         controls = check_tensor("controls", controls, 3)
         if tuple(controls.shape) != (n_layers + 1, *x0.shape):
-            raise ValueError(f"controls must have shape (N + 1, B, d) = {(n_layers + 1, *x0.shape)}, got {tuple(controls.shape)}")
+            raise ValueError(
+                f"controls must have shape (N + 1, B, d) = {(n_layers + 1, *x0.shape)}, got {tuple(controls.shape)}"
+            )
     mask = torch.zeros(n_layers + 1, dtype=W.dtype)
     mask[_controlled_layers(layers, n_layers)] = 1.0
     return n_layers, x0, h, controls, c, mask
@@ -291,8 +339,14 @@ def closed_loop_objective(
         :math:`J(u)` for every input, shape ``(B,)``.
     states : torch.Tensor
         Controlled states :math:`z_0, \dots, z_N`, shape ``(N + 1, B, d)``.
+
+    Used in
+    -------
+    :doc:`/chapters/06_discrete_robust` (:prf:ref:`prop-greedy-optimal`).
     """
-    _, x0, h, controls, c, mask = _check_closed_loop(x0, W, b, h, subspaces, controls, c, layers)
+    _, x0, h, controls, c, mask = _check_closed_loop(
+        x0, W, b, h, subspaces, controls, c, layers
+    )
     u = controls * mask[:, None, None]
     zs, rs = _closed_loop_pass(x0, W, b, h, subspaces, u, mask)
     return rs.pow(2).sum(dim=(0, 2)) + c * u.pow(2).sum(dim=(0, 2)), zs
@@ -326,8 +380,15 @@ def closed_loop_gradient(
     torch.Tensor
         :math:`\partial J^i/\partial u^i_n` for every input ``i``, shape ``(N + 1, B, d)``
         (zero at uncontrolled layers).
+
+    Used in
+    -------
+    No chapter calls it: it is the gradient that :func:`closed_loop_pmp` follows (in
+    :doc:`/chapters/06_discrete_robust`), exposed for tests and exercises.
     """
-    _, x0, h, controls, c, mask = _check_closed_loop(x0, W, b, h, subspaces, controls, c, layers)
+    _, x0, h, controls, c, mask = _check_closed_loop(
+        x0, W, b, h, subspaces, controls, c, layers
+    )
     u = controls * mask[:, None, None]
     zs, rs = _closed_loop_pass(x0, W, b, h, subspaces, u, mask)
     return _closed_loop_costate_grad(zs, rs, u, W, b, h, c) * mask[:, None, None]
@@ -348,6 +409,11 @@ class ClosedLoopResult:
         :func:`closed_loop_pmp`, the greedy projection for :func:`closed_loop_msa`).
     best_objective : torch.Tensor
         :math:`J` of the returned controls for every input, shape ``(B,)``.
+
+    Used in
+    -------
+    Returned by :func:`closed_loop_pmp` and :func:`closed_loop_msa` (in
+    :doc:`/chapters/06_discrete_robust`).
     """
 
     states: torch.Tensor
@@ -403,8 +469,14 @@ def closed_loop_pmp(
     ClosedLoopResult
         Controlled states and controls of the best iterate, the objective history and the
         final per-input objective.
+
+    Used in
+    -------
+    :doc:`/chapters/06_discrete_robust`.
     """
-    n_layers, x0, h, _, c, mask = _check_closed_loop(x0, W, b, h, subspaces, None, c, layers)
+    n_layers, x0, h, _, c, mask = _check_closed_loop(
+        x0, W, b, h, subspaces, None, c, layers
+    )
     n_iter = check_nonnegative_int("n_iter", n_iter)
     lr = check_positive_float("lr", lr)
     u = torch.zeros(n_layers + 1, *x0.shape, dtype=x0.dtype, requires_grad=True)
@@ -425,10 +497,14 @@ def closed_loop_pmp(
             best_z = torch.where(better[None, :, None], zs, best_z)
             if k == n_iter:
                 break
-            grad = _closed_loop_costate_grad(zs, rs, um, W, b, h, c) * mask[:, None, None]
+            grad = (
+                _closed_loop_costate_grad(zs, rs, um, W, b, h, c) * mask[:, None, None]
+            )
         u.grad = grad
         opt.step()
-    return ClosedLoopResult(states=best_z, controls=best_u, objective=np.array(history), best_objective=best)
+    return ClosedLoopResult(
+        states=best_z, controls=best_u, objective=np.array(history), best_objective=best
+    )
 
 
 def closed_loop_msa(
@@ -502,8 +578,14 @@ def closed_loop_msa(
         Controlled states and controls after the last outer iteration, the batch-mean
         objective after the initialisation and after every outer iteration, and the final
         per-input objective.
+
+    Used in
+    -------
+    :doc:`/chapters/06_discrete_robust` (:prf:ref:`prop-greedy-optimal`).
     """
-    n_layers, x0, h, _, c, mask = _check_closed_loop(x0, W, b, h, subspaces, None, c, layers)
+    n_layers, x0, h, _, c, mask = _check_closed_loop(
+        x0, W, b, h, subspaces, None, c, layers
+    )
     n_outer = check_nonnegative_int("n_outer", n_outer)
     n_inner = check_positive_int("n_inner", n_inner)
     lr = check_positive_float("lr", lr)
@@ -530,26 +612,37 @@ def closed_loop_msa(
             p = torch.zeros_like(x0)  # p_{N+1} = 0: no terminal loss
             for n in reversed(range(n_layers + 1)):
                 if n < n_layers:
+
                     def jac_t(z, p=p, n=n):  # d f_n(z)^T p, row-wise
                         s = 1.0 - torch.tanh(z @ W[n].T + b[n]) ** 2
                         return p + h * (p * s) @ W[n]
                 else:
+
                     def jac_t(z):  # no layer after the last state
                         return torch.zeros_like(z)
+
                 if ctrl[n]:
                     for _ in range(n_inner):
                         z = xs[n] + u[n]
-                        grad_u = jac_t(z) - 2.0 * subspaces[n].residual(z) - 2.0 * c * u[n]
+                        grad_u = (
+                            jac_t(z) - 2.0 * subspaces[n].residual(z) - 2.0 * c * u[n]
+                        )
                         u[n] = u[n] + lr * grad_u
                 z = xs[n] + u[n]
                 p = jac_t(z) - (2.0 * subspaces[n].residual(z) if ctrl[n] else 0.0)
             zs, J = evaluate(u)
             history.append(float(J.mean()))
-    return ClosedLoopResult(states=zs, controls=u, objective=np.array(history), best_objective=J)
+    return ClosedLoopResult(
+        states=zs, controls=u, objective=np.array(history), best_objective=J
+    )
 
 
-
-def fgsm(x: torch.Tensor, y: torch.Tensor, logits_fn: Callable[[torch.Tensor], torch.Tensor], eps: float) -> torch.Tensor:
+def fgsm(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    logits_fn: Callable[[torch.Tensor], torch.Tensor],
+    eps: float,
+) -> torch.Tensor:
     r"""Fast gradient sign attack :math:`x + \epsilon\,\operatorname{sign}\nabla_x \mathrm{CE}(\mathrm{logits}(x), y)`.
 
     Parameters
@@ -567,6 +660,10 @@ def fgsm(x: torch.Tensor, y: torch.Tensor, logits_fn: Callable[[torch.Tensor], t
     -------
     torch.Tensor
         Perturbed inputs, shape ``(B, d)``.
+
+    Used in
+    -------
+    :doc:`/chapters/06_discrete_robust`.
     """
     x = check_tensor("x", x, 2)
     check_callable("logits_fn", logits_fn)

@@ -6,15 +6,22 @@ penalty (:func:`binary_msa_update`, :func:`ternary_msa_update`), on a small perc
 (:func:`discrete_forward`, :func:`train_discrete_msa`). The maximisation over a finite set is
 the point of the method, so it is written out here; the gradients come from autograd.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import torch
 
-from .._validation import check_finite_float, check_in, check_nonnegative_int, check_positive_float, check_positive_int
+from .._validation import (
+    check_finite_float,
+    check_in,
+    check_nonnegative_int,
+    check_positive_float,
+    check_positive_int,
+)
 from ._checks import check_tensor
 
 __all__ = [
@@ -25,6 +32,7 @@ __all__ = [
     "DiscreteTrainingResult",
     "train_discrete_msa",
 ]
+
 
 def ema_update(M: torch.Tensor, G: torch.Tensor, decay: float = 0.5) -> torch.Tensor:
     r"""Moving average of the weight gradient :math:`G` of the linearised Hamiltonian:
@@ -43,11 +51,18 @@ def ema_update(M: torch.Tensor, G: torch.Tensor, decay: float = 0.5) -> torch.Te
     -------
     torch.Tensor
         The updated average.
+
+    Used in
+    -------
+    Used by :func:`train_discrete_msa` (in :doc:`/chapters/06_discrete_robust`,
+    :prf:ref:`prop-ternary-update`).
     """
     M = check_tensor("M", M)
     G = check_tensor("G", G)
     if M.shape != G.shape:
-        raise ValueError(f"M and G must have the same shape, got {tuple(M.shape)} and {tuple(G.shape)}")
+        raise ValueError(
+            f"M and G must have the same shape, got {tuple(M.shape)} and {tuple(G.shape)}"
+        )
     decay = check_finite_float("decay", decay)
     if not 0.0 <= decay < 1.0:
         raise ValueError(f"decay must lie in [0, 1), got {decay}")
@@ -71,7 +86,9 @@ def _wrong_sign_threshold(M: torch.Tensor, W: torch.Tensor, rho: float) -> float
     return rho * float(M.abs()[wrong].max())
 
 
-def binary_msa_update(W: torch.Tensor, M: torch.Tensor, rho: float = 0.1) -> torch.Tensor:
+def binary_msa_update(
+    W: torch.Tensor, M: torch.Tensor, rho: float = 0.1
+) -> torch.Tensor:
     r"""Hamiltonian maximisation over binary weights :math:`\{-1, +1\}` with a flip penalty.
 
     With the threshold :math:`\bar\rho = \rho \max\{|M_{ij}| : \operatorname{sign} M_{ij} \ne W_{ij}\}`
@@ -93,11 +110,17 @@ def binary_msa_update(W: torch.Tensor, M: torch.Tensor, rho: float = 0.1) -> tor
     -------
     torch.Tensor
         New binary weights.
+
+    Used in
+    -------
+    :doc:`/chapters/06_discrete_robust` (:prf:ref:`prop-ternary-update`).
     """
     W = _check_discrete(W, (-1.0, 1.0))
     M = check_tensor("M", M)
     if M.shape != W.shape:
-        raise ValueError(f"M must have the shape of W {tuple(W.shape)}, got {tuple(M.shape)}")
+        raise ValueError(
+            f"M must have the shape of W {tuple(W.shape)}, got {tuple(M.shape)}"
+        )
     rho = check_finite_float("rho", rho)
     if not 0.0 <= rho <= 1.0:
         raise ValueError(f"rho must lie in [0, 1], got {rho}")
@@ -106,7 +129,9 @@ def binary_msa_update(W: torch.Tensor, M: torch.Tensor, rho: float = 0.1) -> tor
     return torch.where(M.abs() > thr, target, W)
 
 
-def ternary_msa_update(W: torch.Tensor, M: torch.Tensor, rho: float = 0.1, lam: float = 0.0) -> torch.Tensor:
+def ternary_msa_update(
+    W: torch.Tensor, M: torch.Tensor, rho: float = 0.1, lam: float = 0.0
+) -> torch.Tensor:
     r"""Hamiltonian maximisation over ternary weights :math:`\{-1, 0, +1\}` with an
     :math:`\ell^1` penalty and a move penalty (Li and Hao's sparse ternary rule).
 
@@ -136,11 +161,17 @@ def ternary_msa_update(W: torch.Tensor, M: torch.Tensor, rho: float = 0.1, lam: 
     -------
     torch.Tensor
         New ternary weights.
+
+    Used in
+    -------
+    :doc:`/chapters/06_discrete_robust` (:prf:ref:`prop-ternary-update`).
     """
     W = _check_discrete(W, (-1.0, 0.0, 1.0))
     M = check_tensor("M", M)
     if M.shape != W.shape:
-        raise ValueError(f"M must have the shape of W {tuple(W.shape)}, got {tuple(M.shape)}")
+        raise ValueError(
+            f"M must have the shape of W {tuple(W.shape)}, got {tuple(M.shape)}"
+        )
     rho = check_finite_float("rho", rho)
     if not 0.0 <= rho <= 1.0:
         raise ValueError(f"rho must lie in [0, 1], got {rho}")
@@ -154,7 +185,9 @@ def ternary_msa_update(W: torch.Tensor, M: torch.Tensor, rho: float = 0.1, lam: 
     return new
 
 
-def discrete_forward(x: torch.Tensor, weights: Sequence[torch.Tensor], scales: Sequence[float]) -> list[torch.Tensor]:
+def discrete_forward(
+    x: torch.Tensor, weights: Sequence[torch.Tensor], scales: Sequence[float]
+) -> list[torch.Tensor]:
     r"""Forward pass of a perceptron with discrete weights and fixed layer scales.
 
     :math:`x_{n+1} = \tanh(c_n W_n x_n)` for the hidden layers and
@@ -173,15 +206,23 @@ def discrete_forward(x: torch.Tensor, weights: Sequence[torch.Tensor], scales: S
     -------
     list of torch.Tensor
         States :math:`x_0, \dots, x_N`.
+
+    Used in
+    -------
+    :doc:`/chapters/06_discrete_robust` (:prf:ref:`prop-ternary-update`).
     """
     x = check_tensor("x", x, 2)
     if len(weights) == 0 or len(weights) != len(scales):
-        raise ValueError(f"weights and scales must be non-empty and of equal length, got {len(weights)} and {len(scales)}")
+        raise ValueError(
+            f"weights and scales must be non-empty and of equal length, got {len(weights)} and {len(scales)}"
+        )
     xs = [x]
-    for n, (Wn, c) in enumerate(zip(weights, scales)):
+    for n, (Wn, c) in enumerate(zip(weights, scales, strict=True)):
         c = check_positive_float(f"scales[{n}]", c)
         if Wn.ndim != 2 or Wn.shape[1] != xs[-1].shape[1]:
-            raise ValueError(f"weights[{n}] must have shape (d_out, {xs[-1].shape[1]}), got {tuple(Wn.shape)}")
+            raise ValueError(
+                f"weights[{n}] must have shape (d_out, {xs[-1].shape[1]}), got {tuple(Wn.shape)}"
+            )
         z = c * xs[-1] @ Wn.T
         xs.append(z if n == len(weights) - 1 else torch.tanh(z))
     return xs
@@ -201,6 +242,10 @@ class DiscreteTrainingResult:
         Training accuracy after every epoch.
     sparsity : numpy.ndarray
         Fraction of zero weights after every epoch.
+
+    Used in
+    -------
+    Returned by :func:`train_discrete_msa` (in :doc:`/chapters/06_discrete_robust`).
     """
 
     weights: list
@@ -261,10 +306,20 @@ def train_discrete_msa(
     -------
     DiscreteTrainingResult
         Final weights and per-epoch loss, accuracy and sparsity.
+
+    Used in
+    -------
+    :doc:`/chapters/06_discrete_robust` (:prf:ref:`prop-ternary-update`).
     """
     x = check_tensor("x", x, 2)
-    if not isinstance(y, torch.Tensor) or y.dtype not in (torch.int64, torch.int32) or y.shape != (x.shape[0],):
-        raise TypeError("y must be an integer torch.Tensor of shape (B,) with the class labels")
+    if (
+        not isinstance(y, torch.Tensor)
+        or y.dtype not in (torch.int64, torch.int32)
+        or y.shape != (x.shape[0],)
+    ):
+        raise TypeError(
+            "y must be an integer torch.Tensor of shape (B,) with the class labels"
+        )
     n_epochs = check_nonnegative_int("n_epochs", n_epochs)
     batch_size = check_positive_int("batch_size", batch_size)
     kind = check_in("kind", kind, ("ternary", "binary"))
@@ -285,19 +340,22 @@ def train_discrete_msa(
     for _ in range(n_epochs):
         perm = torch.randperm(x.shape[0], generator=gen)
         for start in range(0, x.shape[0], batch_size):
-            idx = perm[start:start + batch_size]
+            idx = perm[start : start + batch_size]
             ws = [w.clone().requires_grad_(True) for w in weights]
             with torch.enable_grad():
                 logits = discrete_forward(x[idx], ws, scales)[-1]
                 loss = torch.nn.functional.cross_entropy(logits, y[idx])
                 grads = torch.autograd.grad(loss, ws)
             for n, g in enumerate(grads):
-                Ms[n] = ema_update(Ms[n], -g, decay)  # dH/dW = -dPhi/dW (costate identity)
+                Ms[n] = ema_update(
+                    Ms[n], -g, decay
+                )  # dH/dW = -dPhi/dW (costate identity)
                 if kind == "ternary":
                     weights[n] = ternary_msa_update(weights[n], Ms[n], rho=rho, lam=lam)
                 else:
                     weights[n] = binary_msa_update(weights[n], Ms[n], rho=rho)
         hist.append(evaluate())
     arr = np.array(hist)
-    return DiscreteTrainingResult(weights=weights, loss=arr[:, 0], accuracy=arr[:, 1], sparsity=arr[:, 2])
-
+    return DiscreteTrainingResult(
+        weights=weights, loss=arr[:, 0], accuracy=arr[:, 1], sparsity=arr[:, 2]
+    )

@@ -4,6 +4,7 @@ On a linear network :math:`x_{t+1} = \theta_t x_t` with embedding subspaces tran
 the network, the error of the greedy closed-loop control obeys a linear recursion
 (:func:`linear_closed_loop_sq_errors`) and the paper's bound (:func:`linear_closed_loop_bound`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,7 +21,9 @@ def _linear_closed_loop_setup(thetas, basis0, z, c):
         raise ValueError(f"thetas must have shape (T, d, d), got {thetas.shape}")
     basis0 = check_real_array("basis0", basis0, ndim=2)
     if basis0.shape[0] != d or basis0.shape[1] > d:
-        raise ValueError(f"basis0 must have shape (d, k) with k <= d = {d}, got {basis0.shape}")
+        raise ValueError(
+            f"basis0 must have shape (d, k) with k <= d = {d}, got {basis0.shape}"
+        )
     if not np.allclose(basis0.T @ basis0, np.eye(basis0.shape[1]), atol=1e-10):
         raise ValueError("basis0 must have orthonormal columns")
     z = check_real_array("z", z, ndim=1)
@@ -32,7 +35,9 @@ def _linear_closed_loop_setup(thetas, basis0, z, c):
     for t in range(T):
         sv = np.linalg.svd(thetas[t], compute_uv=False)
         if sv[-1] <= 1e-12 * sv[0]:
-            raise ValueError(f"thetas[{t}] must be invertible (its subspace image must keep its dimension)")
+            raise ValueError(
+                f"thetas[{t}] must be invertible (its subspace image must keep its dimension)"
+            )
     # products Theta_s = theta_{s-1} ... theta_0, s = 0..T
     prods = [np.eye(d)]
     for t in range(T):
@@ -68,6 +73,10 @@ def linear_closed_loop_sq_errors(thetas, basis0, z, c: float = 0.0) -> np.ndarra
     -------
     numpy.ndarray
         :math:`|q_t - x_t|_2^2` for :math:`t = 0, \dots, T`, shape ``(T + 1,)``.
+
+    Used in
+    -------
+    :doc:`/chapters/06_discrete_robust` (:prf:ref:`thm-closed-loop-linear`).
     """
     thetas, basis0, z, c, prods = _linear_closed_loop_setup(thetas, basis0, z, c)
     alpha = c / (1.0 + c)
@@ -106,6 +115,10 @@ def linear_closed_loop_bound(thetas, basis0, z, c: float = 0.0) -> np.ndarray:
     -------
     numpy.ndarray
         :math:`B_t` for :math:`t = 1, \dots, T`, shape ``(T,)``.
+
+    Used in
+    -------
+    :doc:`/chapters/06_discrete_robust` (:prf:ref:`thm-closed-loop-linear`).
     """
     thetas, basis0, z, c, prods = _linear_closed_loop_setup(thetas, basis0, z, c)
     alpha = c / (1.0 + c)
@@ -117,9 +130,19 @@ def linear_closed_loop_bound(thetas, basis0, z, c: float = 0.0) -> np.ndarray:
     for t in range(1, thetas.shape[0] + 1):
         for s in (t - 1, t):  # gamma_t = max over s <= t (s = 0 contributes 0)
             sv = np.linalg.svd(prods[s], compute_uv=False)
-            gam = max(gam, (1.0 + (sv[0] / sv[-1]) ** 2) * np.linalg.norm(np.eye(d) - prods[s].T @ prods[s], 2))
+            gam = max(
+                gam,
+                (1.0 + (sv[0] / sv[-1]) ** 2)
+                * np.linalg.norm(np.eye(d) - prods[s].T @ prods[s], 2),
+            )
         lead = alpha ** (2 * t) * float(z_perp @ z_perp) + float(z_par @ z_par)
-        extra = gam * float(z @ z) * (gam * alpha**2 * (1.0 - alpha ** (t - 1)) ** 2 + 2.0 * (alpha - alpha**t))
+        extra = (
+            gam
+            * float(z @ z)
+            * (
+                gam * alpha**2 * (1.0 - alpha ** (t - 1)) ** 2
+                + 2.0 * (alpha - alpha**t)
+            )
+        )
         out.append(np.linalg.norm(prods[t], 2) ** 2 * (lead + extra))
     return np.array(out)
-

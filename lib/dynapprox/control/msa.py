@@ -11,19 +11,36 @@ The MSA iteration itself is written out here by hand, because the algorithm is t
 of chapter 5; only its inner maximisation uses a library optimiser (:class:`torch.optim.LBFGS`).
 The gradient baselines (:func:`train_backprop`) are plain :mod:`torch.optim` loops.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import torch
 
-from .._validation import check_callable, check_in, check_nonnegative_int, check_positive_float, check_positive_int
+from .._validation import (
+    check_callable,
+    check_in,
+    check_nonnegative_int,
+    check_positive_float,
+    check_positive_int,
+)
 from ._checks import LossFn, check_params, check_step_args, check_x0
-from .pmp import augmented_hamiltonian, costates, forward, hamiltonian_grad_x, layer_maps, objective, terminal_costate, weight_decay
+from .pmp import (
+    augmented_hamiltonian,
+    costates,
+    forward,
+    hamiltonian_grad_x,
+    layer_maps,
+    objective,
+    terminal_costate,
+    weight_decay,
+)
 
 __all__ = ["MSAStepInfo", "msa_step", "TrainingHistory", "train_msa", "train_backprop"]
+
 
 @dataclass(frozen=True)
 class MSAStepInfo:
@@ -43,6 +60,11 @@ class MSAStepInfo:
         :math:`\\max_n \\|W^{k+1}_n\\|_2` (largest spectral norm of the new weights): the radius
         :math:`R` of a parameter ball containing the iterate, on which the derivative bounds
         of the error estimate hold.
+
+    Used in
+    -------
+    Returned by :func:`msa_step` (in :doc:`/chapters/05_optimal_control`,
+    :prf:ref:`prop-error-estimate`).
     """
 
     loss_before: float
@@ -103,6 +125,10 @@ def msa_step(
         :math:`b^{k+1}`, shape ``(N, d)``.
     info : MSAStepInfo
         Loss before the step, Hamiltonian gain and the feasibility errors after it.
+
+    Used in
+    -------
+    :doc:`/chapters/05_optimal_control` (:prf:ref:`prop-error-estimate`).
     """
     n_layers, d = check_params(W, b)
     x0 = check_x0(x0, d, W.dtype)
@@ -118,7 +144,9 @@ def msa_step(
         H_old = float(augmented_hamiltonian(W, b, states, p, h, reg, 0.0).sum())
     Wv = W.detach().clone().requires_grad_(True)
     bv = b.detach().clone().requires_grad_(True)
-    opt = torch.optim.LBFGS([Wv, bv], lr=1.0, max_iter=max_iter, line_search_fn="strong_wolfe")
+    opt = torch.optim.LBFGS(
+        [Wv, bv], lr=1.0, max_iter=max_iter, line_search_fn="strong_wolfe"
+    )
 
     def closure():
         opt.zero_grad()
@@ -159,6 +187,11 @@ class TrainingHistory:
         Terminal loss :math:`\\Phi` on the test set at the same iterations (empty without one).
     infos : list of MSAStepInfo
         Per-iteration diagnostics (MSA only).
+
+    Used in
+    -------
+    Returned by :func:`train_msa` and :func:`train_backprop` (in :doc:`/chapters/05_optimal_control`
+    and :doc:`/chapters/06_discrete_robust`).
     """
 
     W: torch.Tensor
@@ -219,18 +252,26 @@ def train_msa(
     -------
     TrainingHistory
         Final weights, training objective and test loss per iteration, step diagnostics.
+
+    Used in
+    -------
+    :doc:`/chapters/05_optimal_control` (:prf:ref:`prop-error-estimate`).
     """
     n_iter = check_nonnegative_int("n_iter", n_iter)
     losses, tests, infos = [], [], []
     for _ in range(n_iter):
         tests.append(_test_loss(test, W, b, h, loss_fn))
-        W, b, info = msa_step(x0, y, W, b, h, loss_fn, reg=reg, rho=rho, max_iter=max_iter)
+        W, b, info = msa_step(
+            x0, y, W, b, h, loss_fn, reg=reg, rho=rho, max_iter=max_iter
+        )
         losses.append(info.loss_before)
         infos.append(info)
     with torch.no_grad():
         losses.append(float(objective(x0, y, W, b, h, reg, loss_fn)))
     tests.append(_test_loss(test, W, b, h, loss_fn))
-    return TrainingHistory(W=W, b=b, loss=np.array(losses), test_loss=np.array(tests), infos=infos)
+    return TrainingHistory(
+        W=W, b=b, loss=np.array(losses), test_loss=np.array(tests), infos=infos
+    )
 
 
 def train_backprop(
@@ -280,6 +321,11 @@ def train_backprop(
     -------
     TrainingHistory
         Final weights and the objective per iteration.
+
+    Used in
+    -------
+    :doc:`/chapters/05_optimal_control` (the gradient baselines),
+    :doc:`/chapters/06_discrete_robust` (the network the closed loop controls).
     """
     check_params(W, b)
     n_iter = check_nonnegative_int("n_iter", n_iter)
@@ -289,7 +335,11 @@ def train_backprop(
     Wv = W.detach().clone().requires_grad_(True)
     bv = b.detach().clone().requires_grad_(True)
     params = [Wv, bv, *extra_params]
-    opt = torch.optim.Adam(params, lr=lr) if method == "adam" else torch.optim.SGD(params, lr=lr)
+    opt = (
+        torch.optim.Adam(params, lr=lr)
+        if method == "adam"
+        else torch.optim.SGD(params, lr=lr)
+    )
     losses, tests = [], []
     for _ in range(n_iter + 1):
         tests.append(_test_loss(test, Wv.detach(), bv.detach(), h, loss_fn))
@@ -299,5 +349,6 @@ def train_backprop(
         if len(losses) <= n_iter:
             J.backward()
             opt.step()
-    return TrainingHistory(W=Wv.detach(), b=bv.detach(), loss=np.array(losses), test_loss=np.array(tests))
-
+    return TrainingHistory(
+        W=Wv.detach(), b=bv.detach(), loss=np.array(losses), test_loss=np.array(tests)
+    )

@@ -31,6 +31,7 @@ back-propagation's gradient: :math:`p_n = -\partial J / \partial x_n`,
 
 Time is the layer index; ``h`` is the time step, so the network's horizon is ``T = N h``.
 """
+
 from __future__ import annotations
 
 import torch
@@ -50,7 +51,10 @@ __all__ = [
     "objective",
 ]
 
-def layer_maps(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float) -> torch.Tensor:
+
+def layer_maps(
+    x: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float
+) -> torch.Tensor:
     r"""All layer maps at once: :math:`f_n(x_n) = x_n + h\tanh(W_n x_n + b_n)`.
 
     Parameters
@@ -68,12 +72,19 @@ def layer_maps(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float) -> t
     -------
     torch.Tensor
         :math:`(f_n(x_n))_{n<N}`, shape ``(N, B, d)``.
+
+    Used in
+    -------
+    :doc:`/chapters/06_discrete_robust` (:prf:ref:`prop-greedy-optimal`); through
+    :func:`hamiltonian`, :doc:`/chapters/05_optimal_control`.
     """
     z = torch.einsum("nij,nbj->nbi", W, x) + b[:, None, :]
     return x + h * torch.tanh(z)
 
 
-def forward(x0: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float) -> torch.Tensor:
+def forward(
+    x0: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float
+) -> torch.Tensor:
     r"""Forward pass (state equation) :math:`x_{n+1} = x_n + h\tanh(W_n x_n + b_n)`.
 
     Parameters
@@ -91,6 +102,11 @@ def forward(x0: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float) -> tor
     -------
     torch.Tensor
         All states :math:`x_0, \dots, x_N`, shape ``(N + 1, B, d)``.
+
+    Used in
+    -------
+    :doc:`/chapters/05_optimal_control` (:prf:ref:`thm-mf-pmp`, :prf:ref:`prop-costate-backprop`),
+    :doc:`/chapters/06_discrete_robust` (:prf:ref:`prop-greedy-optimal`).
     """
     n_layers, d = check_params(W, b)
     x0 = check_x0(x0, d, W.dtype)
@@ -101,7 +117,9 @@ def forward(x0: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float) -> tor
     return torch.stack(xs)
 
 
-def terminal_costate(xN: torch.Tensor, y: torch.Tensor, loss_fn: LossFn) -> torch.Tensor:
+def terminal_costate(
+    xN: torch.Tensor, y: torch.Tensor, loss_fn: LossFn
+) -> torch.Tensor:
     r"""Terminal costate :math:`p_N = -\nabla_{x_N} \Phi(x_N, y)` (by autograd of ``loss_fn``).
 
     Parameters
@@ -117,6 +135,10 @@ def terminal_costate(xN: torch.Tensor, y: torch.Tensor, loss_fn: LossFn) -> torc
     -------
     torch.Tensor
         :math:`p_N`, shape ``(B, d)``.
+
+    Used in
+    -------
+    :doc:`/chapters/05_optimal_control` (:prf:ref:`prop-costate-backprop`).
     """
     xN = check_tensor("xN", xN, 2)
     check_callable("loss_fn", loss_fn)
@@ -129,7 +151,9 @@ def terminal_costate(xN: torch.Tensor, y: torch.Tensor, loss_fn: LossFn) -> torc
     return -g
 
 
-def hamiltonian_grad_x(x: torch.Tensor, p_next: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float) -> torch.Tensor:
+def hamiltonian_grad_x(
+    x: torch.Tensor, p_next: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float
+) -> torch.Tensor:
     r"""State gradient of the Hamiltonian, in closed form for the tanh residual layer.
 
     .. math::
@@ -153,13 +177,20 @@ def hamiltonian_grad_x(x: torch.Tensor, p_next: torch.Tensor, W: torch.Tensor, b
     -------
     torch.Tensor
         :math:`(\nabla_x H_n(x_n, p_{n+1}, \theta_n))_{n<N}`, shape ``(N, B, d)``.
+
+    Used in
+    -------
+    Used by :func:`augmented_hamiltonian` and :func:`dynapprox.control.msa.msa_step` (in
+    :doc:`/chapters/05_optimal_control`, :prf:ref:`prop-error-estimate`).
     """
     z = torch.einsum("nij,nbj->nbi", W, x) + b[:, None, :]
     s = 1.0 - torch.tanh(z) ** 2
     return p_next + h * torch.einsum("nji,nbj->nbi", W, p_next * s)
 
 
-def costates(states: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float, pN: torch.Tensor) -> torch.Tensor:
+def costates(
+    states: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float, pN: torch.Tensor
+) -> torch.Tensor:
     r"""Backward (costate, adjoint) recursion :math:`p_n = \nabla_x H_n(x_n, p_{n+1}, \theta_n)`.
 
     Parameters
@@ -180,13 +211,19 @@ def costates(states: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float, p
     torch.Tensor
         Costates :math:`p_0, \dots, p_N`, shape ``(N + 1, B, d)``. They equal minus the
         back-propagated gradients :math:`-\partial J/\partial x_n`.
+
+    Used in
+    -------
+    :doc:`/chapters/05_optimal_control` (:prf:ref:`thm-mf-pmp`, :prf:ref:`prop-costate-backprop`).
     """
     n_layers, d = check_params(W, b)
     states = check_states("states", states, n_layers, d)
     h = check_positive_float("h", h)
     pN = check_tensor("pN", pN, 2)
     if pN.shape != states.shape[1:]:
-        raise ValueError(f"pN must have shape (B, d) = {tuple(states.shape[1:])}, got {tuple(pN.shape)}")
+        raise ValueError(
+            f"pN must have shape (B, d) = {tuple(states.shape[1:])}, got {tuple(pN.shape)}"
+        )
     ps = [pN]
     for n in reversed(range(n_layers)):
         s = 1.0 - torch.tanh(states[n] @ W[n].T + b[n]) ** 2
@@ -210,11 +247,23 @@ def weight_decay(W: torch.Tensor, b: torch.Tensor, reg: float) -> torch.Tensor:
     -------
     torch.Tensor
         :math:`(R(\theta_n))_{n<N}`, shape ``(N,)``.
+
+    Used in
+    -------
+    Used by :func:`hamiltonian`, :func:`objective` and :func:`dynapprox.control.msa.msa_step` (in
+    :doc:`/chapters/05_optimal_control`).
     """
     return 0.5 * reg * (W.pow(2).sum(dim=(1, 2)) + b.pow(2).sum(dim=1))
 
 
-def hamiltonian(states: torch.Tensor, p: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float, reg: float = 0.0) -> torch.Tensor:
+def hamiltonian(
+    states: torch.Tensor,
+    p: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    h: float,
+    reg: float = 0.0,
+) -> torch.Tensor:
     r"""Layer Hamiltonians :math:`H_n = \sum_i p_{n+1}^i\cdot f_n(x_n^i, \theta_n) - R(\theta_n)`.
 
     Parameters
@@ -236,6 +285,11 @@ def hamiltonian(states: torch.Tensor, p: torch.Tensor, W: torch.Tensor, b: torch
     -------
     torch.Tensor
         :math:`(H_n)_{n<N}`, shape ``(N,)``.
+
+    Used in
+    -------
+    :doc:`/chapters/05_optimal_control` (:prf:ref:`prop-costate-backprop`,
+    :prf:ref:`prop-error-estimate`).
     """
     n_layers, d = check_params(W, b)
     check_states("states", states, n_layers, d)
@@ -249,7 +303,13 @@ def hamiltonian(states: torch.Tensor, p: torch.Tensor, W: torch.Tensor, b: torch
 
 
 def augmented_hamiltonian(
-    W: torch.Tensor, b: torch.Tensor, states: torch.Tensor, p: torch.Tensor, h: float, reg: float, rho: float
+    W: torch.Tensor,
+    b: torch.Tensor,
+    states: torch.Tensor,
+    p: torch.Tensor,
+    h: float,
+    reg: float,
+    rho: float,
 ) -> torch.Tensor:
     r"""E-MSA's augmented Hamiltonians, one per layer.
 
@@ -283,6 +343,11 @@ def augmented_hamiltonian(
     -------
     torch.Tensor
         :math:`(\tilde H_n)_{n<N}`, shape ``(N,)``.
+
+    Used in
+    -------
+    Used by :func:`dynapprox.control.msa.msa_step` (in :doc:`/chapters/05_optimal_control`,
+    :prf:ref:`prop-error-estimate`).
     """
     x, xn, pn, pnext = states[:-1], states[1:], p[:-1], p[1:]
     f = layer_maps(x, W, b, h)
@@ -290,10 +355,22 @@ def augmented_hamiltonian(
     if rho == 0.0:
         return H
     gx = hamiltonian_grad_x(x, pnext, W, b, h)
-    return H - 0.5 * rho * (xn - f).pow(2).sum(dim=(1, 2)) - 0.5 * rho * (pn - gx).pow(2).sum(dim=(1, 2))
+    return (
+        H
+        - 0.5 * rho * (xn - f).pow(2).sum(dim=(1, 2))
+        - 0.5 * rho * (pn - gx).pow(2).sum(dim=(1, 2))
+    )
 
 
-def objective(x0: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float, reg: float, loss_fn: LossFn) -> torch.Tensor:
+def objective(
+    x0: torch.Tensor,
+    y: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    h: float,
+    reg: float,
+    loss_fn: LossFn,
+) -> torch.Tensor:
     r"""Total cost :math:`J(\theta) = \Phi(x_N, y) + \sum_n \frac{\lambda}{2}|\theta_n|^2` (differentiable).
 
     Parameters
@@ -317,8 +394,12 @@ def objective(x0: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tenso
     -------
     torch.Tensor
         The scalar :math:`J`.
+
+    Used in
+    -------
+    :doc:`/chapters/05_optimal_control` (:prf:ref:`prop-error-estimate`),
+    :doc:`/chapters/06_discrete_robust`.
     """
     check_callable("loss_fn", loss_fn)
     states = forward(x0, W, b, h)
     return loss_fn(states[-1], y) + weight_decay(W, b, reg).sum()
-

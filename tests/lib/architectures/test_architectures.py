@@ -1,4 +1,5 @@
 """Unit tests of dynapprox.architectures against independent references."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,10 +11,13 @@ from dynapprox.functionals import apply_kernel
 
 
 def random_cnn(rng, l=2, ranks=(1, 3, 2, 1)):
-    return arch.DilatedCNN([rng.normal(size=(ranks[k], l, ranks[k + 1])) for k in range(len(ranks) - 1)])
+    return arch.DilatedCNN(
+        [rng.normal(size=(ranks[k], l, ranks[k + 1])) for k in range(len(ranks) - 1)]
+    )
 
 
 # ---------------------------------------------------------------- dilated CNN / tensor trains
+
 
 def test_kernel_is_the_product_of_cores_brute_force():
     rng = np.random.default_rng(0)
@@ -24,7 +28,7 @@ def test_kernel_is_the_product_of_cores_brute_force():
         for j in range(l**3):
             digits = [(j // l**i) % l for i in range(3)]
             prod = np.eye(1)
-            for G, i in zip(net.cores, digits):
+            for G, i in zip(net.cores, digits, strict=False):
                 prod = prod @ G[:, i, :]
             assert k[j] == pytest.approx(prod[0, 0], abs=1e-12)
 
@@ -38,11 +42,21 @@ def test_layers_compute_the_convolution_with_the_kernel():
     rho = net.kernel()[:, None]
     for b in range(3):
         ref = apply_kernel(rho, x[b], dt, method="direct")
-        np.testing.assert_allclose(y[b], ref[: x.shape[1]].reshape(y[b].shape), atol=1e-12)
+        np.testing.assert_allclose(
+            y[b], ref[: x.shape[1]].reshape(y[b].shape), atol=1e-12
+        )
     # brute-force double loop on a 1-D input
     x1 = rng.normal(size=25)
     k = net.kernel()
-    ref = np.array([sum(k[j] * x1[n - j] for j in range(k.size) if n - j >= 0) for n in range(25)]) * dt
+    ref = (
+        np.array(
+            [
+                sum(k[j] * x1[n - j] for j in range(k.size) if n - j >= 0)
+                for n in range(25)
+            ]
+        )
+        * dt
+    )
     np.testing.assert_allclose(net.apply(x1, dt), ref, atol=1e-12)
 
 
@@ -52,21 +66,28 @@ def test_tensorise_roundtrip_and_digit_order():
     assert T[1, 0, 0, 0] == 1 and T[0, 1, 0, 0] == 2 and T[0, 0, 0, 1] == 8
     np.testing.assert_array_equal(arch.detensorise(T), rho)
     # shorter kernels are padded with zeros
-    np.testing.assert_array_equal(arch.detensorise(arch.tensorise(rho[:5], 2, 4))[5:], 0)
+    np.testing.assert_array_equal(
+        arch.detensorise(arch.tensorise(rho[:5], 2, 4))[5:], 0
+    )
 
 
 def test_tt_svd_exact_at_full_rank_and_error_bound():
     rng = np.random.default_rng(2)
     T = rng.normal(size=(2,) * 7)
     cores, disc = arch.tt_svd(T, max_rank=64)
-    np.testing.assert_allclose(arch.DilatedCNN(cores).kernel(), arch.detensorise(T), atol=1e-12)
+    np.testing.assert_allclose(
+        arch.DilatedCNN(cores).kernel(), arch.detensorise(T), atol=1e-12
+    )
     assert np.all(disc < 1e-12)
     for r in (1, 2, 3):
         cores, disc = arch.tt_svd(T, max_rank=r)
         err = np.linalg.norm(arch.DilatedCNN(cores).kernel() - arch.detensorise(T))
         assert err <= np.sqrt(np.sum(disc**2)) * (1 + 1e-10)
         # lower bound by the unfoldings (Eckart-Young)
-        lower = max(np.sqrt(np.sum(s[r:] ** 2)) for s in arch.unfolding_singular_values(arch.detensorise(T), 2, 7))
+        lower = max(
+            np.sqrt(np.sum(s[r:] ** 2))
+            for s in arch.unfolding_singular_values(arch.detensorise(T), 2, 7)
+        )
         assert err >= lower * (1 - 1e-10)
     cores, _ = arch.tt_svd(T, eps=0.5)
     assert np.linalg.norm(arch.DilatedCNN(cores).kernel() - arch.detensorise(T)) <= 0.5
@@ -77,9 +98,20 @@ def test_unfolding_singular_values_against_explicit_matrix():
     rho = rng.normal(size=27)
     svs = arch.unfolding_singular_values(rho, 3, 3)
     # unfolding 1: rows i_1 (lag mod 3), columns (i_2, i_3)
-    A1 = np.array([[rho[i1 + 3 * i2 + 9 * i3] for i2 in range(3) for i3 in range(3)] for i1 in range(3)])
+    A1 = np.array(
+        [
+            [rho[i1 + 3 * i2 + 9 * i3] for i2 in range(3) for i3 in range(3)]
+            for i1 in range(3)
+        ]
+    )
     np.testing.assert_allclose(svs[0], linalg.svd(A1, compute_uv=False), atol=1e-12)
-    A2 = np.array([[rho[i1 + 3 * i2 + 9 * i3] for i3 in range(3)] for i1 in range(3) for i2 in range(3)])
+    A2 = np.array(
+        [
+            [rho[i1 + 3 * i2 + 9 * i3] for i3 in range(3)]
+            for i1 in range(3)
+            for i2 in range(3)
+        ]
+    )
     np.testing.assert_allclose(svs[1], linalg.svd(A2, compute_uv=False), atol=1e-12)
 
 
@@ -93,7 +125,11 @@ def test_exponential_kernel_has_tt_rank_one():
 
 def test_parameter_count_and_receptive_field():
     net = random_cnn(np.random.default_rng(4), 2, (1, 3, 2, 1))
-    assert net.n_params == 2 * (3 + 6 + 2) and net.receptive_field == 8 and list(net.ranks) == [1, 3, 2, 1]
+    assert (
+        net.n_params == 2 * (3 + 6 + 2)
+        and net.receptive_field == 8
+        and list(net.ranks) == [1, 3, 2, 1]
+    )
 
 
 def test_cnn_bad_input():
@@ -115,6 +151,7 @@ def test_cnn_bad_input():
 
 # ---------------------------------------------------------------- encoder-decoder
 
+
 def _stable(rng, m):
     A = rng.normal(size=(m, m)) / np.sqrt(m)
     return A - (np.max(np.linalg.eigvals(A).real) + 0.5) * np.eye(m)
@@ -123,7 +160,12 @@ def _stable(rng, m):
 def test_encoder_decoder_kernel_against_expm_and_rank():
     rng = np.random.default_rng(5)
     W, V = _stable(rng, 4), _stable(rng, 3)
-    U, Q, P, c = rng.normal(size=(4, 1)), rng.normal(size=(2, 4)), rng.normal(size=(3, 2)), rng.normal(size=3)
+    U, Q, P, c = (
+        rng.normal(size=(4, 1)),
+        rng.normal(size=(2, 4)),
+        rng.normal(size=(3, 2)),
+        rng.normal(size=3),
+    )
     ed = arch.RecurrentEncoderDecoder(W, U, Q, P, V, c)
     t = np.linspace(0, 3, 7)
     s = np.linspace(0, 2, 5)
@@ -132,16 +174,29 @@ def test_encoder_decoder_kernel_against_expm_and_rank():
         for j, sj in enumerate(s):
             ref = c @ linalg.expm(V * ti) @ P @ Q @ linalg.expm(W * sj) @ U[:, 0]
             assert K[i, j] == pytest.approx(ref, abs=1e-10)
-    assert np.linalg.matrix_rank(ed.kernel(np.linspace(0, 5, 30), np.linspace(0, 5, 30)), tol=1e-10) <= 2
+    assert (
+        np.linalg.matrix_rank(
+            ed.kernel(np.linspace(0, 5, 30), np.linspace(0, 5, 30)), tol=1e-10
+        )
+        <= 2
+    )
     # the truncated model keeps the first coding channel only
     K1 = ed.truncate(1).kernel(t, s)
-    np.testing.assert_allclose(K1, np.outer(ed.decoder_modes(t)[:, 0], ed.encoder_modes(s)[:, 0]), atol=1e-12)
+    np.testing.assert_allclose(
+        K1, np.outer(ed.decoder_modes(t)[:, 0], ed.encoder_modes(s)[:, 0]), atol=1e-12
+    )
 
 
 def test_encoder_decoder_output_is_the_quadrature_of_the_kernel():
     rng = np.random.default_rng(6)
-    ed = arch.RecurrentEncoderDecoder(_stable(rng, 3), rng.normal(size=3), rng.normal(size=(2, 3)),
-                                      rng.normal(size=(2, 2)), _stable(rng, 2), rng.normal(size=2))
+    ed = arch.RecurrentEncoderDecoder(
+        _stable(rng, 3),
+        rng.normal(size=3),
+        rng.normal(size=(2, 3)),
+        rng.normal(size=(2, 2)),
+        _stable(rng, 2),
+        rng.normal(size=2),
+    )
     dt = 0.1
     x = rng.normal(size=(4, 50))
     tout = np.array([0.0, 0.5, 1.0])
@@ -159,15 +214,22 @@ def test_pod_against_svd_and_tail():
     np.testing.assert_allclose(phi.T @ phi * dt, np.eye(30), atol=1e-10)
     np.testing.assert_allclose(arch.modal_kernel(sigma, phi, psi), R, atol=1e-10)
     assert arch.pod_tail(sigma, 0) == pytest.approx(np.sqrt(np.sum(R**2)) * dt)
-    assert arch.pod_tail([3.0, 4.0], 1) == pytest.approx(3.0)  # sorted: the largest is kept
+    assert arch.pod_tail([3.0, 4.0], 1) == pytest.approx(
+        3.0
+    )  # sorted: the largest is kept
     assert arch.pod_tail([3.0, 4.0], 2) == 0.0
 
 
 def test_fit_encoder_decoder_reaches_the_pod_tail():
     dt, n = 0.1, 200
     t = dt * np.arange(n)
-    phi = np.linalg.qr(np.array([np.exp(-t), np.exp(-2 * t), np.exp(-0.5 * t) * np.cos(t)]).T * np.sqrt(dt))[0] / np.sqrt(dt)
-    psi = np.linalg.qr(np.array([np.exp(-0.7 * t), np.exp(-1.5 * t), np.exp(-3 * t)]).T * np.sqrt(dt))[0] / np.sqrt(dt)
+    phi = np.linalg.qr(
+        np.array([np.exp(-t), np.exp(-2 * t), np.exp(-0.5 * t) * np.cos(t)]).T
+        * np.sqrt(dt)
+    )[0] / np.sqrt(dt)
+    psi = np.linalg.qr(
+        np.array([np.exp(-0.7 * t), np.exp(-1.5 * t), np.exp(-3 * t)]).T * np.sqrt(dt)
+    )[0] / np.sqrt(dt)
     sigma = np.array([1.0, 0.3, 0.05])
     R = arch.modal_kernel(sigma, phi, psi)
     ed = arch.fit_encoder_decoder(R, dt, N=3, m_enc=3, m_dec=4, size=30)
@@ -179,10 +241,26 @@ def test_fit_encoder_decoder_reaches_the_pod_tail():
 def test_encoder_decoder_bad_input():
     rng = np.random.default_rng(8)
     with pytest.raises(ValueError, match="W must be Hurwitz"):
-        arch.RecurrentEncoderDecoder(np.eye(2), np.ones(2), np.ones((1, 2)), np.ones((2, 1)), -np.eye(2), np.ones(2))
+        arch.RecurrentEncoderDecoder(
+            np.eye(2),
+            np.ones(2),
+            np.ones((1, 2)),
+            np.ones((2, 1)),
+            -np.eye(2),
+            np.ones(2),
+        )
     with pytest.raises(ValueError, match="P must have shape"):
-        arch.RecurrentEncoderDecoder(-np.eye(2), np.ones(2), np.ones((1, 2)), np.ones((2, 2)), -np.eye(2), np.ones(2))
-    ed = arch.RecurrentEncoderDecoder(-np.eye(2), np.ones(2), np.ones((1, 2)), np.ones((2, 1)), -np.eye(2), np.ones(2))
+        arch.RecurrentEncoderDecoder(
+            -np.eye(2),
+            np.ones(2),
+            np.ones((1, 2)),
+            np.ones((2, 2)),
+            -np.eye(2),
+            np.ones(2),
+        )
+    ed = arch.RecurrentEncoderDecoder(
+        -np.eye(2), np.ones(2), np.ones((1, 2)), np.ones((2, 1)), -np.eye(2), np.ones(2)
+    )
     with pytest.raises(ValueError, match="N must be at most"):
         ed.truncate(2)
     with pytest.raises(ValueError, match="sigma"):
@@ -193,18 +271,24 @@ def test_encoder_decoder_bad_input():
 
 # ---------------------------------------------------------------- attention versus recurrence (Table 2)
 
+
 def test_exp_kernel_swap_and_mixing_matrices_against_brute_force():
     L = 9
     K = arch.exp_kernel_matrix(L, rate=0.7)
     x = np.random.default_rng(0).uniform(size=L)
-    y = np.array([sum(np.exp(-0.7 * s) * x[t - s] for s in range(t + 1)) for t in range(L)])
+    y = np.array(
+        [sum(np.exp(-0.7 * s) * x[t - s] for s in range(t + 1)) for t in range(L)]
+    )
     np.testing.assert_allclose(K @ x, y, atol=1e-14)
     perm = arch.swap_permutation(L, 3)
     np.testing.assert_array_equal(perm, [6, 7, 8, 3, 4, 5, 0, 1, 2])
     theta = np.array([0.5, -0.2, 0.3])
     for delay in (0, 2):
         M = arch.mixing_matrix(theta, L, delay=delay)
-        ref = [sum(theta[j] * x[t + j - delay] for j in range(3) if 0 <= t + j - delay < L) for t in range(L)]
+        ref = [
+            sum(theta[j] * x[t + j - delay] for j in range(3) if 0 <= t + j - delay < L)
+            for t in range(L)
+        ]
         np.testing.assert_allclose(M @ x, ref, atol=1e-14)
     # the delayed (causal) mixing is lower triangular; the printed one reads the future
     assert np.allclose(np.triu(arch.mixing_matrix(theta, L, delay=2), 1), 0)
@@ -271,11 +355,16 @@ def test_linear_rnn_seq_matches_explicit_recurrence_and_trains():
 def test_transformer_forward_against_numpy_and_exact_relabelling():
     torch = pytest.importorskip("torch")
     L = 6
-    tr = arch.TinyTransformer(L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=3)
+    tr = arch.TinyTransformer(
+        L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=3
+    )
     X, y = arch.seq2seq_dataset(7, arch.exp_kernel_matrix(L), seed=1)
     m = tr.module
     P = {k: v.detach().numpy() for k, v in m.named_parameters()}
-    mlp = lambda layers, z: layers[2](torch.tanh(layers[0](z)))
+
+    def mlp(layers, z):
+        return layers[2](torch.tanh(layers[0](z)))
+
     with torch.no_grad():
         h = mlp(m.f, torch.tensor(X[:, :, :1] * P["a"] + P["e"])).numpy()
         scores = P["q"] @ np.swapaxes(h @ P["WK"].T, 1, 2)
@@ -286,13 +375,25 @@ def test_transformer_forward_against_numpy_and_exact_relabelling():
         np.testing.assert_allclose(m(torch.tensor(X)).numpy(), ref, atol=1e-12)
     # position queries: re-ordering the inputs is absorbed by re-ordering the rows of e
     perm = arch.swap_permutation(L, 2)
-    tr2 = arch.TinyTransformer(L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=3)
+    tr2 = arch.TinyTransformer(
+        L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=3
+    )
     with torch.no_grad():
         tr2.module.e.copy_(tr.module.e[torch.as_tensor(perm)])
         out = tr.module(torch.tensor(X))
         out2 = tr2.module(torch.tensor(X[:, perm]))
     assert torch.max(torch.abs(out - out2)).item() < 1e-13
-    tok = arch.TinyTransformer(L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=2, seed=0, query="token", dtype="float32")
+    tok = arch.TinyTransformer(
+        L,
+        n=5,
+        m_h=3,
+        m_v=2,
+        ff_width=4,
+        ff_depth=2,
+        seed=0,
+        query="token",
+        dtype="float32",
+    )
     assert tok.module(torch.tensor(X, dtype=torch.float32)).shape == (7, L)
     assert tr.n_params == sum(p.numel() for p in tr.module.parameters())
     with pytest.raises(ValueError, match="query"):
@@ -302,17 +403,35 @@ def test_transformer_forward_against_numpy_and_exact_relabelling():
 def test_transformer_initialisations_onehot_encoding_and_uniform_attention():
     torch = pytest.importorskip("torch")
     L = 6
-    tr = arch.TinyTransformer(L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=L,
-                              e_init="onehot", q_init_std=0.0)
+    tr = arch.TinyTransformer(
+        L,
+        n=5,
+        m_h=3,
+        m_v=2,
+        ff_width=4,
+        ff_depth=1,
+        seed=0,
+        d_e=L,
+        e_init="onehot",
+        q_init_std=0.0,
+    )
     np.testing.assert_array_equal(tr.module.e.detach().numpy(), np.eye(L))
     X, _ = arch.seq2seq_dataset(5, arch.exp_kernel_matrix(L), seed=1)
     with torch.no_grad():
         att, _ = tr.module.attention(torch.tensor(X))
-    np.testing.assert_allclose(att.numpy(), np.full((5, L, L), 1.0 / L), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(
+        att.numpy(), np.full((5, L, L), 1.0 / L), rtol=0, atol=1e-15
+    )
     # q_init_std scales the default draw: same generator, same numbers times the scale
-    ref = arch.TinyTransformer(L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=L)
-    half = arch.TinyTransformer(L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=L, q_init_std=0.5)
-    np.testing.assert_allclose(half.module.q.detach().numpy(), 0.5 * ref.module.q.detach().numpy(), rtol=1e-15)
+    ref = arch.TinyTransformer(
+        L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=L
+    )
+    half = arch.TinyTransformer(
+        L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=L, q_init_std=0.5
+    )
+    np.testing.assert_allclose(
+        half.module.q.detach().numpy(), 0.5 * ref.module.q.detach().numpy(), rtol=1e-15
+    )
     with pytest.raises(ValueError, match="d_e >= L"):
         arch.TinyTransformer(L, 2, 2, 2, 2, 1, seed=0, d_e=L - 1, e_init="onehot")
     with pytest.raises(ValueError, match="e_init"):
@@ -326,7 +445,9 @@ def test_train_regressor_cosine_schedule_matches_torch_scheduler():
     X, y = arch.seq2seq_dataset(64, arch.exp_kernel_matrix(5), seed=1)
     steps, lr = 12, 5e-2
     ours = arch.LinearRNNSeq(m=3, seed=0)
-    hist = arch.train_regressor(ours, X, y, steps=steps, lr=lr, batch=16, seed=2, schedule="cosine")["train"]
+    hist = arch.train_regressor(
+        ours, X, y, steps=steps, lr=lr, batch=16, seed=2, schedule="cosine"
+    )["train"]
     # reference: the same loop written with torch's CosineAnnealingLR
     ref = arch.LinearRNNSeq(m=3, seed=0)
     opt = torch.optim.Adam(ref.module.parameters(), lr=lr)
@@ -343,16 +464,22 @@ def test_train_regressor_cosine_schedule_matches_torch_scheduler():
         sched.step()
         ref_hist.append(loss.item())
     np.testing.assert_allclose(hist, ref_hist, rtol=1e-12)
-    const = arch.train_regressor(arch.LinearRNNSeq(m=3, seed=0), X, y, steps=steps, lr=lr, batch=16, seed=2)["train"]
-    assert np.max(np.abs(const - hist)) > 0          # the schedule changes the trajectory
+    const = arch.train_regressor(
+        arch.LinearRNNSeq(m=3, seed=0), X, y, steps=steps, lr=lr, batch=16, seed=2
+    )["train"]
+    assert np.max(np.abs(const - hist)) > 0  # the schedule changes the trajectory
     with pytest.raises(ValueError, match="schedule"):
-        arch.train_regressor(ours, X, y, steps=1, lr=lr, batch=4, seed=0, schedule="linear")
+        arch.train_regressor(
+            ours, X, y, steps=1, lr=lr, batch=4, seed=0, schedule="linear"
+        )
 
 
 def test_lag_tail_bound_against_brute_force():
     from dynapprox.linear_rnn import LinearRNN
 
-    W = np.array([[-0.05, 0.3], [-0.3, -0.05]])          # a damped rotation: the kernel changes sign
+    W = np.array(
+        [[-0.05, 0.3], [-0.3, -0.05]]
+    )  # a damped rotation: the kernel changes sign
     model = LinearRNN(W, np.array([[1.0], [0.5]]), np.array([1.0, -2.0]))
     j = np.arange(200, 20000)
     brute = np.sum(np.abs(model.kernel(j.astype(float))[:, 0]))
@@ -360,6 +487,8 @@ def test_lag_tail_bound_against_brute_force():
     assert brute <= bound <= 3 * brute
     # one real mode: the bound is the exact geometric sum
     one = LinearRNN(np.array([[-0.1]]), np.array([[2.0]]), np.array([1.5]))
-    assert arch.lag_tail_bound(one, 10) == pytest.approx(3.0 * np.exp(-1.0) / (1 - np.exp(-0.1)), rel=1e-12)
+    assert arch.lag_tail_bound(one, 10) == pytest.approx(
+        3.0 * np.exp(-1.0) / (1 - np.exp(-0.1)), rel=1e-12
+    )
     with pytest.raises(ValueError, match="n must be"):
         arch.lag_tail_bound(one, -1)

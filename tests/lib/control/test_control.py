@@ -1,7 +1,6 @@
 """Tests of dynapprox.control against autograd, brute force and closed forms."""
-from __future__ import annotations
 
-import itertools
+from __future__ import annotations
 
 import numpy as np
 import pytest
@@ -71,7 +70,9 @@ def test_hamiltonian_grad_x_matches_autograd():
     x = states[:-1].clone().requires_grad_(True)
     H = (p[1:] * ctl.layer_maps(x, W, b, h)).sum()
     (g,) = torch.autograd.grad(H, x)
-    assert torch.allclose(ctl.hamiltonian_grad_x(states[:-1], p[1:], W, b, h), g, atol=1e-14)
+    assert torch.allclose(
+        ctl.hamiltonian_grad_x(states[:-1], p[1:], W, b, h), g, atol=1e-14
+    )
 
 
 def test_augmented_hamiltonian_penalties_vanish_at_current_weights():
@@ -91,7 +92,9 @@ def test_emsa_decreases_loss_on_least_squares_with_known_minimiser():
     y = ctl.forward(x0, W_star, b_star, h)[-1].sum(1)
     W0 = torch.zeros_like(W_star)
     b0 = torch.zeros_like(b_star)
-    hist = ctl.train_msa(x0, y, W0, b0, h, _loss, n_iter=15, reg=0.0, rho=2.0, max_iter=10)
+    hist = ctl.train_msa(
+        x0, y, W0, b0, h, _loss, n_iter=15, reg=0.0, rho=2.0, max_iter=10
+    )
     assert np.all(np.diff(hist.loss) <= 1e-12 * hist.loss[:-1])  # monotone descent
     assert hist.loss[-1] < 0.5 * hist.loss[0]
     with torch.no_grad():
@@ -107,14 +110,19 @@ def test_hamiltonian_remainder_is_second_order():
     states = ctl.forward(x0, W, b, h)
     p = ctl.costates(states, W, b, h, ctl.terminal_costate(states[-1], y, _loss))
     g = torch.Generator().manual_seed(9)
-    dW, db = torch.randn(W.shape, generator=g, dtype=DT), torch.randn(b.shape, generator=g, dtype=DT)
+    dW, db = (
+        torch.randn(W.shape, generator=g, dtype=DT),
+        torch.randn(b.shape, generator=g, dtype=DT),
+    )
     rem = []
     eps = [1e-3, 2e-3, 4e-3, 8e-3]
     J0 = float(ctl.objective(x0, y, W, b, h, 0.0, _loss))
     H0 = ctl.hamiltonian(states, p, W, b, h, 0.0).sum()
     for e in eps:
         J1 = float(ctl.objective(x0, y, W + e * dW, b + e * db, h, 0.0, _loss))
-        dH = float(ctl.hamiltonian(states, p, W + e * dW, b + e * db, h, 0.0).sum() - H0)
+        dH = float(
+            ctl.hamiltonian(states, p, W + e * dW, b + e * db, h, 0.0).sum() - H0
+        )
         rem.append(abs(J1 - J0 + dH))
     slope = np.polyfit(np.log(eps), np.log(rem), 1)[0]
     assert abs(slope - 2) < 0.1
@@ -122,7 +130,9 @@ def test_hamiltonian_remainder_is_second_order():
 
 def test_train_backprop_decreases():
     W, b, x0, y = _problem(6)
-    hist = ctl.train_backprop(x0, y, W, b, 0.3, _loss, 50, reg=0.0, method="adam", lr=1e-2)
+    hist = ctl.train_backprop(
+        x0, y, W, b, 0.3, _loss, 50, reg=0.0, method="adam", lr=1e-2
+    )
     assert hist.loss[-1] < hist.loss[0]
 
 
@@ -140,7 +150,9 @@ def test_ternary_update_hand_cases():
     # entry 3: -0.05 < -0.2? no -> 0; entry 4: 3 > 0.2*(1-2)=-0.2 -> +1
     assert new.tolist() == [[1.0, -1.0, 0.0, 0.0, 1.0]]
     # with an l1 penalty lam = 0.4 entry 0 (0.5 < 0.2 + 0.4) becomes 0
-    assert ctl.ternary_msa_update(W, M, rho=0.1, lam=0.4).tolist() == [[0.0, -1.0, 0.0, 0.0, 1.0]]
+    assert ctl.ternary_msa_update(W, M, rho=0.1, lam=0.4).tolist() == [
+        [0.0, -1.0, 0.0, 0.0, 1.0]
+    ]
 
 
 def test_ternary_update_equals_brute_force_maximisation():
@@ -151,7 +163,9 @@ def test_ternary_update_equals_brute_force_maximisation():
     wrong = torch.sign(M) != W
     rk = rho * float(M.abs()[wrong].max())
     new = ctl.ternary_msa_update(W, M, rho=rho, lam=lam).numpy()
-    ref = np.vectorize(lambda m, w0: _brute_ternary(m, w0, rk, lam))(M.numpy(), W.numpy())
+    ref = np.vectorize(lambda m, w0: _brute_ternary(m, w0, rk, lam))(
+        M.numpy(), W.numpy()
+    )
     assert np.array_equal(new, ref)
 
 
@@ -163,7 +177,9 @@ def test_binary_update_equals_brute_force_and_plain_sign():
     rk = rho * float(M.abs()[torch.sign(M) != W].max())
     new = ctl.binary_msa_update(W, M, rho=rho).numpy()
     vals = np.array([-1.0, 1.0])
-    ref = np.vectorize(lambda m, w0: vals[np.argmax(m * vals - 0.5 * rk * (vals - w0) ** 2)])(M.numpy(), W.numpy())
+    ref = np.vectorize(
+        lambda m, w0: vals[np.argmax(m * vals - 0.5 * rk * (vals - w0) ** 2)]
+    )(M.numpy(), W.numpy())
     assert np.array_equal(new, ref)
     assert torch.equal(ctl.binary_msa_update(W, M, rho=0.0), torch.sign(M))
 
@@ -177,11 +193,18 @@ def test_discrete_training_runs_and_keeps_values():
     g = torch.Generator().manual_seed(0)
     x = torch.randn(64, 3, generator=g, dtype=DT)
     y = (x[:, 0] > 0).long()
-    Ws = [torch.randint(-1, 2, (8, 3), generator=g).to(DT), torch.randint(-1, 2, (2, 8), generator=g).to(DT)]
-    res = ctl.train_discrete_msa(x, y, Ws, [0.5, 0.3], n_epochs=15, batch_size=16, rho=0.9, seed=0)
+    Ws = [
+        torch.randint(-1, 2, (8, 3), generator=g).to(DT),
+        torch.randint(-1, 2, (2, 8), generator=g).to(DT),
+    ]
+    res = ctl.train_discrete_msa(
+        x, y, Ws, [0.5, 0.3], n_epochs=15, batch_size=16, rho=0.9, seed=0
+    )
     for w in res.weights:
         assert set(torch.unique(w).tolist()) <= {-1.0, 0.0, 1.0}
-    assert res.accuracy[-1] > res.accuracy[0] + 0.1 and res.accuracy[-1] > 0.8, res.accuracy
+    assert res.accuracy[-1] > res.accuracy[0] + 0.1 and res.accuracy[-1] > 0.8, (
+        res.accuracy
+    )
 
 
 def test_pca_subspace_recovers_plane_and_projection():
@@ -197,7 +220,12 @@ def test_pca_subspace_recovers_plane_and_projection():
     # closed-form control equals a numerical minimiser of |(I-P)(x+u-m)|^2 + c|u|^2
     x = torch.tensor(g.standard_normal(6), dtype=DT)
     c = 0.7
-    obj = lambda u: float(np.sum(sub.residual(x + torch.tensor(u)).numpy() ** 2) + c * np.sum(u**2))
+
+    def obj(u):
+        return float(
+            np.sum(sub.residual(x + torch.tensor(u)).numpy() ** 2) + c * np.sum(u**2)
+        )
+
     u_num = minimize(obj, np.zeros(6), method="BFGS", options={"gtol": 1e-12}).x
     u_cf = -(1 / (1 + c)) * sub.residual(x).numpy()
     assert np.allclose(u_num, u_cf, atol=1e-6)
@@ -206,7 +234,10 @@ def test_pca_subspace_recovers_plane_and_projection():
 def test_closed_loop_with_zero_gain_is_open_loop():
     W, b, x0, _ = _problem(7)
     subs = ctl.embedding_subspaces(ctl.forward(x0, W, b, 0.2), k=1)
-    assert torch.allclose(ctl.closed_loop_forward(x0, W, b, 0.2, subs, gain=0.0), ctl.forward(x0, W, b, 0.2))
+    assert torch.allclose(
+        ctl.closed_loop_forward(x0, W, b, 0.2, subs, gain=0.0),
+        ctl.forward(x0, W, b, 0.2),
+    )
     s = ctl.closed_loop_forward(x0, W, b, 0.2, subs, gain=1.0, layers=[0])
     assert torch.max(subs[0].residual(s[0]).abs()) < 1e-12
 
@@ -237,7 +268,13 @@ def test_greedy_projection_is_exact_minimiser_when_c_is_zero():
     # with c = 0 the layer-wise projection drives every running loss to zero: J = 0
     W, b, x0, subs = _closed_loop_problem()
     z = ctl.closed_loop_forward(x0, W, b, 0.3, subs, gain=1.0)
-    prev = torch.cat([x0[None], z[:-1] + 0.3 * torch.tanh(torch.einsum("nij,nbj->nbi", W, z[:-1]) + b[:, None])])
+    prev = torch.cat(
+        [
+            x0[None],
+            z[:-1]
+            + 0.3 * torch.tanh(torch.einsum("nij,nbj->nbi", W, z[:-1]) + b[:, None]),
+        ]
+    )
     J, states = ctl.closed_loop_objective(x0, W, b, 0.3, subs, z - prev, c=0.0)
     assert torch.allclose(states, z, atol=1e-14)
     assert float(J.max()) < 1e-24
@@ -251,7 +288,16 @@ def test_closed_loop_pmp_single_layer_reaches_closed_form():
     c = 0.5
     res = ctl.closed_loop_pmp(x0, W, b, 0.3, subs, c=c, n_iter=400, lr=0.01, layers=[0])
     u_cf = -subs[0].residual(x0) / (1 + c)
-    J_cf, _ = ctl.closed_loop_objective(x0, W, b, 0.3, subs, torch.stack([u_cf] + [torch.zeros_like(x0)] * 5), c=c, layers=[0])
+    J_cf, _ = ctl.closed_loop_objective(
+        x0,
+        W,
+        b,
+        0.3,
+        subs,
+        torch.stack([u_cf] + [torch.zeros_like(x0)] * 5),
+        c=c,
+        layers=[0],
+    )
     assert torch.all(res.best_objective >= J_cf - 1e-12)
     assert torch.max(res.best_objective - J_cf) < 1e-4 * float(J_cf.max())
     assert torch.max((res.controls[0] - u_cf).abs()) < 1e-2
@@ -259,7 +305,9 @@ def test_closed_loop_pmp_single_layer_reaches_closed_form():
     assert res.objective[0] > res.objective.min()
     # the returned states are those of the returned controls
     J, z = ctl.closed_loop_objective(x0, W, b, 0.3, subs, res.controls, c=c, layers=[0])
-    assert torch.allclose(J, res.best_objective, atol=1e-12) and torch.allclose(z, res.states, atol=1e-12)
+    assert torch.allclose(J, res.best_objective, atol=1e-12) and torch.allclose(
+        z, res.states, atol=1e-12
+    )
 
 
 def test_closed_loop_pmp_decreases_joint_objective():
@@ -279,17 +327,22 @@ def _reference_msa(x0, W, b, h, subs, c, n_outer, n_inner, lr):
     """Algorithm 1 of the journal paper written with autograd (independent reference)."""
     N = W.shape[0]
     u = list(_greedy_controls(x0, W, b, h, subs))
-    f = lambda n, z: z + h * torch.tanh(z @ W[n].T + b[n])
+
+    def f(n, z):
+        return z + h * torch.tanh(z @ W[n].T + b[n])
+
     for _ in range(n_outer):
         xs = [x0]
         for n in range(N):
             xs.append(f(n, xs[n] + u[n]))
         p = None
         for n in reversed(range(N + 1)):
+
             def H(x, v, n=n, p=p):
                 z = x + v
                 val = -(subs[n].residual(z) ** 2).sum() - c * (v**2).sum()
                 return val + (p * f(n, z)).sum() if n < N else val
+
             for _ in range(n_inner):
                 v = u[n].clone().requires_grad_(True)
                 (gv,) = torch.autograd.grad(H(xs[n], v), v)
@@ -304,16 +357,26 @@ def test_closed_loop_msa_matches_autograd_reference():
     for c, lr in ((0.001, 0.1), (0.3, 0.4)):
         res = ctl.closed_loop_msa(x0, W, b, 0.3, subs, c=c, n_outer=3, n_inner=4, lr=lr)
         ref = _reference_msa(x0, W, b, 0.3, subs, c, 3, 4, lr)
-        assert torch.max((res.controls - ref).abs()) < 1e-12 * float(ref.abs().max()) + 1e-14
+        assert (
+            torch.max((res.controls - ref).abs())
+            < 1e-12 * float(ref.abs().max()) + 1e-14
+        )
         J, z = ctl.closed_loop_objective(x0, W, b, 0.3, subs, res.controls, c=c)
-        assert torch.allclose(J, res.best_objective, atol=1e-13) and torch.allclose(z, res.states, atol=1e-13)
-        assert res.objective.shape == (4,) and abs(res.objective[-1] - float(J.mean())) < 1e-13
+        assert torch.allclose(J, res.best_objective, atol=1e-13) and torch.allclose(
+            z, res.states, atol=1e-13
+        )
+        assert (
+            res.objective.shape == (4,)
+            and abs(res.objective[-1] - float(J.mean())) < 1e-13
+        )
 
 
 def test_closed_loop_msa_returns_greedy_when_c_is_zero():
     # the greedy start is a global minimiser (J = 0): costates and Hamiltonian gradients vanish
     W, b, x0, subs = _closed_loop_problem()
-    res = ctl.closed_loop_msa(x0 + 0.4, W, b, 0.3, subs, c=0.0, n_outer=3, n_inner=10, lr=0.5)
+    res = ctl.closed_loop_msa(
+        x0 + 0.4, W, b, 0.3, subs, c=0.0, n_outer=3, n_inner=10, lr=0.5
+    )
     ug = _greedy_controls(x0 + 0.4, W, b, 0.3, subs)
     assert torch.max((res.controls - ug).abs()) < 1e-12
     assert res.objective.max() < 1e-24
@@ -323,7 +386,9 @@ def test_closed_loop_msa_single_layer_reaches_closed_form():
     # one controlled layer, c > 0: the inner ascent converges to u = -(I-P)(x-m)/(1+c)
     W, b, x0, subs = _closed_loop_problem()
     c = 0.5
-    res = ctl.closed_loop_msa(x0, W, b, 0.3, subs, c=c, n_outer=1, n_inner=100, lr=0.25, layers=[2])
+    res = ctl.closed_loop_msa(
+        x0, W, b, 0.3, subs, c=c, n_outer=1, n_inner=100, lr=0.25, layers=[2]
+    )
     x2 = ctl.forward(x0, W, b, 0.3)[2]
     assert torch.max((res.controls[2] + subs[2].residual(x2) / (1 + c)).abs()) < 1e-12
     assert torch.all(res.controls[[0, 1, 3, 4, 5]] == 0)
@@ -332,7 +397,9 @@ def test_closed_loop_msa_single_layer_reaches_closed_form():
 def test_closed_loop_msa_small_steps_reach_a_stationary_point():
     # with small steps the sweeps converge; the limit is stationary for J (gradient by autograd-tested costates)
     W, b, x0, subs = _closed_loop_problem()
-    res = ctl.closed_loop_msa(x0 + 0.3, W, b, 0.3, subs, c=0.2, n_outer=2000, n_inner=1, lr=0.02)
+    res = ctl.closed_loop_msa(
+        x0 + 0.3, W, b, 0.3, subs, c=0.2, n_outer=2000, n_inner=1, lr=0.02
+    )
     grad = ctl.closed_loop_gradient(x0 + 0.3, W, b, 0.3, subs, res.controls, c=0.2)
     assert float(grad.abs().max()) < 1e-6
     assert res.objective[-1] < res.objective[0]
@@ -354,7 +421,9 @@ def test_linear_closed_loop_identity_for_orthogonal_layers():
         err = ctl.linear_closed_loop_sq_errors(th, V0, z, c)
         assert err.shape == (T + 1,) and abs(err[0] - z @ z) < 1e-13
         assert np.allclose(err[1:], ident, rtol=1e-12, atol=0)
-        assert np.allclose(ctl.linear_closed_loop_bound(th, V0, z, c), ident, rtol=1e-12, atol=0)
+        assert np.allclose(
+            ctl.linear_closed_loop_bound(th, V0, z, c), ident, rtol=1e-12, atol=0
+        )
 
 
 def test_linear_closed_loop_matches_pulled_back_formula_and_bound():
@@ -363,7 +432,7 @@ def test_linear_closed_loop_matches_pulled_back_formula_and_bound():
     d, T = 6, 5
     V0, _ = np.linalg.qr(g.standard_normal((d, 2)))
     z = g.standard_normal(d)
-    for trial, c in enumerate((0.0, 0.1, 0.7, 2.0)):
+    for _trial, c in enumerate((0.0, 0.1, 0.7, 2.0)):
         th = np.eye(d) + 0.2 * g.standard_normal((T, d, d))
         Th = [np.eye(d)]
         for m in th:
@@ -377,10 +446,16 @@ def test_linear_closed_loop_matches_pulled_back_formula_and_bound():
                 G += (1 - a) * a**s * np.linalg.solve(Th[s], Q @ Q.T @ Th[s])
             e = Th[t] @ G @ z
             assert abs(e @ e - err[t]) < 1e-11 * err[t]
-        assert np.all(err[1:] <= ctl.linear_closed_loop_bound(th, V0, z, c) * (1 + 1e-12))
+        assert np.all(
+            err[1:] <= ctl.linear_closed_loop_bound(th, V0, z, c) * (1 + 1e-12)
+        )
         if c == 0.0:  # only the in-subspace part survives, carried by the layers
             zpar = V0 @ (V0.T @ z)
-            assert np.allclose(err[1:], [np.sum((Th[t] @ zpar) ** 2) for t in range(1, T + 1)], rtol=1e-12)
+            assert np.allclose(
+                err[1:],
+                [np.sum((Th[t] @ zpar) ** 2) for t in range(1, T + 1)],
+                rtol=1e-12,
+            )
 
 
 def test_fgsm_increases_loss_and_has_sup_norm_eps():
@@ -388,7 +463,10 @@ def test_fgsm_increases_loss_and_has_sup_norm_eps():
     A = torch.randn(3, 4, generator=g, dtype=DT)
     x = torch.randn(10, 4, generator=g, dtype=DT)
     y = torch.randint(0, 3, (10,), generator=g)
-    f = lambda z: z @ A.T
+
+    def f(z):
+        return z @ A.T
+
     xa = ctl.fgsm(x, y, f, 0.1)
     assert torch.allclose((xa - x).abs(), torch.full_like(x, 0.1))
     ce = torch.nn.functional.cross_entropy
@@ -417,9 +495,13 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="method"):
         ctl.train_backprop(x0, y, W, b, 0.1, _loss, 3, method="lbfgs")
     with pytest.raises(ValueError, match="W must have entries"):
-        ctl.ternary_msa_update(torch.full((2, 2), 0.5, dtype=DT), torch.zeros(2, 2, dtype=DT))
+        ctl.ternary_msa_update(
+            torch.full((2, 2), 0.5, dtype=DT), torch.zeros(2, 2, dtype=DT)
+        )
     with pytest.raises(ValueError, match="lam"):
-        ctl.ternary_msa_update(torch.zeros(2, 2, dtype=DT), torch.zeros(2, 2, dtype=DT), lam=-1.0)
+        ctl.ternary_msa_update(
+            torch.zeros(2, 2, dtype=DT), torch.zeros(2, 2, dtype=DT), lam=-1.0
+        )
     with pytest.raises(ValueError, match="M must have the shape"):
         ctl.binary_msa_update(torch.ones(2, 2, dtype=DT), torch.zeros(3, dtype=DT))
     with pytest.raises(ValueError, match="decay"):
@@ -460,7 +542,9 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="thetas"):
         ctl.linear_closed_loop_sq_errors(np.ones((2, 3, 2)), V0, np.ones(3))
     with pytest.raises(ValueError, match="invertible"):
-        ctl.linear_closed_loop_sq_errors(np.stack([np.eye(3), np.zeros((3, 3))]), V0, np.ones(3))
+        ctl.linear_closed_loop_sq_errors(
+            np.stack([np.eye(3), np.zeros((3, 3))]), V0, np.ones(3)
+        )
     with pytest.raises(ValueError, match="orthonormal"):
         ctl.linear_closed_loop_bound(th, 2 * V0, np.ones(3))
     with pytest.raises(ValueError, match="z must have shape"):
