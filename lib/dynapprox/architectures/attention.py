@@ -10,7 +10,7 @@ from .._validation import check_nonnegative_int, check_positive_int
 __all__ = ["TinyTransformer"]
 
 
-def _init_linear(layer, g) -> None:
+def _init_linear(layer: torch.nn.Linear, g: torch.Generator) -> None:
     """PyTorch's default initialisation of ``nn.Linear``, drawn from the generator ``g``."""
     bound = 1.0 / np.sqrt(layer.in_features)
     with torch.no_grad():
@@ -24,7 +24,9 @@ def _init_linear(layer, g) -> None:
         )
 
 
-def _mlp(n_in: int, width: int, depth: int, n_out: int, g):
+def _mlp(
+    n_in: int, width: int, depth: int, n_out: int, g: torch.Generator
+) -> torch.nn.Sequential:
     layers, d = [], n_in
     for _ in range(depth):
         layers += [torch.nn.Linear(d, width, dtype=torch.float64), torch.nn.Tanh()]
@@ -138,7 +140,7 @@ class TinyTransformer:
         f64 = torch.float64
 
         class _Transformer(torch.nn.Module):
-            def __init__(self):
+            def __init__(self) -> None:
                 super().__init__()
                 self.a = torch.nn.Parameter(torch.randn(d_e, generator=g, dtype=f64))
                 e0 = torch.randn(L, d_e, generator=g, dtype=f64)
@@ -162,13 +164,13 @@ class TinyTransformer:
                 )
                 self.F = _mlp(m_v, ff_width, ff_depth, 1, g)
 
-            def attention(self, X):
+            def attention(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
                 h = self.f(X[:, :, :1] * self.a + self.e)
                 q = self.q if query == "position" else h @ self.WQ.T
                 scores = q @ (h @ self.WK.T).transpose(-1, -2)
                 return torch.softmax(scores, dim=-1), h
 
-            def forward(self, X):
+            def forward(self, X: torch.Tensor) -> torch.Tensor:
                 att, h = self.attention(X)
                 return self.F(att @ (h @ self.WV.T))[..., 0]
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import linalg
 
 from .._validation import check_positive_float, check_positive_int, check_real_array
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 
-def _check_l_K(l, K) -> tuple[int, int]:
+def _check_l_K(l: int, K: int) -> tuple[int, int]:
     l = check_positive_int("l", l)
     K = check_positive_int("K", K)
     if l < 2:
@@ -45,7 +46,7 @@ def _check_l_K(l, K) -> tuple[int, int]:
     return l, K
 
 
-def tensorise(rho, l: int, K: int) -> np.ndarray:
+def tensorise(rho: ArrayLike, l: int, K: int) -> np.ndarray:
     r"""Reshape a kernel on the lags :math:`0, \dots, l^K - 1` into an order-``K`` tensor.
 
     The lag is written in base ``l`` with the least significant digit first,
@@ -85,7 +86,7 @@ def tensorise(rho, l: int, K: int) -> np.ndarray:
     return full.reshape([l] * K, order="F")
 
 
-def detensorise(tensor) -> np.ndarray:
+def detensorise(tensor: ArrayLike) -> np.ndarray:
     r"""Inverse of :func:`tensorise`: the kernel :math:`\rho_j` of an order-``K`` tensor.
 
     Parameters
@@ -111,7 +112,7 @@ def detensorise(tensor) -> np.ndarray:
     return tensor.reshape(-1, order="F")
 
 
-def unfolding_singular_values(rho, l: int, K: int) -> list[np.ndarray]:
+def unfolding_singular_values(rho: ArrayLike, l: int, K: int) -> list[np.ndarray]:
     r"""Singular values of the ``K - 1`` unfoldings of the tensorised kernel.
 
     Unfolding ``k`` (``k = 1, ..., K-1``) is the matrix
@@ -152,7 +153,7 @@ def unfolding_singular_values(rho, l: int, K: int) -> list[np.ndarray]:
     return out
 
 
-def min_tt_ranks(rho, l: int, K: int, tol: float) -> np.ndarray:
+def min_tt_ranks(rho: ArrayLike, l: int, K: int, tol: float) -> np.ndarray:
     r"""Smallest channel numbers that any ``K``-layer dilated CNN needs for an :math:`\ell^2` error ``tol``.
 
     For each unfolding ``k`` the least :math:`r_k` with
@@ -191,7 +192,7 @@ def min_tt_ranks(rho, l: int, K: int, tol: float) -> np.ndarray:
 
 
 def tt_svd(
-    tensor, max_rank: int | None = None, eps: float | None = None
+    tensor: ArrayLike, max_rank: int | None = None, eps: float | None = None
 ) -> tuple[list[np.ndarray], np.ndarray]:
     r"""Tensor-train decomposition by successive truncated SVDs (TT-SVD, Oseledets 2011).
 
@@ -355,7 +356,7 @@ class DilatedCNN:
             out = np.einsum("ja,aib->ijb", out, G).reshape(-1, r)
         return out[:, 0]
 
-    def apply(self, x, dt: float = 1.0) -> np.ndarray:
+    def apply(self, x: ArrayLike, dt: float = 1.0) -> np.ndarray:
         r"""Run the layers on input signals: :math:`\hat y_n = \sum_j \hat\rho_j x_{n-j}\,\Delta t`.
 
         Parameters
@@ -401,7 +402,11 @@ class DilatedCNN:
 
 
 def fit_dilated_cnn(
-    rho, l: int, K: int, max_rank: int | None = None, eps: float | None = None
+    rho: ArrayLike,
+    l: int,
+    K: int,
+    max_rank: int | None = None,
+    eps: float | None = None,
 ) -> DilatedCNN:
     r"""Constructive fit of a dilated CNN to a kernel: TT-SVD of the tensorised kernel.
 

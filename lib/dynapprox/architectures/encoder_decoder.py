@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import linalg
 
 from .._validation import (
@@ -151,23 +152,23 @@ class RecurrentEncoderDecoder:
             self.W, self.U, self.Q[:N], self.P[:, :N], self.V, self.c
         )
 
-    def decoder_modes(self, t) -> np.ndarray:
+    def decoder_modes(self, t: ArrayLike) -> np.ndarray:
         r"""The ``N`` functions :math:`(c^\top e^{V t} P)_n`, shape ``(len(t), N)``."""
         t = check_real_array("t", t, ndim=1)
         return np.einsum("i,kij,jn->kn", self.c, _expm_action_rows(self.V, t), self.P)
 
-    def encoder_modes(self, s) -> np.ndarray:
+    def encoder_modes(self, s: ArrayLike) -> np.ndarray:
         r"""The ``N`` functions :math:`(Q e^{W s} U)_n`, shape ``(len(s), N)``."""
         s = check_real_array("s", s, ndim=1)
         return np.einsum(
             "ni,kij,j->kn", self.Q, _expm_action_rows(self.W, s), self.U[:, 0]
         )
 
-    def kernel(self, t, s) -> np.ndarray:
+    def kernel(self, t: ArrayLike, s: ArrayLike) -> np.ndarray:
         r"""The kernel :math:`\hat\rho(t_i, s_j)`, shape ``(len(t), len(s))``."""
         return self.decoder_modes(t) @ self.encoder_modes(s).T
 
-    def output(self, x_past, dt: float, t) -> np.ndarray:
+    def output(self, x_past: ArrayLike, dt: float, t: ArrayLike) -> np.ndarray:
         r"""Outputs :math:`\hat y_{t_i} = \sum_j \hat\rho(t_i, s_j)\, x_{-s_j}\,\Delta t`.
 
         Parameters
@@ -193,7 +194,7 @@ class RecurrentEncoderDecoder:
 
 
 def pod(
-    rho_ts, dt: float, ds: float | None = None
+    rho_ts: ArrayLike, dt: float, ds: float | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Proper orthogonal decomposition (SVD) of a sampled two-time kernel :math:`\rho(t_i, s_j)`.
 
@@ -234,7 +235,7 @@ def pod(
     return S, Uu / np.sqrt(dt), Vt.T / np.sqrt(ds)
 
 
-def pod_tail(sigma, N: int) -> float:
+def pod_tail(sigma: ArrayLike, N: int) -> float:
     r"""The POD tail :math:`(\sum_{n > N} \sigma_n^2)^{1/2}`: the least :math:`L^2` error of any rank-``N`` kernel.
 
     Parameters
@@ -260,7 +261,7 @@ def pod_tail(sigma, N: int) -> float:
     return float(np.sqrt(np.sum(s[N:] ** 2)))
 
 
-def modal_kernel(sigma, phi, psi) -> np.ndarray:
+def modal_kernel(sigma: ArrayLike, phi: ArrayLike, psi: ArrayLike) -> np.ndarray:
     r"""Assemble :math:`\rho(t_i, s_j) = \sum_n \sigma_n \phi_n(t_i) \psi_n(s_j)`.
 
     Parameters
@@ -292,7 +293,12 @@ def modal_kernel(sigma, phi, psi) -> np.ndarray:
 
 
 def fit_encoder_decoder(
-    rho_ts, dt: float, N: int, m_enc: int, m_dec: int, size: int | None = None
+    rho_ts: ArrayLike,
+    dt: float,
+    N: int,
+    m_enc: int,
+    m_dec: int,
+    size: int | None = None,
 ) -> RecurrentEncoderDecoder:
     r"""Constructive encoder-decoder fit: POD truncation, then realisation of both sides.
 

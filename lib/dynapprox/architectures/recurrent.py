@@ -4,6 +4,8 @@ the closed-form lag tail of a modal model.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._validation import (
@@ -15,7 +17,7 @@ from .._validation import (
 __all__ = ["LinearRNNSeq", "lag_tail_bound"]
 
 
-def _torch():
+def _torch() -> Any:
     import torch
 
     return torch
@@ -87,7 +89,7 @@ class LinearRNNSeq:
         return self.m**2 + 2 * self.m
 
 
-def lag_tail_bound(model, n: int, dt: float = 1.0) -> float:
+def lag_tail_bound(model: object, n: int, dt: float = 1.0) -> float:
     r"""A closed-form bound of :math:`\sum_{j \ge n} |\hat\rho(j\,\Delta t)|` for a model with modes.
 
     For :math:`\hat\rho(t) = \sum_i g_i e^{\lambda_i t}` (a linear RNN, through

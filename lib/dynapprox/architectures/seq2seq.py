@@ -9,6 +9,7 @@ floor of every causal model (:func:`seen_weights`, :func:`causal_floor`).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import (
     check_nonnegative_int,
@@ -111,7 +112,7 @@ def random_filter(length: int, seed: int) -> np.ndarray:
     return theta / np.sum(np.abs(theta))
 
 
-def mixing_matrix(theta, L: int, delay: int = 0) -> np.ndarray:
+def mixing_matrix(theta: ArrayLike, L: int, delay: int = 0) -> np.ndarray:
     r"""Matrix of the temporal mixing :math:`(\theta * x)(t) = \sum_{j=0}^{l-1} \theta(j)\, x(t + j - \mathrm{delay})`.
 
     With ``delay = 0`` this is the operation printed in Sec. 6.2 of Jiang and Li, which
@@ -149,7 +150,7 @@ def mixing_matrix(theta, L: int, delay: int = 0) -> np.ndarray:
     return M
 
 
-def _check_permutation(permutation, L: int) -> np.ndarray:
+def _check_permutation(permutation: ArrayLike, L: int) -> np.ndarray:
     perm = np.asarray(permutation)
     if perm.shape != (L,) or not np.array_equal(np.sort(perm), np.arange(L)):
         raise ValueError(f"permutation must be a permutation of range({L})")
@@ -157,7 +158,7 @@ def _check_permutation(permutation, L: int) -> np.ndarray:
 
 
 def seq2seq_dataset(
-    n: int, weights, seed: int, permutation=None
+    n: int, weights: ArrayLike, seed: int, permutation: ArrayLike | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Inputs i.i.d. uniform on :math:`[0, 1]` and outputs of the linear map ``weights``.
 
@@ -202,7 +203,9 @@ def seq2seq_dataset(
     return x[:, :, None], y
 
 
-def seen_weights(weights, permutation=None) -> np.ndarray:
+def seen_weights(
+    weights: ArrayLike, permutation: ArrayLike | None = None
+) -> np.ndarray:
     r"""The map from the shown sequence to the outputs: :math:`W_{\mathrm{seen}}[t, j] = W[t, \pi(j)]`.
 
     Parameters
@@ -227,7 +230,7 @@ def seen_weights(weights, permutation=None) -> np.ndarray:
     return W[:, _check_permutation(permutation, W.shape[1])]
 
 
-def causal_floor(seen, var_x: float = 1.0 / 12.0) -> float:
+def causal_floor(seen: ArrayLike, var_x: float = 1.0 / 12.0) -> float:
     r"""Least mean squared error of *any* causal model on the outputs :math:`y = W_{\mathrm{seen}} X`.
 
     For independent inputs of variance :math:`v`, the output at time :math:`t` splits into

@@ -2,8 +2,11 @@ r"""Training the sequence models of :mod:`dynapprox.architectures` by :class:`to
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from .._validation import (
     check_nonnegative_int,
@@ -16,17 +19,17 @@ __all__ = ["train_regressor"]
 
 
 def train_regressor(
-    model,
-    X,
-    y,
+    model: Any,
+    X: ArrayLike,
+    y: ArrayLike,
     steps: int,
     lr: float,
     batch: int,
     seed: int,
-    X_test=None,
-    y_test=None,
+    X_test: ArrayLike | None = None,
+    y_test: ArrayLike | None = None,
     schedule: str = "constant",
-) -> dict:
+) -> dict[str, Any]:
     r"""Train ``model.module`` by Adam on the mean squared error over all outputs.
 
     The loss is :math:`\frac{1}{n L}\sum_{i, t} (\hat y_{i,t} - y_{i,t})^2` (or

@@ -25,7 +25,7 @@ __all__ = [
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def check_tensor(name: str, value, ndim: int | None = None) -> torch.Tensor:
+def check_tensor(name: str, value: object, ndim: int | None = None) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
     if not value.is_floating_point():
@@ -41,7 +41,7 @@ def check_tensor(name: str, value, ndim: int | None = None) -> torch.Tensor:
     return value
 
 
-def check_params(W, b) -> tuple[int, int]:
+def check_params(W: object, b: object) -> tuple[int, int]:
     W = check_tensor("W", W, 3)
     b = check_tensor("b", b, 2)
     n_layers, d, d2 = W.shape
@@ -58,7 +58,7 @@ def check_params(W, b) -> tuple[int, int]:
     return n_layers, d
 
 
-def check_states(name: str, states, n_layers: int, d: int) -> torch.Tensor:
+def check_states(name: str, states: object, n_layers: int, d: int) -> torch.Tensor:
     states = check_tensor(name, states, 3)
     if states.shape[0] != n_layers + 1 or states.shape[2] != d:
         raise ValueError(
@@ -67,7 +67,7 @@ def check_states(name: str, states, n_layers: int, d: int) -> torch.Tensor:
     return states
 
 
-def check_x0(x0, d: int, dtype) -> torch.Tensor:
+def check_x0(x0: object, d: int, dtype: torch.dtype) -> torch.Tensor:
     x0 = check_tensor("x0", x0, 2)
     if x0.shape[1] != d:
         raise ValueError(
@@ -80,7 +80,7 @@ def check_x0(x0, d: int, dtype) -> torch.Tensor:
     return x0
 
 
-def check_step_args(h, reg, rho):
+def check_step_args(h: float, reg: float, rho: float) -> tuple[float, float, float]:
     h = check_positive_float("h", h)
     reg = check_finite_float("reg", reg)
     if reg < 0:

@@ -223,15 +223,15 @@ def closed_loop_forward(
     return torch.stack(xs)
 
 
-def _controlled_layers(layers, n_layers: int) -> list[int]:
+def _controlled_layers(layers: Sequence[int] | None, n_layers: int) -> list[int]:
     if layers is None:
         return list(range(n_layers + 1))
-    out = []
+    out: list[int] = []
     for n in layers:
         if (
             isinstance(n, bool)
             or not isinstance(n, numbers.Integral)
-            or not 0 <= n <= n_layers
+            or not 0 <= int(n) <= n_layers
         ):
             raise ValueError(f"layers must be integers in [0, {n_layers}], got {n!r}")
         out.append(int(n))
@@ -240,7 +240,16 @@ def _controlled_layers(layers, n_layers: int) -> list[int]:
     return sorted(set(out))
 
 
-def _check_closed_loop(x0, W, b, h, subspaces, controls, c, layers):
+def _check_closed_loop(
+    x0: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    h: float,
+    subspaces: Sequence[PCASubspace],
+    controls: torch.Tensor | None,
+    c: float,
+    layers: Sequence[int] | None,
+) -> tuple[int, torch.Tensor, float, torch.Tensor | None, float, torch.Tensor]:
     n_layers, d = check_params(W, b)
     x0 = check_x0(x0, d, W.dtype)
     h = check_positive_float("h", h)
@@ -262,7 +271,15 @@ def _check_closed_loop(x0, W, b, h, subspaces, controls, c, layers):
     return n_layers, x0, h, controls, c, mask
 
 
-def _closed_loop_pass(x0, W, b, h, subspaces, u, mask):
+def _closed_loop_pass(
+    x0: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    h: float,
+    subspaces: Sequence[PCASubspace],
+    u: torch.Tensor,
+    mask: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Controlled states z_n = x_n + u_n and masked residuals (I - P_n)(z_n - m_n)."""
     zs, rs = [], []
     x = x0
@@ -276,11 +293,29 @@ def _closed_loop_pass(x0, W, b, h, subspaces, u, mask):
     return torch.stack(zs), torch.stack(rs)
 
 
-def _closed_loop_costate_grad(zs, rs, u, W, b, h, c):
+def _layer_vjp(
+    z: torch.Tensor, p: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float, n: int
+) -> torch.Tensor:
+    r"""Row-wise :math:`\partial f_n(z)^\top p`; zero at ``n = N`` (no layer after the last state)."""
+    if n == W.shape[0]:
+        return torch.zeros_like(z)
+    s = 1.0 - torch.tanh(z @ W[n].T + b[n]) ** 2
+    return p + h * (p * s) @ W[n]
+
+
+def _closed_loop_costate_grad(
+    zs: torch.Tensor,
+    rs: torch.Tensor,
+    u: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    h: float,
+    c: float,
+) -> torch.Tensor:
     """Gradient of the per-sample objective with respect to u by the costate recursion."""
     n_layers = W.shape[0]
     p = -2.0 * rs[n_layers]
-    grads = [None] * (n_layers + 1)
+    grads: list[torch.Tensor] = [torch.zeros(0)] * (n_layers + 1)
     grads[n_layers] = -p + 2.0 * c * u[n_layers]
     for n in reversed(range(n_layers)):
         s = 1.0 - torch.tanh(zs[n] @ W[n].T + b[n]) ** 2
@@ -344,10 +379,11 @@ def closed_loop_objective(
     -------
     :doc:`/chapters/06_discrete_robust` (:prf:ref:`prop-greedy-optimal`).
     """
-    _, x0, h, controls, c, mask = _check_closed_loop(
+    _, x0, h, checked, c, mask = _check_closed_loop(
         x0, W, b, h, subspaces, controls, c, layers
     )
-    u = controls * mask[:, None, None]
+    assert checked is not None  # controls were given: the check returns them
+    u = checked * mask[:, None, None]
     zs, rs = _closed_loop_pass(x0, W, b, h, subspaces, u, mask)
     return rs.pow(2).sum(dim=(0, 2)) + c * u.pow(2).sum(dim=(0, 2)), zs
 
@@ -386,10 +422,11 @@ def closed_loop_gradient(
     No chapter calls it: it is the gradient that :func:`closed_loop_pmp` follows (in
     :doc:`/chapters/06_discrete_robust`), exposed for tests and exercises.
     """
-    _, x0, h, controls, c, mask = _check_closed_loop(
+    _, x0, h, checked, c, mask = _check_closed_loop(
         x0, W, b, h, subspaces, controls, c, layers
     )
-    u = controls * mask[:, None, None]
+    assert checked is not None  # controls were given: the check returns them
+    u = checked * mask[:, None, None]
     zs, rs = _closed_loop_pass(x0, W, b, h, subspaces, u, mask)
     return _closed_loop_costate_grad(zs, rs, u, W, b, h, c) * mask[:, None, None]
 
@@ -601,7 +638,7 @@ def closed_loop_msa(
                 z = x + u[n]
                 x = z + h * torch.tanh(z @ W[n].T + b[n])
 
-        def evaluate(u):
+        def evaluate(u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
             zs, rs = _closed_loop_pass(x0, W, b, h, subspaces, u, mask)
             return zs, rs.pow(2).sum(dim=(0, 2)) + c * u.pow(2).sum(dim=(0, 2))
 
@@ -611,25 +648,19 @@ def closed_loop_msa(
             xs = zs - u  # uncontrolled states x_n of the current forward pass
             p = torch.zeros_like(x0)  # p_{N+1} = 0: no terminal loss
             for n in reversed(range(n_layers + 1)):
-                if n < n_layers:
-
-                    def jac_t(z, p=p, n=n):  # d f_n(z)^T p, row-wise
-                        s = 1.0 - torch.tanh(z @ W[n].T + b[n]) ** 2
-                        return p + h * (p * s) @ W[n]
-                else:
-
-                    def jac_t(z):  # no layer after the last state
-                        return torch.zeros_like(z)
-
                 if ctrl[n]:
                     for _ in range(n_inner):
                         z = xs[n] + u[n]
                         grad_u = (
-                            jac_t(z) - 2.0 * subspaces[n].residual(z) - 2.0 * c * u[n]
+                            _layer_vjp(z, p, W, b, h, n)
+                            - 2.0 * subspaces[n].residual(z)
+                            - 2.0 * c * u[n]
                         )
                         u[n] = u[n] + lr * grad_u
                 z = xs[n] + u[n]
-                p = jac_t(z) - (2.0 * subspaces[n].residual(z) if ctrl[n] else 0.0)
+                p = _layer_vjp(z, p, W, b, h, n) - (
+                    2.0 * subspaces[n].residual(z) if ctrl[n] else 0.0
+                )
             zs, J = evaluate(u)
             history.append(float(J.mean()))
     return ClosedLoopResult(

@@ -328,7 +328,7 @@ def train_discrete_msa(
     gen = torch.Generator().manual_seed(check_nonnegative_int("seed", seed))
     Ms = [torch.zeros_like(w) for w in weights]
 
-    def evaluate():
+    def evaluate() -> tuple[float, float, float]:
         with torch.no_grad():
             logits = discrete_forward(x, weights, scales)[-1]
             loss = float(torch.nn.functional.cross_entropy(logits, y))

@@ -8,13 +8,16 @@ the network, the error of the greedy closed-loop control obeys a linear recursio
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import check_finite_float, check_real_array
 
 __all__ = ["linear_closed_loop_sq_errors", "linear_closed_loop_bound"]
 
 
-def _linear_closed_loop_setup(thetas, basis0, z, c):
+def _linear_closed_loop_setup(
+    thetas: ArrayLike, basis0: ArrayLike, z: ArrayLike, c: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, list[np.ndarray]]:
     thetas = check_real_array("thetas", thetas, ndim=3)
     T, d, d2 = thetas.shape
     if d != d2:
@@ -45,7 +48,9 @@ def _linear_closed_loop_setup(thetas, basis0, z, c):
     return thetas, basis0, z, c, prods
 
 
-def linear_closed_loop_sq_errors(thetas, basis0, z, c: float = 0.0) -> np.ndarray:
+def linear_closed_loop_sq_errors(
+    thetas: ArrayLike, basis0: ArrayLike, z: ArrayLike, c: float = 0.0
+) -> np.ndarray:
     r"""Squared errors of the greedy closed loop on a linear network with transported subspaces.
 
     The setting of the linear error analysis of Chen, Li and Zhang (Theorem 4 of the
@@ -89,7 +94,9 @@ def linear_closed_loop_sq_errors(thetas, basis0, z, c: float = 0.0) -> np.ndarra
     return np.array(out)
 
 
-def linear_closed_loop_bound(thetas, basis0, z, c: float = 0.0) -> np.ndarray:
+def linear_closed_loop_bound(
+    thetas: ArrayLike, basis0: ArrayLike, z: ArrayLike, c: float = 0.0
+) -> np.ndarray:
     r"""Right-hand side of the linear error estimate of Chen, Li and Zhang (journal Theorem 4).
 
     With :math:`\Theta_s = \theta_{s-1}\cdots\theta_0` (:math:`\Theta_0 = I`), :math:`\alpha = c/(1+c)`,

@@ -148,7 +148,7 @@ def msa_step(
         [Wv, bv], lr=1.0, max_iter=max_iter, line_search_fn="strong_wolfe"
     )
 
-    def closure():
+    def closure() -> torch.Tensor:
         opt.zero_grad()
         val = -augmented_hamiltonian(Wv, bv, states, p, h, reg, rho).sum()
         val.backward()
@@ -201,7 +201,13 @@ class TrainingHistory:
     infos: list = field(default_factory=list)
 
 
-def _test_loss(test, W, b, h, loss_fn) -> float:
+def _test_loss(
+    test: tuple[torch.Tensor, torch.Tensor] | None,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    h: float,
+    loss_fn: LossFn,
+) -> float:
     if test is None:
         return float("nan")
     with torch.no_grad():
