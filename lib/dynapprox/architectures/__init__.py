@@ -22,57 +22,19 @@ arch.pod(...)``); the reference documents each name once, in its submodule.
 
 from __future__ import annotations
 
-from .attention import TinyTransformer
-from .convolution import (
-    DilatedCNN,
-    detensorise,
-    fit_dilated_cnn,
-    min_tt_ranks,
-    tensorise,
-    tt_svd,
-    unfolding_singular_values,
-)
-from .encoder_decoder import (
-    RecurrentEncoderDecoder,
-    fit_encoder_decoder,
-    modal_kernel,
-    pod,
-    pod_tail,
-)
-from .recurrent import LinearRNNSeq, lag_tail_bound
-from .seq2seq import (
-    causal_floor,
-    exp_kernel_matrix,
-    mixing_matrix,
-    random_filter,
-    seen_weights,
-    seq2seq_dataset,
-    swap_permutation,
-)
-from .training import train_regressor
+from . import attention, convolution, encoder_decoder, recurrent, seq2seq, training
+from .attention import *  # noqa: F403 (the names in attention.__all__)
+from .convolution import *  # noqa: F403 (the names in convolution.__all__)
+from .encoder_decoder import *  # noqa: F403 (the names in encoder_decoder.__all__)
+from .recurrent import *  # noqa: F403 (the names in recurrent.__all__)
+from .seq2seq import *  # noqa: F403 (the names in seq2seq.__all__)
+from .training import *  # noqa: F403 (the names in training.__all__)
 
 __all__ = [
-    "tensorise",
-    "detensorise",
-    "unfolding_singular_values",
-    "min_tt_ranks",
-    "tt_svd",
-    "DilatedCNN",
-    "fit_dilated_cnn",
-    "RecurrentEncoderDecoder",
-    "pod",
-    "pod_tail",
-    "modal_kernel",
-    "fit_encoder_decoder",
-    "exp_kernel_matrix",
-    "swap_permutation",
-    "random_filter",
-    "mixing_matrix",
-    "seq2seq_dataset",
-    "seen_weights",
-    "causal_floor",
-    "TinyTransformer",
-    "LinearRNNSeq",
-    "lag_tail_bound",
-    "train_regressor",
+    *convolution.__all__,
+    *encoder_decoder.__all__,
+    *seq2seq.__all__,
+    *attention.__all__,
+    *recurrent.__all__,
+    *training.__all__,
 ]

@@ -20,71 +20,17 @@ as ctl; ctl.msa_step(...)`` works; the reference documents each name once, in it
 
 from __future__ import annotations
 
-from .closed_loop import (
-    ClosedLoopResult,
-    PCASubspace,
-    closed_loop_forward,
-    closed_loop_gradient,
-    closed_loop_msa,
-    closed_loop_objective,
-    closed_loop_pmp,
-    embedding_subspaces,
-    fgsm,
-    pca_subspace,
-)
-from .discrete import (
-    DiscreteTrainingResult,
-    binary_msa_update,
-    discrete_forward,
-    ema_update,
-    ternary_msa_update,
-    train_discrete_msa,
-)
-from .linear_closed_loop import linear_closed_loop_bound, linear_closed_loop_sq_errors
-from .msa import MSAStepInfo, TrainingHistory, msa_step, train_backprop, train_msa
-from .pmp import (
-    augmented_hamiltonian,
-    costates,
-    forward,
-    hamiltonian,
-    hamiltonian_grad_x,
-    layer_maps,
-    objective,
-    terminal_costate,
-    weight_decay,
-)
+from . import closed_loop, discrete, linear_closed_loop, msa, pmp
+from .closed_loop import *  # noqa: F403 (the names in closed_loop.__all__)
+from .discrete import *  # noqa: F403 (the names in discrete.__all__)
+from .linear_closed_loop import *  # noqa: F403 (the names in linear_closed_loop.__all__)
+from .msa import *  # noqa: F403 (the names in msa.__all__)
+from .pmp import *  # noqa: F403 (the names in pmp.__all__)
 
 __all__ = [
-    "layer_maps",
-    "forward",
-    "terminal_costate",
-    "costates",
-    "hamiltonian",
-    "hamiltonian_grad_x",
-    "augmented_hamiltonian",
-    "weight_decay",
-    "objective",
-    "MSAStepInfo",
-    "msa_step",
-    "TrainingHistory",
-    "train_msa",
-    "train_backprop",
-    "ema_update",
-    "binary_msa_update",
-    "ternary_msa_update",
-    "discrete_forward",
-    "DiscreteTrainingResult",
-    "train_discrete_msa",
-    "PCASubspace",
-    "pca_subspace",
-    "embedding_subspaces",
-    "closed_loop_forward",
-    "closed_loop_objective",
-    "closed_loop_gradient",
-    "ClosedLoopResult",
-    "closed_loop_pmp",
-    "closed_loop_msa",
-    "fgsm",
-    "linear_closed_loop_sq_errors",
-    "linear_closed_loop_bound",
+    *pmp.__all__,
+    *msa.__all__,
+    *discrete.__all__,
+    *closed_loop.__all__,
+    *linear_closed_loop.__all__,
 ]

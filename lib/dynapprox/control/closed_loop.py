@@ -408,8 +408,22 @@ def closed_loop_gradient(
 
     Parameters
     ----------
-    x0, W, b, h, subspaces, controls, c, layers
-        As in :func:`closed_loop_objective`.
+    x0 : torch.Tensor
+        Inputs, shape ``(B, d)``.
+    W : torch.Tensor
+        Weights, shape ``(N, d, d)``.
+    b : torch.Tensor
+        Biases, shape ``(N, d)``.
+    h : float
+        Time step.
+    subspaces : list of PCASubspace
+        ``N + 1`` subspaces (layers ``0..N``).
+    controls : torch.Tensor
+        Controls :math:`u_0, \dots, u_N`, shape ``(N + 1, B, d)``, as in :func:`closed_loop_objective`.
+    c : float
+        Control cost :math:`c \ge 0`.
+    layers : list of int, optional
+        Controlled layers :math:`\mathcal L` (default: all ``0..N``).
 
     Returns
     -------

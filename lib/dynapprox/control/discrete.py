@@ -79,6 +79,22 @@ def _check_discrete(W: torch.Tensor, allowed: tuple[float, ...]) -> torch.Tensor
     return W
 
 
+def _check_update(
+    W: torch.Tensor, M: torch.Tensor, rho: float, allowed: tuple[float, ...]
+) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """Check the arguments of an MSA update: discrete ``W``, ``M`` of its shape, ``rho`` in [0, 1]."""
+    W = _check_discrete(W, allowed)
+    M = check_tensor("M", M)
+    if M.shape != W.shape:
+        raise ValueError(
+            f"M must have the shape of W {tuple(W.shape)}, got {tuple(M.shape)}"
+        )
+    rho = check_finite_float("rho", rho)
+    if not 0.0 <= rho <= 1.0:
+        raise ValueError(f"rho must lie in [0, 1], got {rho}")
+    return W, M, rho
+
+
 def _wrong_sign_threshold(M: torch.Tensor, W: torch.Tensor, rho: float) -> float:
     wrong = torch.sign(M) != W
     if not bool(wrong.any()):
@@ -115,15 +131,7 @@ def binary_msa_update(
     -------
     :doc:`/chapters/06_discrete_robust` (:prf:ref:`prop-ternary-update`).
     """
-    W = _check_discrete(W, (-1.0, 1.0))
-    M = check_tensor("M", M)
-    if M.shape != W.shape:
-        raise ValueError(
-            f"M must have the shape of W {tuple(W.shape)}, got {tuple(M.shape)}"
-        )
-    rho = check_finite_float("rho", rho)
-    if not 0.0 <= rho <= 1.0:
-        raise ValueError(f"rho must lie in [0, 1], got {rho}")
+    W, M, rho = _check_update(W, M, rho, (-1.0, 1.0))
     thr = _wrong_sign_threshold(M, W, rho)
     target = torch.where(M == 0, W, torch.sign(M))
     return torch.where(M.abs() > thr, target, W)
@@ -166,15 +174,7 @@ def ternary_msa_update(
     -------
     :doc:`/chapters/06_discrete_robust` (:prf:ref:`prop-ternary-update`).
     """
-    W = _check_discrete(W, (-1.0, 0.0, 1.0))
-    M = check_tensor("M", M)
-    if M.shape != W.shape:
-        raise ValueError(
-            f"M must have the shape of W {tuple(W.shape)}, got {tuple(M.shape)}"
-        )
-    rho = check_finite_float("rho", rho)
-    if not 0.0 <= rho <= 1.0:
-        raise ValueError(f"rho must lie in [0, 1], got {rho}")
+    W, M, rho = _check_update(W, M, rho, (-1.0, 0.0, 1.0))
     lam = check_finite_float("lam", lam)
     if lam < 0:
         raise ValueError(f"lam must be >= 0, got {lam}")

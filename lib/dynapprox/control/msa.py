@@ -90,7 +90,7 @@ def msa_step(
     1. forward: :math:`x_{n+1} = f_n(x_n, \theta_n^k)`;
     2. backward: :math:`p_N = -\nabla\Phi(x_N)`, :math:`p_n = \nabla_x H_n(x_n, p_{n+1}, \theta^k_n)`;
     3. for every layer, approximately maximise :math:`\tilde H_n(\theta)`
-       (:func:`augmented_hamiltonian`) by ``max_iter`` iterations of L-BFGS with a strong
+       (:func:`~dynapprox.control.pmp.augmented_hamiltonian`) by ``max_iter`` iterations of L-BFGS with a strong
        Wolfe line search, warm-started at :math:`\theta^k_n`.
 
     The layer problems of step 3 are independent (the states and costates are frozen), so
