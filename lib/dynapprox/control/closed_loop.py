@@ -591,6 +591,7 @@ def closed_loop_msa(
        = \partial f_n(z_n)^\top p_{n+1} - 2\,\mathbb 1_{n\in\mathcal L}(I - P_n)(z_n - m_n)`,
        :math:`z_n = x_n + u_n`.
 
+    The sweeps are written out by hand: they are the algorithm chapter 6 examines.
     The controls after the last outer iteration are returned (the algorithm keeps no best
     iterate). The running loss is that of :func:`closed_loop_objective` (twice the paper's
     :math:`\frac12|\cdot|^2 + \frac c2|u|^2`, which has the same minimisers). With

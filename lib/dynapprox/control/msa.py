@@ -96,6 +96,10 @@ def msa_step(
     The layer problems of step 3 are independent (the states and costates are frozen), so
     they are solved together by maximising :math:`\sum_n \tilde H_n`, a separable function.
 
+    Steps 1-3 are written out by hand on purpose: the algorithm is what chapter 5 studies
+    (a library optimiser would hide it). Only the inner maximisation of step 3 is delegated,
+    to :class:`torch.optim.LBFGS`.
+
     Parameters
     ----------
     x0 : torch.Tensor
@@ -228,6 +232,8 @@ def train_msa(
     test: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> TrainingHistory:
     r"""Run ``n_iter`` full-batch (E-)MSA iterations (:func:`msa_step`) from ``(W, b)``.
+
+    The outer loop is the algorithm of chapter 5, written out by hand (see :func:`msa_step`).
 
     Parameters
     ----------
