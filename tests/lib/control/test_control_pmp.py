@@ -91,3 +91,12 @@ def test_hamiltonian_remainder_is_second_order():
         rem.append(abs(J1 - J0 + dH))
     slope = np.polyfit(np.log(eps), np.log(rem), 1)[0]
     assert abs(slope - 2) < 0.1
+
+
+def test_weight_decay_is_half_lambda_squared_norm_per_layer():
+    W, b, _, _ = make_problem()
+    explicit = [
+        0.5 * 0.3 * (float((W[n] ** 2).sum()) + float((b[n] ** 2).sum()))
+        for n in range(W.shape[0])
+    ]
+    assert np.allclose(ctl.weight_decay(W, b, 0.3).numpy(), explicit, rtol=1e-14)
