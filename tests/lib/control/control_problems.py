@@ -1,0 +1,26 @@
+"""Shared test problems of the control tests (imported by the test files of this folder)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+DT = torch.float64
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    torch.set_num_threads(1)
+
+
+def make_problem(seed=0, n_layers=6, d=3, batch=7):
+    g = torch.Generator().manual_seed(seed)
+    W = 0.7 * torch.randn(n_layers, d, d, generator=g, dtype=DT)
+    b = 0.3 * torch.randn(n_layers, d, generator=g, dtype=DT)
+    x0 = torch.randn(batch, d, generator=g, dtype=DT)
+    y = torch.randn(batch, generator=g, dtype=DT)
+    return W, b, x0, y
+
+
+def sum_loss(xN, y):
+    return ((xN.sum(1) - y) ** 2).mean()
