@@ -19,6 +19,7 @@ __all__ = [
     "check_real_array",
     "check_callable",
     "check_in",
+    "check_float_tensor",
 ]
 
 
@@ -106,4 +107,19 @@ def check_in(name: str, value: Any, allowed: tuple[Any, ...]) -> Any:
     """Return ``value`` if it is one of ``allowed``, else raise ``ValueError``."""
     if value not in allowed:
         raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    return value
+
+
+def check_float_tensor(name: str, value: Any, ndim: int | None = None) -> Any:
+    """Return ``value`` if it is a non-empty floating-point ``torch.Tensor`` (with ``ndim`` axes), else raise."""
+    import torch
+
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if not torch.is_floating_point(value):
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
+    if ndim is not None and value.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {tuple(value.shape)}")
+    if value.numel() == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(value.shape)}")
     return value
