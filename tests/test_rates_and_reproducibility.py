@@ -1,4 +1,5 @@
-"""Unit tests of dynapprox.reproducibility and dynapprox.plotting (those of dynapprox.rates are in tests/lib/test_rates.py)."""
+"""Unit tests of dynapprox.reproducibility and dynapprox.plotting (dynapprox.rates: tests/lib/test_rates.py)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,7 +23,9 @@ def test_seed_everything_is_deterministic():
 def test_rng_and_generators():
     g = np.random.default_rng(5)
     assert reproducibility.rng(g) is g
-    np.testing.assert_array_equal(reproducibility.rng(7).normal(size=2), np.random.default_rng(7).normal(size=2))
+    np.testing.assert_array_equal(
+        reproducibility.rng(7).normal(size=2), np.random.default_rng(7).normal(size=2)
+    )
     with pytest.raises(ValueError, match="seed"):
         reproducibility.rng(None)
     with pytest.raises(ValueError, match="seed must be a non-negative"):

@@ -7,9 +7,12 @@ expected form, instead of failing later with an obscure shape error.
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "check_positive_int",
@@ -110,7 +113,7 @@ def check_in(name: str, value: Any, allowed: tuple[Any, ...]) -> Any:
     return value
 
 
-def check_float_tensor(name: str, value: Any, ndim: int | None = None) -> Any:
+def check_float_tensor(name: str, value: Any, ndim: int | None = None) -> torch.Tensor:
     """Return ``value`` if it is a non-empty floating-point ``torch.Tensor`` (with ``ndim`` axes), else raise."""
     import torch
 

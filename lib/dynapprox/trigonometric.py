@@ -27,13 +27,16 @@ This module computes three approximants of a target ``f``:
 A polynomial is stored by its coefficient vector
 ``c = (a_0, a_1, ..., a_{m-1}, b_1, ..., b_{m-1})`` of length ``2m - 1``.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import linprog
 
 from ._validation import check_callable, check_positive_int, check_real_array
@@ -61,20 +64,30 @@ TWO_PI = 2.0 * np.pi
 
 
 def uniform_grid(n: int) -> np.ndarray:
-    r"""The ``n`` points :math:`x_j = 2\pi j / n`, ``j = 0..n-1``, of the circle."""
+    r"""The ``n`` points :math:`x_j = 2\pi j / n`, ``j = 0..n-1``, of the circle.
+
+    Used in
+    -------
+    :doc:`/chapters/01_approximation`.
+    """
     n = check_positive_int("n", n)
     return TWO_PI * np.arange(n) / n
 
 
-def _check_m(m) -> int:
+def _check_m(m: int) -> int:
     return check_positive_int("m", m)
 
 
-def trig_design_matrix(x, m: int) -> np.ndarray:
+def trig_design_matrix(x: ArrayLike, m: int) -> np.ndarray:
     r"""Matrix ``A`` with ``A @ c = p(x)`` for :math:`p \in \mathcal H_m`.
 
     Columns: :math:`1, \cos x, \dots, \cos((m-1)x), \sin x, \dots, \sin((m-1)x)`;
     shape ``(len(x), 2m - 1)``.
+
+    Used in
+    -------
+    Used by :func:`trig_eval` and :func:`best_uniform_approximation` (in
+    :doc:`/chapters/01_approximation`).
     """
     x = check_real_array("x", x, ndim=1)
     m = _check_m(m)
@@ -84,10 +97,14 @@ def trig_design_matrix(x, m: int) -> np.ndarray:
     return np.hstack([cos, sin])
 
 
-def trig_eval(coef, x) -> np.ndarray:
+def trig_eval(coef: ArrayLike, x: ArrayLike) -> np.ndarray:
     r"""Evaluate :math:`p(x) = a_0 + \sum_{k<m} a_k\cos kx + b_k \sin kx`.
 
     ``coef`` has odd length ``2m - 1`` in the layout of the module docstring.
+
+    Used in
+    -------
+    :doc:`/chapters/01_approximation` (:prf:ref:`thm-stone-weierstrass`).
     """
     coef = check_real_array("coef", coef, ndim=1)
     if coef.size % 2 != 1:
@@ -96,20 +113,37 @@ def trig_eval(coef, x) -> np.ndarray:
     return trig_design_matrix(x, m) @ coef
 
 
-def _check_coef(coef) -> tuple[np.ndarray, int]:
+def _samples(
+    f: Callable[[np.ndarray], np.ndarray], n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The grid :func:`uniform_grid` ``(n)`` and the values of ``f`` on it (checked to have its shape)."""
+    x = uniform_grid(n)
+    fx = np.asarray(f(x), dtype=float)
+    if fx.shape != x.shape:
+        raise ValueError(
+            f"f must map an array of shape {x.shape} to one of the same shape, got {fx.shape}"
+        )
+    return x, fx
+
+
+def _check_coef(coef: ArrayLike) -> tuple[np.ndarray, int]:
     coef = check_real_array("coef", coef, ndim=1)
     if coef.size % 2 != 1:
         raise ValueError(f"coef must have odd length 2m-1, got length {coef.size}")
     return coef, (coef.size + 1) // 2
 
 
-def trig_derivative(coef, order: int = 1) -> np.ndarray:
+def trig_derivative(coef: ArrayLike, order: int = 1) -> np.ndarray:
     r"""Coefficients of the derivative :math:`p^{(r)}` of :math:`p \in \mathcal H_m`, ``r = order``.
 
     One derivative maps :math:`a_k \cos kx + b_k \sin kx` to
     :math:`k b_k \cos kx - k a_k \sin kx`, so :math:`(a_k, b_k) \mapsto (k b_k, -k a_k)`
     and :math:`a_0 \mapsto 0`; the result is again in :math:`\mathcal H_m`, in the
     layout of the module docstring (length ``2m - 1``).
+
+    Used in
+    -------
+    Used by :func:`certified_sup_error` (in :doc:`/chapters/01_approximation`).
     """
     from ._validation import check_nonnegative_int
 
@@ -128,7 +162,9 @@ def trig_derivative(coef, order: int = 1) -> np.ndarray:
 def _coefficients_from_dft(values: np.ndarray, m: int) -> np.ndarray:
     n = values.size
     if n < 2 * m - 1:
-        raise ValueError(f"need at least 2m-1 = {2 * m - 1} samples for degree < m = {m}, got {n}")
+        raise ValueError(
+            f"need at least 2m-1 = {2 * m - 1} samples for degree < m = {m}, got {n}"
+        )
     if 2 * (m - 1) >= n:
         # frequency m-1 would alias with -(m-1); keep the projection well defined
         raise ValueError(f"n_grid must exceed 2(m-1) = {2 * (m - 1)}, got {n}")
@@ -139,7 +175,9 @@ def _coefficients_from_dft(values: np.ndarray, m: int) -> np.ndarray:
     return np.concatenate([a, b])
 
 
-def fourier_truncation(f: Callable[[np.ndarray], np.ndarray], m: int, n_grid: int = 4096) -> np.ndarray:
+def fourier_truncation(
+    f: Callable[[np.ndarray], np.ndarray], m: int, n_grid: int = 4096
+) -> np.ndarray:
     r"""Coefficients of the :math:`L^2`-best approximation of ``f`` in :math:`\mathcal H_m`.
 
     The :math:`L^2(0, 2\pi)` projection keeps the Fourier coefficients
@@ -149,6 +187,10 @@ def fourier_truncation(f: Callable[[np.ndarray], np.ndarray], m: int, n_grid: in
     :math:`|\hat f_{k + j n}|` over ``j != 0``).
 
     Returns the coefficient vector of length ``2m - 1``.
+
+    Used in
+    -------
+    :doc:`/chapters/01_approximation` (:prf:ref:`thm-stone-weierstrass`).
     """
     f = check_callable("f", f)
     m = _check_m(m)
@@ -156,23 +198,33 @@ def fourier_truncation(f: Callable[[np.ndarray], np.ndarray], m: int, n_grid: in
     x = uniform_grid(n_grid)
     values = np.asarray(f(x), dtype=float)
     if values.shape != x.shape:
-        raise ValueError(f"f must map an array of shape {x.shape} to one of the same shape, got {values.shape}")
+        raise ValueError(
+            f"f must map an array of shape {x.shape} to one of the same shape, got {values.shape}"
+        )
     return _coefficients_from_dft(values, m)
 
 
-def least_squares_fit(x, y, m: int) -> np.ndarray:
+def least_squares_fit(x: ArrayLike, y: ArrayLike, m: int) -> np.ndarray:
     r"""Least-squares coefficients :math:`\arg\min_c \sum_j |y_j - p_c(x_j)|^2` in :math:`\mathcal H_m`.
 
     Solved with :func:`numpy.linalg.lstsq` on the design matrix; needs at least
     ``2m - 1`` points. Returns the coefficient vector of length ``2m - 1``.
+
+    Used in
+    -------
+    :doc:`/chapters/01_approximation`.
     """
     x = check_real_array("x", x, ndim=1)
     y = check_real_array("y", y, ndim=1)
     m = _check_m(m)
     if x.shape != y.shape:
-        raise ValueError(f"x and y must have the same shape, got {x.shape} and {y.shape}")
+        raise ValueError(
+            f"x and y must have the same shape, got {x.shape} and {y.shape}"
+        )
     if x.size < 2 * m - 1:
-        raise ValueError(f"need at least 2m-1 = {2 * m - 1} points for m = {m}, got {x.size}")
+        raise ValueError(
+            f"need at least 2m-1 = {2 * m - 1} points for m = {m}, got {x.size}"
+        )
     A = trig_design_matrix(x, m)
     coef, *_ = np.linalg.lstsq(A, y, rcond=None)
     return coef
@@ -194,11 +246,16 @@ class PiecewiseSmoothTarget(Protocol):
 
     :class:`AbsSinPower` is one. :func:`certified_sup_error` needs these to bound
     :math:`\|f - p\|_\infty` rigorously.
+
+    Used in
+    -------
+    Used by :func:`certified_sup_error` and :func:`best_uniform_approximation` (in
+    :doc:`/chapters/01_approximation`).
     """
 
-    def __call__(self, x) -> np.ndarray: ...
+    def __call__(self, x: ArrayLike) -> np.ndarray: ...
 
-    def derivative(self, order: int, x) -> np.ndarray: ...
+    def derivative(self, order: int, x: ArrayLike) -> np.ndarray: ...
 
     def derivative_bound(self, order: int) -> float: ...
 
@@ -217,7 +274,9 @@ def _rounding_allowance(m: int, size: float) -> float:
     return 64.0 * (m + 1) * _U * size
 
 
-def certified_sup_error(f: PiecewiseSmoothTarget, coef, n_grid: int = 16384, order: int = 6) -> float:
+def certified_sup_error(
+    f: PiecewiseSmoothTarget, coef: ArrayLike, n_grid: int = 16384, order: int = 6
+) -> float:
     r"""A proven upper bound of :math:`\|f - p\|_\infty` over the whole circle.
 
     Cut the circle into ``n_grid`` cells :math:`[x_j, x_{j+1}]`, :math:`x_j = 2\pi j/n`,
@@ -254,7 +313,9 @@ def certified_sup_error(f: PiecewiseSmoothTarget, coef, n_grid: int = 16384, ord
     bound : float
         A number :math:`\ge \|f - p\|_\infty`.
 
-    Used in chapter 1 ("The problem of approximation") for the bracket of :math:`E_m(f)`.
+    Used in
+    -------
+    :doc:`/chapters/01_approximation` (:prf:ref:`thm-jackson`), for the bracket of :math:`E_m(f)`.
     """
     if not isinstance(f, PiecewiseSmoothTarget):
         raise TypeError(
@@ -268,7 +329,9 @@ def certified_sup_error(f: PiecewiseSmoothTarget, coef, n_grid: int = 16384, ord
         raise ValueError(f"n_grid must be at least 2m = {2 * m}, got {n_grid}")
     bp = np.mod(np.asarray(f.breakpoints(), dtype=float), TWO_PI) * n_grid / TWO_PI
     if bp.size and np.max(np.abs(bp - np.round(bp))) > 1e-9:
-        raise ValueError(f"every break point of f must be a grid point 2 pi j / n_grid; n_grid = {n_grid} is not")
+        raise ValueError(
+            f"every break point of f must be a grid point 2 pi j / n_grid; n_grid = {n_grid} is not"
+        )
     # midpoints c_j; the computed c_j may be off by a few ulps of 2 pi: widen eta accordingly
     c = TWO_PI * (np.arange(n_grid) + 0.5) / n_grid
     eta = np.pi / n_grid + 8 * _U * TWO_PI
@@ -284,11 +347,15 @@ def certified_sup_error(f: PiecewiseSmoothTarget, coef, n_grid: int = 16384, ord
         P_i = (abs(coef[0]) if i == 0 else 0.0) + float(np.sum(k**i * amp))
         rounding += _rounding_allowance(m, float(f.derivative_bound(i)) + P_i) * weight
     P_r = float(np.sum(k**order * amp))
-    remainder = (float(f.derivative_bound(order)) + P_r) * eta**order / math.factorial(order)
+    remainder = (
+        (float(f.derivative_bound(order)) + P_r) * eta**order / math.factorial(order)
+    )
     return float(np.max(total)) + remainder + rounding
 
 
-def alternation_lower_bound(f: Callable[[np.ndarray], np.ndarray], coef, n_grid: int = 16384) -> float:
+def alternation_lower_bound(
+    f: Callable[[np.ndarray], np.ndarray], coef: ArrayLike, n_grid: int = 16384
+) -> float:
     r"""A proven lower bound of :math:`E_m(f)` from the alternation of :math:`f - p`.
 
     De la Vallee Poussin: if :math:`e = f - p`, :math:`p \in \mathcal H_m`, takes
@@ -316,23 +383,28 @@ def alternation_lower_bound(f: Callable[[np.ndarray], np.ndarray], coef, n_grid:
     bound : float
         A number :math:`\le E_m(f)`.
 
-    Used in chapter 1 ("The problem of approximation") for the bracket of :math:`E_m(f)`.
+    Used in
+    -------
+    :doc:`/chapters/01_approximation` (:prf:ref:`thm-jackson`), for the bracket of :math:`E_m(f)`.
     """
     f = check_callable("f", f)
     coef, m = _check_coef(coef)
     n_grid = check_positive_int("n_grid", n_grid)
     if n_grid < 2 * m:
         raise ValueError(f"n_grid must be at least 2m = {2 * m}, got {n_grid}")
-    x = uniform_grid(n_grid)
-    fx = np.asarray(f(x), dtype=float)
-    if fx.shape != x.shape:
-        raise ValueError(f"f must map an array of shape {x.shape} to one of the same shape, got {fx.shape}")
+    x, fx = _samples(f, n_grid)
     return _alternation_bound(fx, fx - trig_eval(coef, x), coef, m)
 
 
-def _alternation_bound(fx: np.ndarray, e: np.ndarray, coef: np.ndarray, m: int) -> float:
+def _alternation_bound(
+    fx: np.ndarray, e: np.ndarray, coef: np.ndarray, m: int
+) -> float:
     # de la Vallee Poussin bound from the errors e = f - p at cyclically ordered grid points
-    size = float(np.max(np.abs(fx))) + abs(coef[0]) + float(np.sum(np.hypot(coef[1:m], coef[m:])))
+    size = (
+        float(np.max(np.abs(fx)))
+        + abs(coef[0])
+        + float(np.sum(np.hypot(coef[1:m], coef[m:])))
+    )
     allowance = _rounding_allowance(m, size)
 
     def sign_changes(tau: float) -> int:
@@ -377,6 +449,10 @@ class BestApproximation:
         The LP optimum :math:`\min_p \max_{x \in \text{grid}} |f - p|` as returned by
         the solver: at most :math:`E_m(f)` up to the solver's tolerance (about
         :math:`10^{-7}` relative).
+
+    Used in
+    -------
+    Returned by :func:`best_uniform_approximation` (in :doc:`/chapters/01_approximation`).
     """
 
     coef: np.ndarray
@@ -415,18 +491,19 @@ def best_uniform_approximation(
         Coefficients, the bracket ``lower <= E_m(f) <= upper``, the sampled sup and the
         LP optimum.
 
-    Used in chapter 1 ("The problem of approximation").
+    Used in
+    -------
+    :doc:`/chapters/01_approximation` (:prf:ref:`cor-trig-density`, :prf:ref:`thm-jackson`).
     """
     f = check_callable("f", f)
     m = _check_m(m)
     n_grid = check_positive_int("n_grid", n_grid)
     refine = check_positive_int("refine", refine)
     if n_grid < 4 * m:
-        raise ValueError(f"n_grid must be at least 4m = {4 * m} for a meaningful sup on the grid, got {n_grid}")
-    x = uniform_grid(n_grid)
-    fx = np.asarray(f(x), dtype=float)
-    if fx.shape != x.shape:
-        raise ValueError(f"f must map an array of shape {x.shape} to one of the same shape, got {fx.shape}")
+        raise ValueError(
+            f"n_grid must be at least 4m = {4 * m} for a meaningful sup on the grid, got {n_grid}"
+        )
+    x, fx = _samples(f, n_grid)
     A = trig_design_matrix(x, m)
     p = A.shape[1]
     # HiGHS tolerances are absolute (about 1e-7): rescale the problem so that the
@@ -453,23 +530,42 @@ def best_uniform_approximation(
     f_fine = np.asarray(f(fine), dtype=float)
     e_fine = f_fine - trig_eval(coef, fine)
     sampled = float(np.max(np.abs(e_fine)))
-    lower = _alternation_bound(f_fine, e_fine, coef, m)  # = alternation_lower_bound(f, coef, n_fine)
-    upper = certified_sup_error(f, coef, n_fine) if isinstance(f, PiecewiseSmoothTarget) else math.inf
-    return BestApproximation(coef=coef, lower=lower, upper=upper, sampled=sampled, lp_value=lp_value)
+    lower = _alternation_bound(
+        f_fine, e_fine, coef, m
+    )  # = alternation_lower_bound(f, coef, n_fine)
+    upper = (
+        certified_sup_error(f, coef, n_fine)
+        if isinstance(f, PiecewiseSmoothTarget)
+        else math.inf
+    )
+    return BestApproximation(
+        coef=coef, lower=lower, upper=upper, sampled=sampled, lp_value=lp_value
+    )
 
 
-def sup_error(f: Callable[[np.ndarray], np.ndarray], coef, n_grid: int = 16384) -> float:
+def sup_error(
+    f: Callable[[np.ndarray], np.ndarray], coef: ArrayLike, n_grid: int = 16384
+) -> float:
     r""":math:`\max_j |f(x_j) - p(x_j)|` on ``n_grid`` uniform points.
 
     A sampled maximum: an estimate of :math:`\|f - p\|_\infty` from below, not a bound
     (see :func:`certified_sup_error` for a proven upper bound).
+
+    Used in
+    -------
+    :doc:`/chapters/01_approximation`.
     """
     f = check_callable("f", f)
     x = uniform_grid(check_positive_int("n_grid", n_grid))
     return float(np.max(np.abs(np.asarray(f(x), dtype=float) - trig_eval(coef, x))))
 
 
-def l2_error(f: Callable[[np.ndarray], np.ndarray], coef, n_grid: int = 16384, midpoint: bool = False) -> float:
+def l2_error(
+    f: Callable[[np.ndarray], np.ndarray],
+    coef: ArrayLike,
+    n_grid: int = 16384,
+    midpoint: bool = False,
+) -> float:
     r"""Normalised :math:`L^2` error :math:`\big(\frac{1}{2\pi}\int_0^{2\pi}|f - p|^2\big)^{1/2}` by quadrature.
 
     The mean of :math:`|f - p|^2` over ``n_grid`` uniform points: the trapezoidal rule
@@ -478,6 +574,10 @@ def l2_error(f: Callable[[np.ndarray], np.ndarray], coef, n_grid: int = 16384, m
     jump points of ``f`` that are grid points out of the sample set (a sample at a jump
     weighs :math:`1/n` with a value that is neither one-sided limit, an error of order
     :math:`1/n` in the mean square).
+
+    Used in
+    -------
+    :doc:`/chapters/01_approximation`.
     """
     f = check_callable("f", f)
     n_grid = check_positive_int("n_grid", n_grid)
@@ -494,6 +594,10 @@ def favard_constant(r: int) -> float:
     Computed in closed form with :func:`scipy.special.zeta` (Hurwitz zeta): for
     :math:`s = r + 1` even the sum is :math:`(1 - 2^{-s})\zeta(s)`, for ``s`` odd it is
     the Dirichlet beta function :math:`4^{-s}(\zeta(s, 1/4) - \zeta(s, 3/4))`.
+
+    Used in
+    -------
+    :doc:`/chapters/01_approximation` (:prf:ref:`thm-jackson`).
     """
     from scipy.special import zeta
 
@@ -515,11 +619,17 @@ def jackson_bound(m: int, alpha: int, derivative_sup_norm: float) -> float:
 
     Valid for :math:`2\pi`-periodic ``f`` whose derivative of order ``alpha - 1`` is
     absolutely continuous with :math:`f^{(\alpha)} \in L^\infty` (see chapter 1).
+
+    Used in
+    -------
+    :doc:`/chapters/01_approximation` (:prf:ref:`thm-jackson`).
     """
     m = _check_m(m)
     alpha = check_positive_int("alpha", alpha)
     if derivative_sup_norm < 0 or not np.isfinite(derivative_sup_norm):
-        raise ValueError(f"derivative_sup_norm must be a finite non-negative number, got {derivative_sup_norm}")
+        raise ValueError(
+            f"derivative_sup_norm must be a finite non-negative number, got {derivative_sup_norm}"
+        )
     return favard_constant(alpha) * float(derivative_sup_norm) / m**alpha
 
 
@@ -533,6 +643,10 @@ class AbsSinPower:
     with jumps at the zeros of :math:`\sin(\omega x)`, so it has smoothness
     ``alpha = k`` in the sense of the Jackson-Favard theorem (``f^{(k-1)}``
     absolutely continuous, ``f^{(k)}`` in :math:`L^\infty`) and no more.
+
+    Used in
+    -------
+    :doc:`/chapters/01_approximation` (:prf:ref:`thm-jackson`).
     """
 
     k: int
@@ -549,10 +663,10 @@ class AbsSinPower:
         """The smoothness order ``alpha = k`` (``f^{(alpha)}`` is bounded, ``f^{(alpha+1)}`` is not)."""
         return self.k
 
-    def __call__(self, x) -> np.ndarray:
+    def __call__(self, x: ArrayLike) -> np.ndarray:
         return np.abs(np.sin(self.omega * np.asarray(x, dtype=float))) ** self.k
 
-    def derivative(self, order: int, x) -> np.ndarray:
+    def derivative(self, order: int, x: ArrayLike) -> np.ndarray:
         r"""The derivative :math:`f^{(\text{order})}(x)` (one-sided at the kinks), from the sine expansion."""
         from math import comb
 
@@ -584,15 +698,22 @@ class AbsSinPower:
 
         order = check_nonnegative_int("order", order)
         k = self.k
-        total = sum(comb(k, j) * float(k - 2 * j) ** order for j in range((k - 1) // 2 + 1))
+        total = sum(
+            comb(k, j) * float(k - 2 * j) ** order for j in range((k - 1) // 2 + 1)
+        )
         return float(self.omega**order * 2.0 ** (1 - k) * total)
 
     def breakpoints(self) -> np.ndarray:
         r"""The kinks :math:`x = j\pi/\omega`, ``j = 0, ..., 2 omega - 1``, in :math:`[0, 2\pi)`."""
         return np.pi * np.arange(2 * self.omega) / self.omega
 
-    def derivative_sup_norm(self, order: int | None = None, n_grid: int = 200001) -> float:
-        r""":math:`\|f^{(\text{order})}\|_\infty` (default ``order = alpha``), sampled on a fine grid of :math:`[0, 2\pi]`."""
+    def derivative_sup_norm(
+        self, order: int | None = None, n_grid: int = 200001
+    ) -> float:
+        r""":math:`\|f^{(\text{order})}\|_\infty` (default ``order = alpha``), sampled.
+
+        The maximum over ``n_grid`` equally spaced points of :math:`[0, 2\pi]`.
+        """
         order = self.alpha if order is None else order
         x = np.linspace(0.0, 2 * np.pi, check_positive_int("n_grid", n_grid))
         return float(np.max(np.abs(self.derivative(order, x))))
@@ -601,7 +722,7 @@ class AbsSinPower:
 __all__.append("AbsSinPower")
 
 
-def square_wave(x) -> np.ndarray:
+def square_wave(x: ArrayLike) -> np.ndarray:
     r"""The square wave :math:`s(x) = \operatorname{sgn} \sin x`, with the exact value 0 at the jumps.
 
     :math:`s = 1` on :math:`(0, \pi)`, :math:`-1` on :math:`(\pi, 2\pi)` and :math:`0` at
@@ -611,7 +732,10 @@ def square_wave(x) -> np.ndarray:
     point :math:`\pi` of :func:`uniform_grid` (an even number of points contains it
     exactly) and break the odd symmetry of the samples.
 
-    Used in chapter 1 ("The problem of approximation") (a target outside :math:`C_{\mathrm{per}}`).
+    Used in
+    -------
+    :doc:`/chapters/01_approximation` (:prf:ref:`cor-trig-density`), a target outside
+    :math:`C_{\mathrm{per}}`.
     """
     y = np.mod(check_real_array("x", x), TWO_PI)
     return np.where((y > 0) & (y < np.pi), 1.0, np.where(y > np.pi, -1.0, 0.0))

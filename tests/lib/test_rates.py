@@ -1,4 +1,5 @@
 """Unit tests of dynapprox.rates against scipy.stats.linregress and exact power laws."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,5 +45,3 @@ def test_confidence_interval_matches_scipy_and_covers():
 def test_fit_rejects_bad_input(m, err, words):
     with pytest.raises(ValueError, match=words):
         fit_loglog_rate(m, err)
-
-

@@ -1,4 +1,5 @@
 """Unit tests of dynapprox.trigonometric against independent references."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,12 +17,22 @@ def test_fourier_truncation_matches_quadrature():
     m = 6
     coef = trig.fourier_truncation(smooth, m, n_grid=512)
     for k in range(m):
-        a = integrate.quad(lambda t: smooth(t) * np.cos(k * t), 0, 2 * np.pi, limit=200)[0] / np.pi
+        a = (
+            integrate.quad(
+                lambda t, k=k: smooth(t) * np.cos(k * t), 0, 2 * np.pi, limit=200
+            )[0]
+            / np.pi
+        )
         if k == 0:
             a /= 2
         assert coef[k] == pytest.approx(a, abs=1e-12)
     for k in range(1, m):
-        b = integrate.quad(lambda t: smooth(t) * np.sin(k * t), 0, 2 * np.pi, limit=200)[0] / np.pi
+        b = (
+            integrate.quad(
+                lambda t, k=k: smooth(t) * np.sin(k * t), 0, 2 * np.pi, limit=200
+            )[0]
+            / np.pi
+        )
         assert coef[m - 1 + k] == pytest.approx(b, abs=1e-12)
 
 
@@ -29,10 +40,14 @@ def test_truncation_reproduces_trig_polynomials():
     rng = np.random.default_rng(1)
     coef = rng.normal(size=2 * 5 - 1)
     f = lambda x: trig.trig_eval(coef, x)  # noqa: E731
-    np.testing.assert_allclose(trig.fourier_truncation(f, 5, n_grid=64), coef, atol=1e-13)
+    np.testing.assert_allclose(
+        trig.fourier_truncation(f, 5, n_grid=64), coef, atol=1e-13
+    )
     # a larger space contains it: the extra coefficients vanish
     big = trig.fourier_truncation(f, 8, n_grid=64)
-    assert np.allclose(big[5:8], 0, atol=1e-13) and np.allclose(big[8 + 4 :], 0, atol=1e-13)
+    assert np.allclose(big[5:8], 0, atol=1e-13) and np.allclose(
+        big[8 + 4 :], 0, atol=1e-13
+    )
 
 
 def test_least_squares_equals_truncated_dft_on_uniform_grid():
@@ -40,7 +55,9 @@ def test_least_squares_equals_truncated_dft_on_uniform_grid():
     y = smooth(x) + np.abs(np.sin(x))
     for m in (1, 4, 17):
         ls = trig.least_squares_fit(x, y, m)
-        dft = trig.fourier_truncation(lambda t: smooth(t) + np.abs(np.sin(t)), m, n_grid=200)
+        dft = trig.fourier_truncation(
+            lambda t: smooth(t) + np.abs(np.sin(t)), m, n_grid=200
+        )
         np.testing.assert_allclose(ls, dft, atol=1e-11)
 
 
@@ -92,7 +109,9 @@ def test_best_uniform_beats_truncation_and_brackets():
     for m in (4, 9):
         b = trig.best_uniform_approximation(f, m)
         t = trig.sup_error(f, trig.fourier_truncation(f, m))
-        assert b.lower <= b.lp_value * (1 + 1e-6) and b.lower <= b.sampled <= b.upper <= t
+        assert (
+            b.lower <= b.lp_value * (1 + 1e-6) and b.lower <= b.sampled <= b.upper <= t
+        )
         assert b.upper <= 1.01 * b.lower  # the bracket is tight for the LP minimiser
     # a plain callable says nothing between samples: no finite upper bound
     b = trig.best_uniform_approximation(lambda x: np.abs(np.sin(x)), 4)
@@ -105,13 +124,18 @@ def test_trig_derivative_against_finite_differences_and_closed_form():
     x = np.linspace(0.0, 2 * np.pi, 37)
     h = 1e-5
     fd = (trig.trig_eval(coef, x + h) - trig.trig_eval(coef, x - h)) / (2 * h)
-    np.testing.assert_allclose(trig.trig_eval(trig.trig_derivative(coef, 1), x), fd, atol=1e-8)
+    np.testing.assert_allclose(
+        trig.trig_eval(trig.trig_derivative(coef, 1), x), fd, atol=1e-8
+    )
     np.testing.assert_array_equal(trig.trig_derivative(coef, 0), coef)
     # d^4/dx^4 (cos 3x + 2 sin 5x) = 81 cos 3x + 1250 sin 5x
     c = np.zeros(11)
     c[3], c[5 + 5] = 1.0, 2.0
-    np.testing.assert_allclose(trig.trig_eval(trig.trig_derivative(c, 4), x),
-                               81 * np.cos(3 * x) + 1250 * np.sin(5 * x), atol=1e-11)
+    np.testing.assert_allclose(
+        trig.trig_eval(trig.trig_derivative(c, 4), x),
+        81 * np.cos(3 * x) + 1250 * np.sin(5 * x),
+        atol=1e-11,
+    )
 
 
 def test_certified_sup_error_bounds_a_dense_maximum():
@@ -121,7 +145,11 @@ def test_certified_sup_error_bounds_a_dense_maximum():
         dense = trig.sup_error(f, coef, n_grid=2**20)
         assert dense <= trig.certified_sup_error(f, coef, n_grid=64), (k, omega, m)
         # on a fine grid it is tight
-        assert dense <= trig.certified_sup_error(f, coef, n_grid=8192) <= dense * (1 + 2e-3)
+        assert (
+            dense
+            <= trig.certified_sup_error(f, coef, n_grid=8192)
+            <= dense * (1 + 2e-3)
+        )
     # p = 0 and f = |sin x|^3: the sup 1 sits at pi/2, not a point of a grid of 42 points;
     # the sampled maximum misses it, the certified bound does not
     f = trig.AbsSinPower(3)
@@ -186,7 +214,9 @@ def test_favard_constants_closed_forms():
 def test_jackson_bound_holds_for_lipschitz_example():
     f = trig.AbsSinPower(1)
     for m in (3, 6, 12):
-        assert trig.best_uniform_approximation(f, m).upper <= trig.jackson_bound(m, 1, 1.0)
+        assert trig.best_uniform_approximation(f, m).upper <= trig.jackson_bound(
+            m, 1, 1.0
+        )
 
 
 def test_abs_sin_power_derivatives_against_finite_differences():
@@ -198,30 +228,76 @@ def test_abs_sin_power_derivatives_against_finite_differences():
     fd2 = (f.derivative(1, x + h) - f.derivative(1, x - h)) / (2 * h)
     np.testing.assert_allclose(f.derivative(2, x), fd2, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(f.derivative(0, x), f(x), atol=1e-14)
-    assert f.derivative_sup_norm() == pytest.approx(8 * trig.AbsSinPower(3).derivative_sup_norm(), rel=1e-6)
+    assert f.derivative_sup_norm() == pytest.approx(
+        8 * trig.AbsSinPower(3).derivative_sup_norm(), rel=1e-6
+    )
 
 
 @pytest.mark.parametrize(
     "call, exc, words",
     [
-        (lambda: trig.fourier_truncation(np.sin, 0), ValueError, "m must be a positive integer"),
-        (lambda: trig.fourier_truncation(np.sin, 2.5), TypeError, "m must be a positive integer"),
+        (
+            lambda: trig.fourier_truncation(np.sin, 0),
+            ValueError,
+            "m must be a positive integer",
+        ),
+        (
+            lambda: trig.fourier_truncation(np.sin, 2.5),
+            TypeError,
+            "m must be a positive integer",
+        ),
         (lambda: trig.fourier_truncation("sin", 3), TypeError, "f must be callable"),
         (lambda: trig.fourier_truncation(np.sin, 10, n_grid=8), ValueError, "samples"),
         (lambda: trig.fourier_truncation(lambda x: x[:3], 2), ValueError, "f must map"),
-        (lambda: trig.least_squares_fit([0, 1], [0, 1, 2], 1), ValueError, "x and y must have the same shape"),
-        (lambda: trig.least_squares_fit([0, 1], [0, 1], 3), ValueError, "at least 2m-1"),
+        (
+            lambda: trig.least_squares_fit([0, 1], [0, 1, 2], 1),
+            ValueError,
+            "x and y must have the same shape",
+        ),
+        (
+            lambda: trig.least_squares_fit([0, 1], [0, 1], 3),
+            ValueError,
+            "at least 2m-1",
+        ),
         (lambda: trig.trig_eval([1.0, 2.0], [0.0]), ValueError, "odd length"),
-        (lambda: trig.best_uniform_approximation(np.sin, 8, n_grid=16), ValueError, "n_grid"),
+        (
+            lambda: trig.best_uniform_approximation(np.sin, 8, n_grid=16),
+            ValueError,
+            "n_grid",
+        ),
         (lambda: trig.AbsSinPower(2), ValueError, "k must be odd"),
         (lambda: trig.AbsSinPower(3, omega=0), ValueError, "omega"),
         (lambda: trig.jackson_bound(4, 1, -1.0), ValueError, "derivative_sup_norm"),
-        (lambda: trig.least_squares_fit([0, np.nan, 2], [0, 1, 2], 1), ValueError, "x must contain only finite"),
-        (lambda: trig.certified_sup_error(np.sin, [0.0]), TypeError, "PiecewiseSmoothTarget"),
-        (lambda: trig.certified_sup_error(trig.AbsSinPower(1), [0.0], n_grid=63), ValueError, "break point"),
-        (lambda: trig.certified_sup_error(trig.AbsSinPower(1), [0.0, 1.0]), ValueError, "odd length"),
-        (lambda: trig.certified_sup_error(trig.AbsSinPower(1), [0.0], order=0), ValueError, "order"),
-        (lambda: trig.alternation_lower_bound(np.sin, np.zeros(9), n_grid=8), ValueError, "n_grid"),
+        (
+            lambda: trig.least_squares_fit([0, np.nan, 2], [0, 1, 2], 1),
+            ValueError,
+            "x must contain only finite",
+        ),
+        (
+            lambda: trig.certified_sup_error(np.sin, [0.0]),
+            TypeError,
+            "PiecewiseSmoothTarget",
+        ),
+        (
+            lambda: trig.certified_sup_error(trig.AbsSinPower(1), [0.0], n_grid=63),
+            ValueError,
+            "break point",
+        ),
+        (
+            lambda: trig.certified_sup_error(trig.AbsSinPower(1), [0.0, 1.0]),
+            ValueError,
+            "odd length",
+        ),
+        (
+            lambda: trig.certified_sup_error(trig.AbsSinPower(1), [0.0], order=0),
+            ValueError,
+            "order",
+        ),
+        (
+            lambda: trig.alternation_lower_bound(np.sin, np.zeros(9), n_grid=8),
+            ValueError,
+            "n_grid",
+        ),
         (lambda: trig.trig_derivative([0.0], -1), ValueError, "order"),
     ],
 )

@@ -36,7 +36,12 @@ from .controlled import (
     gaussian_initializer,
 )
 from .integrators import METHODS, Field, odeint, piecewise_flow
-from .onedim import flow_sup_error_lower_bound, pl_flow_controls, relu_field_flow, relu_flow_composition
+from .onedim import (
+    flow_sup_error_lower_bound,
+    pl_flow_controls,
+    relu_field_flow,
+    relu_flow_composition,
+)
 from .talk import talk_example_dataset, talk_vector_field
 from .training import train_full_batch
 

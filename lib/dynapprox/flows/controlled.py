@@ -71,19 +71,31 @@ NUMPY_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 #: Terminal maps :math:`g` of :class:`ContinuousResNet`.
-TERMINALS: tuple[str, ...] = ("identity", "projection", "affine", "scalar", "classifier")
+TERMINALS: tuple[str, ...] = (
+    "identity",
+    "projection",
+    "affine",
+    "scalar",
+    "classifier",
+)
 
 
-def _check_controls(W: torch.Tensor, b: torch.Tensor, V: torch.Tensor, pieces: bool) -> tuple[int, int, int]:
+def _check_controls(
+    W: torch.Tensor, b: torch.Tensor, V: torch.Tensor, pieces: bool
+) -> tuple[int, int, int]:
     nd = 3 if pieces else 2
     W = check_float_tensor("W", W, nd)
     b = check_float_tensor("b", b, nd - 1)
     V = check_float_tensor("V", V, nd)
     m, n = W.shape[-2], W.shape[-1]
     if b.shape[-1] != m:
-        raise ValueError(f"b must have width {m} (rows of W) in its last axis, got shape {tuple(b.shape)}")
+        raise ValueError(
+            f"b must have width {m} (rows of W) in its last axis, got shape {tuple(b.shape)}"
+        )
     if V.shape[-2:] != (n, m):
-        raise ValueError(f"V must have trailing shape ({n}, {m}) (the transpose of W's), got {tuple(V.shape)}")
+        raise ValueError(
+            f"V must have trailing shape ({n}, {m}) (the transpose of W's), got {tuple(V.shape)}"
+        )
     if pieces and not (W.shape[0] == b.shape[0] == V.shape[0]):
         raise ValueError(
             f"W, b, V must have the same number of pieces K in axis 0, got {W.shape[0]}, {b.shape[0]}, {V.shape[0]}"
@@ -92,7 +104,11 @@ def _check_controls(W: torch.Tensor, b: torch.Tensor, V: torch.Tensor, pieces: b
 
 
 def control_field(
-    x: torch.Tensor, W: torch.Tensor, b: torch.Tensor, V: torch.Tensor, activation: str = "tanh"
+    x: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    V: torch.Tensor,
+    activation: str = "tanh",
 ) -> torch.Tensor:
     r"""The control family :math:`f(x, \theta) = V \sigma(W x + b)`, :math:`\theta = (W, b, V)`.
 
@@ -113,27 +129,42 @@ def control_field(
     -------
     dx : torch.Tensor
         :math:`f(x, \theta)`, shape ``[batch, n]``.
+
+    Used in
+    -------
+    No chapter calls it: it is the residual block :math:`V\sigma(Wx + b)` of
+    :doc:`/chapters/02_composition_dynamics` (:prf:ref:`prop-resnet-euler`), which
+    :func:`controlled_flow` evaluates inline.
     """
     x = check_float_tensor("x", x, 2)
     _, _, n = _check_controls(W, b, V, pieces=False)
     check_in("activation", activation, tuple(ACTIVATIONS))
     if x.shape[1] != n:
-        raise ValueError(f"x must have {n} columns (the columns of W), got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"x must have {n} columns (the columns of W), got shape {tuple(x.shape)}"
+        )
     return ACTIVATIONS[activation](x @ W.T + b) @ V.T
 
 
-
 def _check_flow_input(
-    x0: torch.Tensor, W: torch.Tensor, b: torch.Tensor, V: torch.Tensor, T: float, activation: str
+    x0: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    V: torch.Tensor,
+    T: float,
+    activation: str,
 ) -> tuple[torch.Tensor, int, int, float]:
     """Validate the arguments shared by the two flow maps; return ``(x0, K, n, T)``."""
     x0 = check_float_tensor("x0", x0, 2)
     K, _, n = _check_controls(W, b, V, pieces=True)
     if x0.shape[1] != n:
-        raise ValueError(f"x0 must have {n} columns (the last axis of W), got shape {tuple(x0.shape)}")
+        raise ValueError(
+            f"x0 must have {n} columns (the last axis of W), got shape {tuple(x0.shape)}"
+        )
     T = check_positive_float("T", T)
     check_in("activation", activation, tuple(ACTIVATIONS))
     return x0, K, n, T
+
 
 def controlled_flow(
     x0: torch.Tensor,
@@ -181,17 +212,25 @@ def controlled_flow(
     x : torch.Tensor
         :math:`\varphi_T(x_0)`, shape ``[batch, n]``; or the trajectory, shape
         ``[K * steps_per_piece + 1, batch, n]``.
+
+    Used in
+    -------
+    :doc:`/chapters/02_composition_dynamics` (:prf:ref:`prop-resnet-euler`); used by
+    :class:`ContinuousResNet` (in :doc:`/chapters/02_composition_dynamics`,
+    :doc:`/chapters/03_flow_approximation`, :doc:`/chapters/04_invariant_functions`).
     """
     x0, _, _, T = _check_flow_input(x0, W, b, V, T, activation)
     sigma = ACTIVATIONS[activation]
 
-    def piece(Wk: torch.Tensor, bk: torch.Tensor, Vk: torch.Tensor) -> Callable[[float, torch.Tensor], torch.Tensor]:
+    def piece(
+        Wk: torch.Tensor, bk: torch.Tensor, Vk: torch.Tensor
+    ) -> Callable[[float, torch.Tensor], torch.Tensor]:
         def f(t: float, y: torch.Tensor) -> torch.Tensor:
             return sigma(y @ Wk.T + bk) @ Vk.T
 
         return f
 
-    fields = [piece(Wk, bk, Vk) for Wk, bk, Vk in zip(W, b, V)]
+    fields = [piece(Wk, bk, Vk) for Wk, bk, Vk in zip(W, b, V, strict=True)]
     return piecewise_flow(fields, x0, T, method, steps_per_piece, return_trajectory)
 
 
@@ -243,8 +282,8 @@ def controlled_flow_exact(
 
     Used in
     -------
-    :doc:`/chapters/02_composition_dynamics` (:prf:ref:`thm-euler-convergence`), to evaluate
-    trained models as flows.
+    :doc:`/chapters/02_composition_dynamics` (:prf:ref:`thm-euler-convergence`), to evaluate trained
+    models as flows.
     """
     x0, K, n, T = _check_flow_input(x0, W, b, V, T, activation)
     rtol = check_positive_float("rtol", rtol)
@@ -259,15 +298,19 @@ def controlled_flow_exact(
     for k in range(K):
 
         def rhs(t: float, flat: np.ndarray, k: int = k) -> np.ndarray:
-            return (sigma(flat.reshape(batch, n) @ Wn[k].T + bn[k]) @ Vn[k].T).reshape(-1)
+            return (sigma(flat.reshape(batch, n) @ Wn[k].T + bn[k]) @ Vn[k].T).reshape(
+                -1
+            )
 
-        sol = solve_ivp(rhs, (k * dt, (k + 1) * dt), y, method="DOP853", rtol=rtol, atol=atol)
-        if not sol.success:  # pragma: no cover - globally Lipschitz fields do not blow up
+        sol = solve_ivp(
+            rhs, (k * dt, (k + 1) * dt), y, method="DOP853", rtol=rtol, atol=atol
+        )
+        if (
+            not sol.success
+        ):  # pragma: no cover - globally Lipschitz fields do not blow up
             raise RuntimeError(f"solve_ivp failed on piece {k}: {sol.message}")
         y = sol.y[:, -1]
     return torch.from_numpy(y.reshape(batch, n).copy())
-
-
 
 
 def gaussian_initializer(
@@ -308,7 +351,10 @@ def gaussian_initializer(
     g.manual_seed(seed)
 
     def randn(*shape: int, fan_in: int) -> torch.nn.Parameter:
-        return torch.nn.Parameter(torch.randn(*shape, generator=g, dtype=dtype) * (init_scale / math.sqrt(fan_in)))
+        return torch.nn.Parameter(
+            torch.randn(*shape, generator=g, dtype=dtype)
+            * (init_scale / math.sqrt(fan_in))
+        )
 
     return randn
 
@@ -360,6 +406,14 @@ class ContinuousResNet(torch.nn.Module):
         Seed of the initial controls (a private :class:`torch.Generator`).
     dtype : torch.dtype
         Floating-point type of the parameters.
+
+    Used in
+    -------
+    :doc:`/chapters/02_composition_dynamics` (:prf:ref:`thm-euler-convergence`),
+    :doc:`/chapters/03_flow_approximation` (:prf:ref:`thm-lls`, :prf:ref:`prop-1d-monotone`,
+    :prf:ref:`prop-1d-lower-bound`), :doc:`/chapters/04_invariant_functions`
+    (:prf:ref:`thm-invariant-uap`), as the baseline of
+    :func:`dynapprox.invariance.equivariant.matched_baseline`.
     """
 
     def __init__(
@@ -387,12 +441,22 @@ class ContinuousResNet(torch.nn.Module):
         self.method = check_in("method", method, tuple(METHODS))
         self.steps_per_piece = check_positive_int("steps_per_piece", steps_per_piece)
         self.terminal = check_in("terminal", terminal, TERMINALS)
-        self.input_dim = self.dim if input_dim is None else check_positive_int("input_dim", input_dim)
+        self.input_dim = (
+            self.dim
+            if input_dim is None
+            else check_positive_int("input_dim", input_dim)
+        )
         if self.input_dim > self.dim:
-            raise ValueError(f"input_dim must be at most dim = {self.dim}, got {self.input_dim}")
-        self.out_dim = self.dim if out_dim is None else check_positive_int("out_dim", out_dim)
+            raise ValueError(
+                f"input_dim must be at most dim = {self.dim}, got {self.input_dim}"
+            )
+        self.out_dim = (
+            self.dim if out_dim is None else check_positive_int("out_dim", out_dim)
+        )
         if terminal == "projection" and self.out_dim > self.dim:
-            raise ValueError(f"out_dim of a projection must be at most dim = {self.dim}, got {self.out_dim}")
+            raise ValueError(
+                f"out_dim of a projection must be at most dim = {self.dim}, got {self.out_dim}"
+            )
         if terminal in ("scalar", "classifier"):
             self.out_dim = 1
         randn = gaussian_initializer(init_scale, seed, dtype)
@@ -408,7 +472,9 @@ class ContinuousResNet(torch.nn.Module):
         r"""The embedding :math:`\iota(x) = (x, 0) \in \mathbb R^n`, shape ``[batch, n]``."""
         x = check_float_tensor("x", x, 2)
         if x.shape[1] != self.input_dim:
-            raise ValueError(f"x must have {self.input_dim} columns (input_dim), got shape {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have {self.input_dim} columns (input_dim), got shape {tuple(x.shape)}"
+            )
         x = x.to(self.W.dtype)
         if self.input_dim == self.dim:
             return x
@@ -455,7 +521,10 @@ class ContinuousResNet(torch.nn.Module):
         )
 
     def readout(self, z: torch.Tensor) -> torch.Tensor:
-        r"""The terminal map :math:`g(z)`; shape ``[batch, out_dim]`` (``[batch]`` for a scalar readout or a classifier)."""
+        r"""The terminal map :math:`g(z)`.
+
+        Shape ``[batch, out_dim]``; ``[batch]`` for a scalar readout or a classifier.
+        """
         if self.terminal == "identity":
             return z
         if self.terminal == "projection":
@@ -471,6 +540,7 @@ class ContinuousResNet(torch.nn.Module):
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         r"""Class labels :math:`\mathbf 1\{g(\varphi_T(x)) > 0\}` (``terminal="classifier"`` only)."""
         if self.terminal != "classifier":
-            raise ValueError(f"predict needs terminal='classifier', this model has terminal={self.terminal!r}")
+            raise ValueError(
+                f"predict needs terminal='classifier', this model has terminal={self.terminal!r}"
+            )
         return (self.forward(x) > 0).to(torch.int64)
-

@@ -90,6 +90,13 @@ def odeint(
     x : torch.Tensor
         :math:`x_N \approx x(t_1)`, shape of ``x0``; or, if ``return_trajectory``, the
         trajectory of shape ``[n_steps + 1, *x0.shape]``.
+
+    Used in
+    -------
+    :doc:`/chapters/02_composition_dynamics` (:prf:ref:`prop-resnet-euler`,
+    :prf:ref:`thm-euler-convergence`), :doc:`/chapters/03_flow_approximation` (:prf:ref:`thm-lls`,
+    :prf:ref:`prop-1d-monotone`), and through :func:`piecewise_flow` in
+    :doc:`/chapters/04_invariant_functions`.
     """
     check_callable("f", f)
     x0 = check_float_tensor("x0", x0)
@@ -104,8 +111,14 @@ def odeint(
     def field(t: float, x: torch.Tensor) -> torch.Tensor:
         out = f(t, x)
         if not isinstance(out, torch.Tensor) or out.shape != x.shape:
-            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-            raise ValueError(f"f(t, x) must return a tensor of the shape of x {tuple(x.shape)}, got {shape}")
+            shape = (
+                tuple(out.shape)
+                if isinstance(out, torch.Tensor)
+                else type(out).__name__
+            )
+            raise ValueError(
+                f"f(t, x) must return a tensor of the shape of x {tuple(x.shape)}, got {shape}"
+            )
         return out
 
     x = x0
@@ -165,8 +178,9 @@ def piecewise_flow(
     Used in
     -------
     Used by :func:`dynapprox.flows.controlled.controlled_flow` and
-    :class:`dynapprox.invariance.equivariant.EquivariantFlow` (in :doc:`/chapters/02_composition_dynamics`,
-    :doc:`/chapters/03_flow_approximation`, :doc:`/chapters/04_invariant_functions`).
+    :class:`dynapprox.invariance.equivariant.EquivariantFlow` (in
+    :doc:`/chapters/02_composition_dynamics`, :doc:`/chapters/03_flow_approximation`,
+    :doc:`/chapters/04_invariant_functions`).
     """
     fields = list(fields)
     if not fields:
@@ -179,7 +193,9 @@ def piecewise_flow(
     x = x0
     pieces = [x0[None]] if return_trajectory else None
     for k, f in enumerate(fields):
-        out = odeint(f, x, k * dt, (k + 1) * dt, steps_per_piece, method, return_trajectory)
+        out = odeint(
+            f, x, k * dt, (k + 1) * dt, steps_per_piece, method, return_trajectory
+        )
         if pieces is not None:
             pieces.append(out[1:])
             x = out[-1]

@@ -18,23 +18,46 @@ from numpy.typing import ArrayLike
 
 from .._validation import check_finite_float, check_positive_float, check_real_array
 
-__all__ = ["relu_field_flow", "relu_flow_composition", "pl_flow_controls", "flow_sup_error_lower_bound"]
+__all__ = [
+    "relu_field_flow",
+    "relu_flow_composition",
+    "pl_flow_controls",
+    "flow_sup_error_lower_bound",
+]
 
 
-def _check_controls_1d(controls):
-
+def _check_controls_1d(controls: ArrayLike) -> np.ndarray:
 
     c = check_real_array("controls", controls, ndim=(1, 2), min_size=0)
     if c.ndim == 1:
         c = c[None, :]
     if c.shape[-1] != 4:
-        raise ValueError(f"controls must have 4 columns (v, w, b, tau), got shape {c.shape}")
+        raise ValueError(
+            f"controls must have 4 columns (v, w, b, tau), got shape {c.shape}"
+        )
     if np.any(c[:, 3] < 0):
         raise ValueError("controls[:, 3] (the durations tau) must be non-negative")
     return c
 
 
-def relu_field_flow(x, v: float, w: float, b: float, tau: float):
+def _check_samples(
+    name: str, x: ArrayLike, values: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """Strictly increasing points ``x`` (called ``name``) and ``values`` of the same shape ``[N]``, N >= 2."""
+    x = check_real_array(name, x, ndim=1, min_size=2)
+    v = check_real_array("values", values, ndim=1, min_size=2)
+    if v.shape != x.shape:
+        raise ValueError(
+            f"values must have the shape of {name} {x.shape}, got {v.shape}"
+        )
+    if np.any(np.diff(x) <= 0):
+        raise ValueError(f"{name} must be strictly increasing")
+    return x, v
+
+
+def relu_field_flow(
+    x: ArrayLike, v: float, w: float, b: float, tau: float
+) -> np.ndarray:
     r"""Exact time-:math:`\tau` flow map of the one-dimensional field :math:`\dot x = v\,\mathrm{ReLU}(w x + b)`.
 
     With :math:`u = w x + b`: points with :math:`u \le 0` sit where the field vanishes
@@ -63,11 +86,18 @@ def relu_field_flow(x, v: float, w: float, b: float, tau: float):
     -------
     numpy.ndarray
         :math:`\varphi_\tau(x)`, float64, shape of ``x``.
+
+    Used in
+    -------
+    Used by :func:`relu_flow_composition` (in :doc:`/chapters/03_flow_approximation`).
     """
 
-
     x = check_real_array("x", x, min_size=0)
-    v, w, b = check_finite_float("v", v), check_finite_float("w", w), check_finite_float("b", b)
+    v, w, b = (
+        check_finite_float("v", v),
+        check_finite_float("w", w),
+        check_finite_float("b", b),
+    )
     tau = check_finite_float("tau", tau)
     if tau < 0:
         raise ValueError(f"tau must be non-negative, got {tau}")
@@ -77,7 +107,7 @@ def relu_field_flow(x, v: float, w: float, b: float, tau: float):
     return np.where(u > 0, x + (u / w) * np.expm1(v * w * tau), x)
 
 
-def relu_flow_composition(x, controls):
+def relu_flow_composition(x: ArrayLike, controls: ArrayLike) -> np.ndarray:
     r"""Flow map of the switched field :math:`\dot x = v_k\,\mathrm{ReLU}(w_k x + b_k)` on consecutive pieces.
 
     Piece :math:`k = 0, 1, \dots` lasts :math:`\tau_k`; the result is
@@ -96,6 +126,10 @@ def relu_flow_composition(x, controls):
     -------
     numpy.ndarray
         :math:`\varphi(x)`, float64, shape of ``x``.
+
+    Used in
+    -------
+    :doc:`/chapters/03_flow_approximation` (:prf:ref:`thm-lls-1d`, :prf:ref:`prop-pl-flows`).
     """
 
     out = check_real_array("x", x, min_size=0)
@@ -104,7 +138,9 @@ def relu_flow_composition(x, controls):
     return out
 
 
-def pl_flow_controls(knots, values, eta: float = 0.01):
+def pl_flow_controls(
+    knots: ArrayLike, values: ArrayLike, eta: float = 0.01
+) -> tuple[np.ndarray, float]:
     r"""Controls in the ReLU family whose flow map is a given increasing piecewise linear map.
 
     Let :math:`P` be the continuous piecewise linear map with :math:`P(c_j) = y_j` at
@@ -138,22 +174,26 @@ def pl_flow_controls(knots, values, eta: float = 0.01):
         Shape ``[K, 4]``, rows :math:`(v, w, b, \tau)` for :func:`relu_flow_composition`.
     T : float
         The horizon :math:`\sum \tau`.
+
+    Used in
+    -------
+    :doc:`/chapters/03_flow_approximation` (:prf:ref:`thm-lls-1d`, :prf:ref:`prop-pl-flows`).
     """
 
-
-    c = check_real_array("knots", knots, ndim=1, min_size=2)
-    y = check_real_array("values", values, ndim=1, min_size=2)
-    if y.shape != c.shape:
-        raise ValueError(f"values must have the shape of knots {c.shape}, got {y.shape}")
-    if np.any(np.diff(c) <= 0):
-        raise ValueError("knots must be strictly increasing")
+    c, y = _check_samples("knots", knots, values)
     if np.any(np.diff(y) <= 0):
-        raise ValueError("values must be strictly increasing (flow maps in one dimension are increasing)")
+        raise ValueError(
+            "values must be strictly increasing (flow maps in one dimension are increasing)"
+        )
     eta = check_positive_float("eta", eta)
     log_s = np.log(np.diff(y) / np.diff(c))
     lam = np.diff(np.concatenate([[0.0], log_s]))
     a = c[0]
-    rows = [[np.sign(l), 1.0, -(a + y[j] - y[0]), abs(l)] for j, l in enumerate(lam) if l != 0.0]
+    rows = [
+        [np.sign(l), 1.0, -(a + y[j] - y[0]), abs(l)]
+        for j, l in enumerate(lam)
+        if l != 0.0
+    ]
     shift = y[0] - a
     if shift != 0.0:
         rows.append([np.sign(shift), 0.0, abs(shift) / eta, eta])
@@ -161,7 +201,9 @@ def pl_flow_controls(knots, values, eta: float = 0.01):
     return controls, float(np.sum(controls[:, 3]))
 
 
-def flow_sup_error_lower_bound(x, values, lipschitz: float, T: float) -> float:
+def flow_sup_error_lower_bound(
+    x: ArrayLike, values: ArrayLike, lipschitz: float, T: float
+) -> float:
     r"""Lower bound on the sup distance from a target to one-dimensional flow maps of horizon :math:`T`.
 
     If every field :math:`f_t` is :math:`L`-Lipschitz, Gronwall's inequality gives
@@ -196,15 +238,13 @@ def flow_sup_error_lower_bound(x, values, lipschitz: float, T: float) -> float:
     -------
     float
         The lower bound (0 if no pair forces an error).
+
+    Used in
+    -------
+    :doc:`/chapters/03_flow_approximation` (:prf:ref:`prop-horizon-lower`).
     """
 
-
-    x = check_real_array("x", x, ndim=1, min_size=2)
-    F = check_real_array("values", values, ndim=1, min_size=2)
-    if F.shape != x.shape:
-        raise ValueError(f"values must have the shape of x {x.shape}, got {F.shape}")
-    if np.any(np.diff(x) <= 0):
-        raise ValueError("x must be strictly increasing")
+    x, F = _check_samples("x", x, values)
     L = check_finite_float("lipschitz", lipschitz)
     T = check_finite_float("T", T)
     if L < 0:

@@ -18,7 +18,12 @@ import math
 import numpy as np
 import torch
 
-from .._validation import check_finite_float, check_nonnegative_int, check_positive_float, check_positive_int
+from .._validation import (
+    check_finite_float,
+    check_nonnegative_int,
+    check_positive_float,
+    check_positive_int,
+)
 from .integrators import odeint
 
 __all__ = ["talk_vector_field", "talk_example_dataset"]
@@ -43,6 +48,10 @@ def talk_vector_field(t: float, x: torch.Tensor) -> torch.Tensor:
     -------
     dx : torch.Tensor
         :math:`\dot x`, shape ``[batch, 2]``.
+
+    Used in
+    -------
+    :doc:`/chapters/02_composition_dynamics`.
     """
     if x.ndim != 2 or x.shape[-1] != 2:
         raise ValueError(f"x must have shape [batch, 2], got {tuple(x.shape)}")
@@ -50,7 +59,6 @@ def talk_vector_field(t: float, x: torch.Tensor) -> torch.Tensor:
     d1 = -x2 * math.sin(t)
     d2 = -0.5 * (1.0 - x1**2) * x2 + x1 * math.cos(t)
     return torch.stack([d1, d2], dim=-1)
-
 
 
 def talk_example_dataset(
@@ -99,6 +107,10 @@ def talk_example_dataset(
         Their images :math:`\varphi_T(x_0)`, shape ``[n_points, 2]``.
     y : torch.Tensor
         Labels :math:`\mathbf 1\{x_{T,1} > 0\}`, shape ``[n_points]``, float64.
+
+    Used in
+    -------
+    :doc:`/chapters/02_composition_dynamics`.
     """
 
     n_points = check_positive_int("n_points", n_points)
@@ -108,7 +120,10 @@ def talk_example_dataset(
     steps_per_unit_time = check_positive_int("steps_per_unit_time", steps_per_unit_time)
     if not (isinstance(margin, (tuple, list)) and len(margin) == 2):
         raise TypeError(f"margin must be a pair (low, high), got {margin!r}")
-    low, high = check_finite_float("margin[0]", margin[0]), check_finite_float("margin[1]", margin[1])
+    low, high = (
+        check_finite_float("margin[0]", margin[0]),
+        check_finite_float("margin[1]", margin[1]),
+    )
     if not 0 <= low < high:
         raise ValueError(f"margin must satisfy 0 <= low < high, got {margin}")
     rng = np.random.default_rng(check_nonnegative_int("seed", seed))
@@ -116,10 +131,17 @@ def talk_example_dataset(
     xs, zs = [], []
     kept = 0
     for _ in range(1000):
-        cand = torch.tensor(rng.uniform(-box, box, size=(max(4 * n_points, 256), 2)), dtype=torch.float64)
+        cand = torch.tensor(
+            rng.uniform(-box, box, size=(max(4 * n_points, 256), 2)),
+            dtype=torch.float64,
+        )
         with torch.no_grad():
-            traj = odeint(talk_vector_field, cand, 0.0, T, n_steps, "rk4", return_trajectory=True)
-        inside = torch.all(torch.isfinite(traj) & (traj.abs() < bound), dim=2).all(dim=0)
+            traj = odeint(
+                talk_vector_field, cand, 0.0, T, n_steps, "rk4", return_trajectory=True
+            )
+        inside = torch.all(torch.isfinite(traj) & (traj.abs() < bound), dim=2).all(
+            dim=0
+        )
         z1 = traj[-1, :, 0].abs()
         ok = inside & (z1 > low) & (z1 < high)
         xs.append(cand[ok])
@@ -128,7 +150,9 @@ def talk_example_dataset(
         if kept >= n_points:
             break
     else:  # pragma: no cover - only for absurd parameters
-        raise ValueError("could not draw enough points: widen margin or box, or lower T")
+        raise ValueError(
+            "could not draw enough points: widen margin or box, or lower T"
+        )
     x0 = torch.cat(xs)[:n_points]
     xT = torch.cat(zs)[:n_points]
     return x0, xT, (xT[:, 0] > 0).to(torch.float64)

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import torch
 
-from .._validation import check_float_tensor, check_in, check_nonnegative_int, check_positive_float
+from .._validation import (
+    check_float_tensor,
+    check_in,
+    check_nonnegative_int,
+    check_positive_float,
+)
 
 __all__ = ["train_full_batch"]
 
@@ -49,6 +54,12 @@ def train_full_batch(
     -------
     history : list of float
         The loss before each step.
+
+    Used in
+    -------
+    :doc:`/chapters/02_composition_dynamics`, :doc:`/chapters/03_flow_approximation`
+    (:prf:ref:`thm-lls`, :prf:ref:`prop-1d-lower-bound`), :doc:`/chapters/04_invariant_functions`
+    (:prf:ref:`thm-invariant-uap`).
     """
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -60,7 +71,9 @@ def train_full_batch(
     with torch.no_grad():
         out_shape = tuple(model(x[:1]).shape[1:])
     if tuple(y.shape) != (x.shape[0],) + out_shape:
-        raise ValueError(f"y must have shape {(x.shape[0],) + out_shape} (that of model(x)), got {tuple(y.shape)}")
+        raise ValueError(
+            f"y must have shape {(x.shape[0],) + out_shape} (that of model(x)), got {tuple(y.shape)}"
+        )
     if loss == "bce" and not bool(torch.all((y == 0) | (y == 1))):
         raise ValueError("y must contain only labels 0 and 1 for loss='bce'")
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -71,7 +84,9 @@ def train_full_batch(
         if loss == "mse":
             value = torch.mean((out - y.to(out.dtype)) ** 2)
         else:
-            value = torch.nn.functional.binary_cross_entropy_with_logits(out, y.to(out.dtype))
+            value = torch.nn.functional.binary_cross_entropy_with_logits(
+                out, y.to(out.dtype)
+            )
         value.backward()
         opt.step()
         history.append(float(value.detach()))

@@ -15,7 +15,12 @@ Every public name is re-exported here (``inv.random_permutations``, ...).
 from __future__ import annotations
 
 from .crystals import CACO3, NACL, CrystalTable, crystal_table, same_structure
-from .equivariant import EquivariantFlow, count_parameters, equivariant_field, matched_baseline
+from .equivariant import (
+    EquivariantFlow,
+    count_parameters,
+    equivariant_field,
+    matched_baseline,
+)
 from .groups import (
     check_block_sizes,
     check_permutation,

@@ -38,6 +38,10 @@ class CrystalTable:
     coords : numpy.ndarray
         Fractional coordinates :math:`(x, y, z) \in [0, 1)^3` of each atom,
         shape ``[n_atoms, 3]`` (read-only).
+
+    Used in
+    -------
+    Returned by :func:`crystal_table` (in :doc:`/chapters/04_invariant_functions`).
     """
 
     name: str
@@ -67,10 +71,13 @@ class CrystalTable:
 
     def rows(self) -> list[tuple[str, float, float, float]]:
         """The table as a list of ``(species, x, y, z)`` rows."""
-        return [(s, *map(float, c)) for s, c in zip(self.species, self.coords)]
+        rows = zip(self.species, self.coords, strict=True)
+        return [(s, float(c[0]), float(c[1]), float(c[2])) for s, c in rows]
 
 
-def _make_table(name: str, rows: tuple[tuple[str, float, float, float], ...]) -> CrystalTable:
+def _make_table(
+    name: str, rows: tuple[tuple[str, float, float, float], ...]
+) -> CrystalTable:
     species = tuple(r[0] for r in rows)
     coords = np.array([r[1:] for r in rows], dtype=float)
     coords.setflags(write=False)
@@ -102,7 +109,12 @@ CACO3: CrystalTable = _make_table(
 
 
 def crystal_table(name: str) -> CrystalTable:
-    """The talk's table ``"NaCl"`` or ``"CaCO3"`` (:data:`NACL`, :data:`CACO3`)."""
+    """The talk's table ``"NaCl"`` or ``"CaCO3"`` (:data:`NACL`, :data:`CACO3`).
+
+    Used in
+    -------
+    :doc:`/chapters/04_invariant_functions`.
+    """
     tables = {"NaCl": NACL, "CaCO3": CACO3}
     check_in("name", name, tuple(tables))
     return tables[name]
@@ -115,7 +127,9 @@ def _canonical(coords: np.ndarray, tol: float) -> np.ndarray:
     return c[np.lexsort(c.T[::-1])]
 
 
-def same_structure(species: Sequence[str], coords_a: Any, coords_b: Any, tol: float = 1e-8) -> bool:
+def same_structure(
+    species: Sequence[str], coords_a: Any, coords_b: Any, tol: float = 1e-8
+) -> bool:
     r"""Whether two coordinate tables list the same atoms up to reordering within species.
 
     Coordinates are fractional, so they are compared modulo 1 (an atom at
@@ -138,15 +152,27 @@ def same_structure(species: Sequence[str], coords_a: Any, coords_b: Any, tol: fl
     Returns
     -------
     same : bool
+
+    Used in
+    -------
+    :doc:`/chapters/04_invariant_functions`.
     """
     species = tuple(species)
     a = np.asarray(coords_a, dtype=float)
     b = np.asarray(coords_b, dtype=float)
     for name, arr in (("coords_a", a), ("coords_b", b)):
-        if arr.ndim != 2 or arr.shape[0] != len(species) or not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} must be a finite array of shape [{len(species)}, dim], got {arr.shape}")
+        if (
+            arr.ndim != 2
+            or arr.shape[0] != len(species)
+            or not np.all(np.isfinite(arr))
+        ):
+            raise ValueError(
+                f"{name} must be a finite array of shape [{len(species)}, dim], got {arr.shape}"
+            )
     if a.shape != b.shape:
-        raise ValueError(f"coords_a and coords_b must have the same shape, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"coords_a and coords_b must have the same shape, got {a.shape} and {b.shape}"
+        )
     tol = check_positive_float("tol", tol)
     lab = np.array(species)
     for s in sorted(set(species)):

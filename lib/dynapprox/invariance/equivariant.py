@@ -26,12 +26,22 @@ from typing import Any
 import numpy as np
 import torch
 
-from .._validation import check_in, check_nonnegative_int, check_positive_float, check_positive_int
+from .._validation import (
+    check_in,
+    check_nonnegative_int,
+    check_positive_float,
+    check_positive_int,
+)
 from ..flows.controlled import ACTIVATIONS, ContinuousResNet, gaussian_initializer
 from ..flows.integrators import METHODS, piecewise_flow
 from .groups import check_block_sizes
 
-__all__ = ["equivariant_field", "EquivariantFlow", "count_parameters", "matched_baseline"]
+__all__ = [
+    "equivariant_field",
+    "EquivariantFlow",
+    "count_parameters",
+    "matched_baseline",
+]
 
 
 def _block_index(blocks: tuple[int, ...]) -> torch.Tensor:
@@ -46,7 +56,12 @@ def equivariant_field(
     blocks: Sequence[int] | None = None,
     activation: str = "tanh",
 ) -> torch.Tensor:
-    r"""The equivariant vector field :math:`f_i(h) = \sigma\big(A_{\ell(i)} h_i + \sum_{\ell'} B_{\ell(i)\ell'} \sum_{j \in \ell'} h_j + c_{\ell(i)}\big)`.
+    r"""The equivariant vector field of :class:`EquivariantFlow`, coordinate by coordinate.
+
+    .. math::
+
+        f_i(h) = \sigma\Big(A_{\ell(i)} h_i + \sum_{\ell'} B_{\ell(i)\ell'} \sum_{j \in \ell'} h_j
+        + c_{\ell(i)}\Big).
 
     The :math:`d` coordinates are cut into consecutive blocks (``blocks`` gives their
     sizes; one block by default) and :math:`\ell(i)` is the block of coordinate
@@ -77,17 +92,30 @@ def equivariant_field(
     -------
     dh : torch.Tensor
         :math:`f(h)`, shape ``[batch, d, k]``.
+
+    Used in
+    -------
+    :doc:`/chapters/04_invariant_functions` (:prf:ref:`cor-deepsets-flow`), through
+    :class:`EquivariantFlow`.
     """
     if not isinstance(h, torch.Tensor) or not torch.is_floating_point(h) or h.ndim != 3:
-        raise ValueError(f"h must be a floating-point tensor of shape [batch, d, k], got {getattr(h, 'shape', type(h).__name__)}")
+        raise ValueError(
+            f"h must be a floating-point tensor of shape [batch, d, k], got {getattr(h, 'shape', type(h).__name__)}"
+        )
     _, d, k = h.shape
     blocks = (d,) if blocks is None else check_block_sizes(blocks)
     if sum(blocks) != d:
         raise ValueError(f"blocks must sum to d = {d}, got {blocks}")
     r = len(blocks)
-    for name, t, shape in (("A", A, (r, k, k)), ("B", B, (r, r, k, k)), ("c", c, (r, k))):
+    for name, t, shape in (
+        ("A", A, (r, k, k)),
+        ("B", B, (r, r, k, k)),
+        ("c", c, (r, k)),
+    ):
         if not isinstance(t, torch.Tensor) or tuple(t.shape) != shape:
-            raise ValueError(f"{name} must be a tensor of shape {shape}, got {getattr(t, 'shape', type(t).__name__)}")
+            raise ValueError(
+                f"{name} must be a tensor of shape {shape}, got {getattr(t, 'shape', type(t).__name__)}"
+            )
     check_in("activation", activation, tuple(ACTIVATIONS))
     A, B, c = A.to(h.dtype), B.to(h.dtype), c.to(h.dtype)
     if r == 1:  # one block: plain matrix products (the symmetric group S_d)
@@ -96,8 +124,12 @@ def equivariant_field(
     beta = _block_index(blocks).to(h.device)
     onehot = torch.nn.functional.one_hot(beta, r).to(h.dtype)  # [d, r]
     sums = torch.einsum("dr,ndk->nrk", onehot, h)  # block sums [n, r, k]
-    coupling = torch.einsum("bglk,ngk->nbl", B, sums)  # [n, r, k]: sum_gamma B[b, gamma] S_gamma
-    pre = torch.einsum("dlk,ndk->ndl", A[beta], h) + coupling[:, beta, :] + c[beta][None]
+    coupling = torch.einsum(
+        "bglk,ngk->nbl", B, sums
+    )  # [n, r, k]: sum_gamma B[b, gamma] S_gamma
+    pre = (
+        torch.einsum("dlk,ndk->ndl", A[beta], h) + coupling[:, beta, :] + c[beta][None]
+    )
     return ACTIVATIONS[activation](pre)
 
 
@@ -151,7 +183,14 @@ class EquivariantFlow(torch.nn.Module):
         Seed of the initial parameters.
     dtype : torch.dtype
         ``torch.float32`` or ``torch.float64``.
+
+    Used in
+    -------
+    :doc:`/chapters/04_invariant_functions` (:prf:ref:`prop-equivariant-invariant`,
+    :prf:ref:`prop-sum-decomposition`, :prf:ref:`thm-invariant-uap`).
     """
+
+    _beta: torch.Tensor  # block index of each coordinate (a buffer)
 
     def __init__(
         self,
@@ -183,7 +222,13 @@ class EquivariantFlow(torch.nn.Module):
         self.method = check_in("method", method, tuple(METHODS))
         self.steps_per_piece = check_positive_int("steps_per_piece", steps_per_piece)
         randn = gaussian_initializer(init_scale, seed, dtype)
-        K, k, r, p, m = self.n_pieces, self.width, len(self.blocks), self.in_features, self.readout_width
+        K, k, r, p, m = (
+            self.n_pieces,
+            self.width,
+            len(self.blocks),
+            self.in_features,
+            self.readout_width,
+        )
         self.U = randn(r, k, p, fan_in=p)
         self.v = randn(r, k, fan_in=1)
         self.A = randn(K, r, k, k, fan_in=k)
@@ -214,19 +259,26 @@ class EquivariantFlow(torch.nn.Module):
     def lift(self, x: torch.Tensor) -> torch.Tensor:
         r"""The lift :math:`h_i(0) = U_{\beta(i)} x_i + v_{\beta(i)}`, shape ``[n, d, k]``."""
         x = self._check_input(x)
-        return torch.einsum("dkp,ndp->ndk", self.U[self._beta], x) + self.v[self._beta][None]
+        return (
+            torch.einsum("dkp,ndp->ndk", self.U[self._beta], x)
+            + self.v[self._beta][None]
+        )
 
     def flow(self, x: torch.Tensor) -> torch.Tensor:
         r"""The features :math:`h(T)` after the flow, shape ``[n, d, k]``."""
         h = self.lift(x)
 
-        def piece(A: torch.Tensor, B: torch.Tensor, c: torch.Tensor) -> Callable[[float, torch.Tensor], torch.Tensor]:
+        def piece(
+            A: torch.Tensor, B: torch.Tensor, c: torch.Tensor
+        ) -> Callable[[float, torch.Tensor], torch.Tensor]:
             def f(t: float, y: torch.Tensor) -> torch.Tensor:
                 return equivariant_field(y, A, B, c, self.blocks, self.activation)
 
             return f
 
-        fields = [piece(A, B, c) for A, B, c in zip(self.A, self.B, self.c)]
+        fields = [
+            piece(A, B, c) for A, B, c in zip(self.A, self.B, self.c, strict=True)
+        ]
         return piecewise_flow(fields, h, self.T, self.method, self.steps_per_piece)
 
     def readout(self, h: torch.Tensor) -> torch.Tensor:
@@ -242,10 +294,13 @@ class EquivariantFlow(torch.nn.Module):
         return self.readout(self.flow(x))
 
 
-
-
 def count_parameters(model: torch.nn.Module) -> int:
-    """Number of scalar trainable parameters of ``model``."""
+    """Number of scalar trainable parameters of ``model``.
+
+    Used in
+    -------
+    :doc:`/chapters/04_invariant_functions`.
+    """
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
@@ -291,6 +346,10 @@ def matched_baseline(
     -------
     model : dynapprox.flows.controlled.ContinuousResNet
         The matched baseline, ``terminal="scalar"``.
+
+    Used in
+    -------
+    :doc:`/chapters/04_invariant_functions` (:prf:ref:`thm-invariant-uap`).
     """
     n_params = check_positive_int("n_params", n_params)
     d = check_positive_int("d", d)
@@ -302,8 +361,10 @@ def matched_baseline(
     fixed = dim + 1
     m = max(1, round((n_params - fixed) / per_width))
     candidates = [w for w in (m - 1, m, m + 1) if w >= 1]
-    best = min(candidates, key=lambda w: (abs(K * w * (2 * dim + 1) + fixed - n_params), w))
+    best = min(
+        candidates, key=lambda w: (abs(K * w * (2 * dim + 1) + fixed - n_params), w)
+    )
     kwargs.setdefault("steps_per_piece", 2)
-    return ContinuousResNet(dim, K, width=best, terminal="scalar", input_dim=d, **kwargs)
-
-
+    return ContinuousResNet(
+        dim, K, width=best, terminal="scalar", input_dim=d, **kwargs
+    )

@@ -72,25 +72,38 @@ def check_permutation(name: str, perm: Any, d: int | None = None) -> np.ndarray:
     -------
     perm : numpy.ndarray
         The permutation(s), dtype ``int64``, same shape.
+
+    Used in
+    -------
+    Used by every function of this module that takes permutations (in
+    :doc:`/chapters/04_invariant_functions`).
     """
     if isinstance(perm, torch.Tensor):
         perm = perm.detach().cpu().numpy()
     arr = np.asarray(perm)
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"{name} must be an integer array of indices, got dtype {arr.dtype}")
+        raise TypeError(
+            f"{name} must be an integer array of indices, got dtype {arr.dtype}"
+        )
     if arr.ndim not in (1, 2) or arr.shape[-1] == 0:
-        raise ValueError(f"{name} must have shape [d] or [n, d] with d >= 1, got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must have shape [d] or [n, d] with d >= 1, got shape {arr.shape}"
+        )
     if d is not None and arr.shape[-1] != d:
         raise ValueError(f"{name} must permute {d} indices, got length {arr.shape[-1]}")
     ref = np.arange(arr.shape[-1])
     if not np.all(np.sort(arr, axis=-1) == ref):
-        raise ValueError(f"{name} must contain each of 0..{arr.shape[-1] - 1} exactly once in every row")
+        raise ValueError(
+            f"{name} must contain each of 0..{arr.shape[-1] - 1} exactly once in every row"
+        )
     return arr.astype(np.int64)
 
 
 def _axis_length(x: Any, axis: int) -> int:
     if not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"axis must lie in [-{x.ndim}, {x.ndim}) for an input of shape {tuple(x.shape)}, got {axis}")
+        raise ValueError(
+            f"axis must lie in [-{x.ndim}, {x.ndim}) for an input of shape {tuple(x.shape)}, got {axis}"
+        )
     return int(x.shape[axis])
 
 
@@ -102,7 +115,9 @@ def _as_array(name: str, x: Any) -> np.ndarray | torch.Tensor:
     try:
         arr = np.asarray(x, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of real numbers or a torch.Tensor, got {type(x).__name__}") from exc
+        raise TypeError(
+            f"{name} must be an array of real numbers or a torch.Tensor, got {type(x).__name__}"
+        ) from exc
     if arr.ndim == 0:
         raise ValueError(f"{name} must have at least one dimension")
     return arr
@@ -126,14 +141,24 @@ def permute(x: Any, perm: Any, axis: int = -1) -> np.ndarray | torch.Tensor:
     -------
     y : numpy.ndarray or torch.Tensor
         :math:`s(x)`, same shape as ``x``.
+
+    Used in
+    -------
+    No chapter cell calls it: it is the action :math:`s(x)` defined in
+    :doc:`/chapters/04_invariant_functions`, and the reference the unit tests check :func:`compose`,
+    :func:`inverse` and :func:`invariance_error` against.
     """
     x = _as_array("x", x)
     d = _axis_length(x, axis)
     perm = check_permutation("perm", perm, d)
     if perm.ndim != 1:
-        raise ValueError(f"perm must be a single permutation of shape [{d}], got shape {perm.shape}")
+        raise ValueError(
+            f"perm must be a single permutation of shape [{d}], got shape {perm.shape}"
+        )
     if isinstance(x, torch.Tensor):
-        return torch.index_select(x, axis % x.ndim, torch.as_tensor(perm, device=x.device))
+        return torch.index_select(
+            x, axis % x.ndim, torch.as_tensor(perm, device=x.device)
+        )
     return np.take(x, perm, axis=axis)
 
 
@@ -156,16 +181,28 @@ def compose(s: Any, t: Any) -> np.ndarray:
     -------
     r : numpy.ndarray
         ``t[s]`` (row-wise), dtype ``int64``.
+
+    Used in
+    -------
+    :doc:`/chapters/04_invariant_functions` (the order of composition of the action).
     """
     s = check_permutation("s", s)
     t = check_permutation("t", t, s.shape[-1])
     if s.shape != t.shape:
-        raise ValueError(f"s and t must have the same shape, got {s.shape} and {t.shape}")
+        raise ValueError(
+            f"s and t must have the same shape, got {s.shape} and {t.shape}"
+        )
     return np.take_along_axis(t, s, axis=-1)
 
 
 def inverse(s: Any) -> np.ndarray:
-    r"""The inverse permutation(s): ``permute(permute(x, s), inverse(s)) == x``."""
+    r"""The inverse permutation(s): ``permute(permute(x, s), inverse(s)) == x``.
+
+    Used in
+    -------
+    No chapter cell calls it: the inverse in the group law of
+    :doc:`/chapters/04_invariant_functions` (checked by the unit tests).
+    """
     s = check_permutation("s", s)
     return np.argsort(s, axis=-1).astype(np.int64)
 
@@ -186,6 +223,11 @@ def random_permutations(d: int, n: int, seed: int | np.random.Generator) -> np.n
     -------
     perms : numpy.ndarray
         Shape ``[n, d]``, dtype ``int64``; each row a uniform random permutation.
+
+    Used in
+    -------
+    :doc:`/chapters/04_invariant_functions` (:prf:ref:`prop-equivariant-invariant`,
+    :prf:ref:`thm-invariant-uap`).
     """
     d = check_positive_int("d", d)
     n = check_positive_int("n", n)
@@ -201,6 +243,10 @@ def cyclic_shifts(d: int) -> np.ndarray:
     perms : numpy.ndarray
         Shape ``[d, d]``; row ``k`` is :math:`s_k`, so ``permute(x, perms[k])`` is
         ``numpy.roll(x, -k)``.
+
+    Used in
+    -------
+    :doc:`/chapters/04_invariant_functions` (:prf:ref:`prop-equivariant-invariant`).
     """
     d = check_positive_int("d", d)
     return ((np.arange(d)[None, :] + np.arange(d)[:, None]) % d).astype(np.int64)
@@ -213,6 +259,11 @@ def random_cyclic_shifts(d: int, n: int, seed: int | np.random.Generator) -> np.
     -------
     perms : numpy.ndarray
         Shape ``[n, d]``; rows :math:`s_k(i) = (i + k) \bmod d` with uniform :math:`k`.
+
+    Used in
+    -------
+    No chapter cell calls it (the chapter uses all of :func:`cyclic_shifts`); the translations of
+    :doc:`/chapters/04_invariant_functions`.
     """
     d = check_positive_int("d", d)
     n = check_positive_int("n", n)
@@ -236,20 +287,25 @@ def check_block_sizes(sizes: Any) -> tuple[int, ...]:
     Used in
     -------
     Used by :func:`random_block_permutations` and
-    :class:`dynapprox.invariance.equivariant.EquivariantFlow` (in :doc:`/chapters/04_invariant_functions`).
+    :class:`dynapprox.invariance.equivariant.EquivariantFlow` (in
+    :doc:`/chapters/04_invariant_functions`).
     """
     if isinstance(sizes, (int, np.integer)):
         sizes = (sizes,)
     try:
         sizes = tuple(sizes)
     except TypeError as exc:
-        raise TypeError(f"sizes must be a sequence of positive integers, got {type(sizes).__name__}") from exc
+        raise TypeError(
+            f"sizes must be a sequence of positive integers, got {type(sizes).__name__}"
+        ) from exc
     if not sizes:
         raise ValueError("sizes must contain at least one block size")
     return tuple(check_positive_int(f"sizes[{i}]", s) for i, s in enumerate(sizes))
 
 
-def random_block_permutations(sizes: Sequence[int], n: int, seed: int | np.random.Generator) -> np.ndarray:
+def random_block_permutations(
+    sizes: Sequence[int], n: int, seed: int | np.random.Generator
+) -> np.ndarray:
     r"""``n`` uniform random elements of :math:`S_{d_1} \times \dots \times S_{d_r}`.
 
     The product group acts on :math:`d = d_1 + \dots + d_r` indices cut into
@@ -270,6 +326,10 @@ def random_block_permutations(sizes: Sequence[int], n: int, seed: int | np.rando
     -------
     perms : numpy.ndarray
         Shape ``[n, d]``; each row maps every block onto itself.
+
+    Used in
+    -------
+    :doc:`/chapters/04_invariant_functions` (:prf:ref:`prop-equivariant-invariant`).
     """
     sizes = check_block_sizes(sizes)
     n = check_positive_int("n", n)
@@ -297,6 +357,10 @@ def inversion_count(perms: Any) -> np.ndarray:
     -------
     count : numpy.ndarray
         Shape ``[]`` or ``[n]``, dtype ``int64``.
+
+    Used in
+    -------
+    :doc:`/chapters/04_invariant_functions`.
     """
     p = check_permutation("perms", perms)
     upper = np.triu(np.ones((p.shape[-1], p.shape[-1]), dtype=bool), k=1)
@@ -309,7 +373,9 @@ def inversion_count(perms: Any) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
-def _orbit(x: np.ndarray | torch.Tensor, perms: np.ndarray, axis: int) -> np.ndarray | torch.Tensor:
+def _orbit(
+    x: np.ndarray | torch.Tensor, perms: np.ndarray, axis: int
+) -> np.ndarray | torch.Tensor:
     """All ``s(x_b)``, stacked as a batch of shape ``[n * P, ...]`` (sample-major)."""
     ax = axis % x.ndim
     if ax == 0:
@@ -321,17 +387,19 @@ def _orbit(x: np.ndarray | torch.Tensor, perms: np.ndarray, axis: int) -> np.nda
         out = torch.movedim(out, -2, 1)  # [n, P, ..., d]
         out = torch.movedim(out, -1, ax + 1)
         return out.reshape((-1,) + tuple(x.shape[1:]))
-    moved = np.moveaxis(x, ax, -1)
-    out = moved[..., perms]
-    out = np.moveaxis(out, -2, 1)
-    out = np.moveaxis(out, -1, ax + 1)
-    return out.reshape((-1,) + x.shape[1:])
+    arr = np.moveaxis(x, ax, -1)[..., perms]
+    arr = np.moveaxis(np.moveaxis(arr, -2, 1), -1, ax + 1)
+    return arr.reshape((-1,) + x.shape[1:])
 
 
-def _prepare(x: Any, perms: Any, axis: int) -> tuple[np.ndarray | torch.Tensor, np.ndarray]:
+def _prepare(
+    x: Any, perms: Any, axis: int
+) -> tuple[np.ndarray | torch.Tensor, np.ndarray]:
     x = _as_array("x", x)
     if x.ndim < 2:
-        raise ValueError(f"x must be a batch with the sample index in axis 0 (at least 2 dimensions), got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"x must be a batch with the sample index in axis 0 (at least 2 dimensions), got shape {tuple(x.shape)}"
+        )
     d = _axis_length(x, axis)
     perms = check_permutation("perms", perms, d)
     if perms.ndim == 1:
@@ -345,7 +413,9 @@ def _to_numpy(y: Any, name: str) -> np.ndarray:
     return np.asarray(y, dtype=float)
 
 
-def invariance_error(f: Callable[[Any], Any], x: Any, perms: Any, axis: int = -1) -> float:
+def invariance_error(
+    f: Callable[[Any], Any], x: Any, perms: Any, axis: int = -1
+) -> float:
     r"""Largest change :math:`\max_{b, s} |f(s(x_b)) - f(x_b)|` over samples and group elements.
 
     For a G-invariant :math:`f` it is zero in exact arithmetic; in floating point it is
@@ -367,6 +437,11 @@ def invariance_error(f: Callable[[Any], Any], x: Any, perms: Any, axis: int = -1
     -------
     err : float
         The maximal absolute difference.
+
+    Used in
+    -------
+    :doc:`/chapters/04_invariant_functions` (:prf:ref:`prop-equivariant-invariant`,
+    :prf:ref:`prop-reynolds`).
     """
     check_callable("f", f)
     x, perms = _prepare(x, perms, axis)
@@ -379,7 +454,11 @@ def invariance_error(f: Callable[[Any], Any], x: Any, perms: Any, axis: int = -1
 
 
 def equivariance_error(
-    phi: Callable[[Any], Any], x: Any, perms: Any, axis: int = -1, out_axis: int | None = None
+    phi: Callable[[Any], Any],
+    x: Any,
+    perms: Any,
+    axis: int = -1,
+    out_axis: int | None = None,
 ) -> float:
     r"""Largest defect :math:`\max_{b, s} |\Phi(s(x_b)) - s(\Phi(x_b))|` of equivariance.
 
@@ -402,6 +481,10 @@ def equivariance_error(
     -------
     err : float
         The maximal absolute entry of :math:`\Phi(s(x)) - s(\Phi(x))`.
+
+    Used in
+    -------
+    :doc:`/chapters/04_invariant_functions` (:prf:ref:`prop-equivariant-invariant`).
     """
     check_callable("phi", phi)
     x, perms = _prepare(x, perms, axis)
@@ -410,7 +493,12 @@ def equivariance_error(
         if not isinstance(y0, torch.Tensor):
             y0 = np.asarray(y0, dtype=float)
         oax = axis if out_axis is None else int(out_axis)
-        if y0.ndim < 2 or y0.shape[0] != x.shape[0] or not -y0.ndim <= oax < y0.ndim or y0.shape[oax] != x.shape[axis]:
+        if (
+            y0.ndim < 2
+            or y0.shape[0] != x.shape[0]
+            or not -y0.ndim <= oax < y0.ndim
+            or y0.shape[oax] != x.shape[axis]
+        ):
             raise ValueError(
                 f"phi must map inputs of shape {tuple(x.shape)} to outputs with the same batch size and "
                 f"an axis out_axis={oax} of length {x.shape[axis]}, got {tuple(y0.shape)}"
@@ -420,7 +508,9 @@ def equivariance_error(
     return float(np.max(np.abs(ys - moved)))
 
 
-def group_average(f: Callable[[Any], Any], x: Any, perms: Any, axis: int = -1) -> np.ndarray:
+def group_average(
+    f: Callable[[Any], Any], x: Any, perms: Any, axis: int = -1
+) -> np.ndarray:
     r"""The group average (Reynolds operator) :math:`\bar f(x) = \frac{1}{|P|}\sum_{s \in P} f(s(x))`.
 
     If ``perms`` lists a whole finite group :math:`G`, :math:`\bar f` is G-invariant and
@@ -441,10 +531,13 @@ def group_average(f: Callable[[Any], Any], x: Any, perms: Any, axis: int = -1) -
     -------
     fbar : numpy.ndarray
         :math:`\bar f(x_b)` for each sample, shape of ``f(x)``.
+
+    Used in
+    -------
+    :doc:`/chapters/04_invariant_functions` (:prf:ref:`prop-reynolds`).
     """
     check_callable("f", f)
     x, perms = _prepare(x, perms, axis)
     with torch.no_grad():
         ys = _to_numpy(f(_orbit(x, perms, axis)), "f(s(x))")
     return ys.reshape((x.shape[0], perms.shape[0]) + ys.shape[1:]).mean(axis=1)
-

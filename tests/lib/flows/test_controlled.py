@@ -1,5 +1,6 @@
 """Unit tests of dynapprox.flows.controlled against scipy.integrate.solve_ivp, closed forms,
 torch.autograd.gradcheck and bad input."""
+
 from __future__ import annotations
 
 import math
@@ -27,14 +28,23 @@ def _talk_numpy(t, x):
 
 def _solve_ivp_reference(x0: np.ndarray, T: float) -> np.ndarray:
     return np.array(
-        [solve_ivp(_talk_numpy, (0.0, T), p, method="DOP853", rtol=1e-12, atol=1e-13).y[:, -1] for p in x0]
+        [
+            solve_ivp(
+                _talk_numpy, (0.0, T), p, method="DOP853", rtol=1e-12, atol=1e-13
+            ).y[:, -1]
+            for p in x0
+        ]
     )
 
 
 def test_controlled_flow_piecewise_constant_matches_solve_ivp():
     g = torch.Generator().manual_seed(4)
     K, m, n = 3, 4, 2
-    W, b, V = torch.randn(K, m, n, generator=g), torch.randn(K, m, generator=g), torch.randn(K, n, m, generator=g)
+    W, b, V = (
+        torch.randn(K, m, n, generator=g),
+        torch.randn(K, m, generator=g),
+        torch.randn(K, n, m, generator=g),
+    )
     x0 = torch.randn(5, n, generator=g)
     T = 1.2
     out = flows.controlled_flow(x0, W, b, V, T, "tanh", "rk4", steps_per_piece=100)
@@ -47,19 +57,32 @@ def test_controlled_flow_piecewise_constant_matches_solve_ivp():
     ref = []
     for p in x0.numpy():
         y = p
-        for k in range(K):  # integrate piece by piece so that the solver never steps over a switch
-            y = solve_ivp(rhs, (k * T / K, (k + 1) * T / K - 1e-15), y, rtol=1e-12, atol=1e-13).y[:, -1]
+        for k in range(
+            K
+        ):  # integrate piece by piece so that the solver never steps over a switch
+            y = solve_ivp(
+                rhs, (k * T / K, (k + 1) * T / K - 1e-15), y, rtol=1e-12, atol=1e-13
+            ).y[:, -1]
         ref.append(y)
     assert np.max(np.abs(out.numpy() - np.array(ref))) < 1e-8
     # control_field on one piece agrees with the formula
-    assert torch.allclose(flows.control_field(x0, W[0], b[0], V[0]), torch.tanh(x0 @ W[0].T + b[0]) @ V[0].T)
+    assert torch.allclose(
+        flows.control_field(x0, W[0], b[0], V[0]),
+        torch.tanh(x0 @ W[0].T + b[0]) @ V[0].T,
+    )
 
 
 def test_controlled_flow_trajectory_and_euler_resnet():
     g = torch.Generator().manual_seed(5)
-    W, b, V = torch.randn(2, 3, 2, generator=g), torch.randn(2, 3, generator=g), torch.randn(2, 2, 3, generator=g)
+    W, b, V = (
+        torch.randn(2, 3, 2, generator=g),
+        torch.randn(2, 3, generator=g),
+        torch.randn(2, 2, 3, generator=g),
+    )
     x0 = torch.randn(4, 2, generator=g)
-    traj = flows.controlled_flow(x0, W, b, V, 1.0, "relu", "euler", 3, return_trajectory=True)
+    traj = flows.controlled_flow(
+        x0, W, b, V, 1.0, "relu", "euler", 3, return_trajectory=True
+    )
     assert traj.shape == (7, 4, 2)
     x, h = x0, 1.0 / 6
     for j in range(6):
@@ -74,14 +97,19 @@ def test_gradcheck_through_rk4_and_the_controls():
     b = torch.randn(2, 3, generator=g, requires_grad=True)
     V = torch.randn(2, 2, 3, generator=g, requires_grad=True)
     x0 = torch.randn(3, 2, generator=g, requires_grad=True)
-    fn = lambda x0, W, b, V: flows.controlled_flow(x0, W, b, V, 0.7, "tanh", "rk4", 3)
+
+    def fn(x0, W, b, V):
+        return flows.controlled_flow(x0, W, b, V, 0.7, "tanh", "rk4", 3)
+
     assert torch.autograd.gradcheck(fn, (x0, W, b, V))
-    fn2 = lambda x0: flows.odeint(flows.talk_vector_field, x0, 0.0, 1.0, 5, "euler")
+
+    def fn2(x0):
+        return flows.odeint(flows.talk_vector_field, x0, 0.0, 1.0, 5, "euler")
+
     assert torch.autograd.gradcheck(fn2, (x0,))
 
 
 def test_flow_of_a_one_dimensional_field_is_increasing():
-    g = torch.Generator().manual_seed(7)
     model = flows.ContinuousResNet(1, 4, T=2.0, width=6, init_scale=2.0, seed=3)
     x = torch.linspace(-2, 2, 401)[:, None]
     with torch.no_grad():
@@ -91,8 +119,12 @@ def test_flow_of_a_one_dimensional_field_is_increasing():
 
 def test_continuous_resnet_terminals_lift_and_determinism():
     x = torch.linspace(-1, 1, 7)[:, None]
-    m1 = flows.ContinuousResNet(2, 3, width=4, terminal="projection", out_dim=1, input_dim=1, seed=11)
-    m2 = flows.ContinuousResNet(2, 3, width=4, terminal="projection", out_dim=1, input_dim=1, seed=11)
+    m1 = flows.ContinuousResNet(
+        2, 3, width=4, terminal="projection", out_dim=1, input_dim=1, seed=11
+    )
+    m2 = flows.ContinuousResNet(
+        2, 3, width=4, terminal="projection", out_dim=1, input_dim=1, seed=11
+    )
     assert torch.equal(m1(x), m2(x)) and m1(x).shape == (7, 1)
     z = m1.flow(x)
     assert torch.equal(m1(x)[:, 0], z[:, 0])
@@ -142,7 +174,12 @@ def test_controls_and_model_reject_bad_input():
     with pytest.raises(ValueError, match="y must have shape"):
         flows.train_full_batch(flows.ContinuousResNet(2, 1), x, torch.zeros(4))
     with pytest.raises(ValueError, match="labels 0 and 1"):
-        flows.train_full_batch(flows.ContinuousResNet(2, 1, terminal="classifier"), x, torch.full((4,), 2.0), "bce")
+        flows.train_full_batch(
+            flows.ContinuousResNet(2, 1, terminal="classifier"),
+            x,
+            torch.full((4,), 2.0),
+            "bce",
+        )
     with pytest.raises(ValueError, match="x must have shape"):
         flows.talk_vector_field(0.0, torch.zeros(3, 3))
 
@@ -152,9 +189,17 @@ def test_controlled_flow_exact_closed_form_and_fixed_step_schemes():
     K, m, n = 3, 4, 2
     x0 = torch.randn(6, n, generator=g)
     # W = 0: the field V_k sigma(b_k) is constant on each piece, the flow a sum of translations
-    W0, b, V = torch.zeros(K, m, n), torch.randn(K, m, generator=g), torch.randn(K, n, m, generator=g)
-    for act, sig in (("tanh", torch.tanh), ("sigmoid", torch.sigmoid), ("softplus", torch.nn.functional.softplus),
-                     ("relu", torch.relu)):
+    W0, b, V = (
+        torch.zeros(K, m, n),
+        torch.randn(K, m, generator=g),
+        torch.randn(K, n, m, generator=g),
+    )
+    for act, sig in (
+        ("tanh", torch.tanh),
+        ("sigmoid", torch.sigmoid),
+        ("softplus", torch.nn.functional.softplus),
+        ("relu", torch.relu),
+    ):
         exact = flows.controlled_flow_exact(x0, W0, b, V, T=1.5, activation=act)
         shift = sum(0.5 * V[k] @ sig(b[k]) for k in range(K))
         assert torch.allclose(exact, x0 + shift, atol=1e-12), act
@@ -174,3 +219,30 @@ def test_controlled_flow_exact_closed_form_and_fixed_step_schemes():
         flows.controlled_flow_exact(torch.zeros(3, 3), W, b, V)
     with pytest.raises(ValueError, match="activation"):
         flows.controlled_flow_exact(x0, W, b, V, activation="gelu")
+
+
+def test_gaussian_initializer_scale_seed_and_bad_input():
+    randn = flows.gaussian_initializer(2.0, seed=5, dtype=torch.float64)
+    w = randn(4000, fan_in=4)
+    assert isinstance(w, torch.nn.Parameter) and w.dtype == torch.float64
+    assert (
+        abs(float(w.detach().std()) - 1.0) < 0.05
+    )  # 2 / sqrt(4) = 1; sd of the estimate 0.011
+    again = flows.gaussian_initializer(2.0, seed=5, dtype=torch.float64)
+    assert torch.equal(again(4000, fan_in=4), w)
+    with pytest.raises(ValueError, match="init_scale"):
+        flows.gaussian_initializer(-1.0, 0, torch.float64)
+    with pytest.raises(TypeError, match="dtype"):
+        flows.gaussian_initializer(1.0, 0, torch.int64)
+
+
+def test_scalar_terminal_is_the_affine_readout_of_one_output():
+    x = torch.randn(5, 2)
+    scalar = flows.ContinuousResNet(3, 2, terminal="scalar", input_dim=2, seed=4)
+    affine = flows.ContinuousResNet(
+        3, 2, terminal="affine", out_dim=1, input_dim=2, seed=4
+    )
+    assert scalar(x).shape == (5,)
+    assert torch.equal(scalar(x), affine(x)[:, 0])
+    with pytest.raises(ValueError, match="predict needs"):
+        scalar.predict(x)

@@ -1,4 +1,5 @@
 """Unit tests of dynapprox.flows.talk against scipy.integrate.solve_ivp."""
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,12 @@ def _talk_numpy(t, x):
 
 def _solve_ivp_reference(x0: np.ndarray, T: float) -> np.ndarray:
     return np.array(
-        [solve_ivp(_talk_numpy, (0.0, T), p, method="DOP853", rtol=1e-12, atol=1e-13).y[:, -1] for p in x0]
+        [
+            solve_ivp(
+                _talk_numpy, (0.0, T), p, method="DOP853", rtol=1e-12, atol=1e-13
+            ).y[:, -1]
+            for p in x0
+        ]
     )
 
 
@@ -43,5 +49,3 @@ def test_talk_example_dataset_labels_are_the_pulled_back_half_plane():
         flows.talk_example_dataset(5, margin=(0.5, 0.1))
     with pytest.raises(TypeError, match="margin must be a pair"):
         flows.talk_example_dataset(5, margin=0.1)
-
-

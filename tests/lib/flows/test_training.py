@@ -1,4 +1,5 @@
 """Unit tests of dynapprox.flows.training: full-batch Adam is deterministic and decreases the loss."""
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,12 @@ def _talk_numpy(t, x):
 
 def _solve_ivp_reference(x0: np.ndarray, T: float) -> np.ndarray:
     return np.array(
-        [solve_ivp(_talk_numpy, (0.0, T), p, method="DOP853", rtol=1e-12, atol=1e-13).y[:, -1] for p in x0]
+        [
+            solve_ivp(
+                _talk_numpy, (0.0, T), p, method="DOP853", rtol=1e-12, atol=1e-13
+            ).y[:, -1]
+            for p in x0
+        ]
     )
 
 
@@ -39,5 +45,3 @@ def test_training_decreases_the_loss_deterministically():
         runs.append(flows.train_full_batch(model, x, y, "mse", n_iter=60, lr=2e-2))
     assert runs[0] == runs[1]
     assert runs[0][-1] < 0.5 * runs[0][0]
-
-

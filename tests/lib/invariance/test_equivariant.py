@@ -1,4 +1,5 @@
 """Unit tests of dynapprox.invariance.equivariant: exact equivariance, scipy reference, parameter counts."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,7 +22,6 @@ def _one_thread():
 # ---------------------------------------------------------------- permutations
 
 
-
 def _random_controls(k, r, seed):
     g = torch.Generator().manual_seed(seed)
     A = torch.randn(r, k, k, generator=g, dtype=torch.float64)
@@ -33,7 +33,9 @@ def _random_controls(k, r, seed):
 def test_equivariant_field_matches_a_loop_over_coordinates():
     blocks = (2, 3)
     A, B, c = _random_controls(3, 2, 0)
-    h = torch.randn(4, 5, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    h = torch.randn(
+        4, 5, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64
+    )
     out = inv.equivariant_field(h, A, B, c, blocks)
     beta = [0, 0, 1, 1, 1]
     S = [h[:, :2].sum(1), h[:, 2:].sum(1)]
@@ -43,9 +45,15 @@ def test_equivariant_field_matches_a_loop_over_coordinates():
         assert torch.allclose(out[:, i], ref, atol=1e-13)
     # one block, k = 1: the talk's field sigma(a x_i + b sum_j x_j + c)
     a, bb, cc = 0.7, -0.3, 0.2
-    x = torch.randn(3, 6, 1, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
-    one = inv.equivariant_field(x, torch.tensor([[[a]]]), torch.tensor([[[[bb]]]]), torch.tensor([[cc]]))
-    assert torch.allclose(one, torch.tanh(a * x + bb * x.sum(1, keepdim=True) + cc), atol=1e-15)
+    x = torch.randn(
+        3, 6, 1, generator=torch.Generator().manual_seed(2), dtype=torch.float64
+    )
+    one = inv.equivariant_field(
+        x, torch.tensor([[[a]]]), torch.tensor([[[[bb]]]]), torch.tensor([[cc]])
+    )
+    assert torch.allclose(
+        one, torch.tanh(a * x + bb * x.sum(1, keepdim=True) + cc), atol=1e-15
+    )
 
 
 def test_flow_is_equivariant_and_model_invariant_in_float64():
@@ -59,10 +67,19 @@ def test_flow_is_equivariant_and_model_invariant_in_float64():
 
 
 def test_block_flow_is_invariant_only_under_the_product_group():
-    m = inv.EquivariantFlow(10, width=3, n_pieces=2, blocks=(2, 2, 6), in_features=3, seed=1)
+    m = inv.EquivariantFlow(
+        10, width=3, n_pieces=2, blocks=(2, 2, 6), in_features=3, seed=1
+    )
     X = torch.as_tensor(np.random.default_rng(3).uniform(0, 1, (8, 10, 3)))
-    assert inv.invariance_error(m, X, inv.random_block_permutations((2, 2, 6), 20, 0), axis=-2) < 1e-12
-    assert inv.invariance_error(m, X, inv.random_permutations(10, 20, 0), axis=-2) > 1e-3
+    assert (
+        inv.invariance_error(
+            m, X, inv.random_block_permutations((2, 2, 6), 20, 0), axis=-2
+        )
+        < 1e-12
+    )
+    assert (
+        inv.invariance_error(m, X, inv.random_permutations(10, 20, 0), axis=-2) > 1e-3
+    )
 
 
 def test_flow_agrees_with_scipy_solve_ivp():
@@ -113,8 +130,11 @@ def test_model_rejects_bad_input():
     with pytest.raises(ValueError, match=r"x must have shape \[n, 5\]"):
         m(torch.zeros(3, 4, dtype=torch.float64))
     with pytest.raises(ValueError, match="A must be a tensor of shape"):
-        inv.equivariant_field(torch.zeros(2, 3, 2), torch.zeros(1, 3, 3), torch.zeros(1, 1, 2, 2), torch.zeros(1, 2))
+        inv.equivariant_field(
+            torch.zeros(2, 3, 2),
+            torch.zeros(1, 3, 3),
+            torch.zeros(1, 1, 2, 2),
+            torch.zeros(1, 2),
+        )
     with pytest.raises(ValueError, match="dim must be at least"):
         inv.matched_baseline(100, 5, dim=3)
-
-

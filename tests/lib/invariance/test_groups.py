@@ -1,4 +1,5 @@
 """Unit tests of dynapprox.invariance.groups against brute-force references."""
+
 from __future__ import annotations
 
 import itertools
@@ -40,10 +41,14 @@ def test_compose_and_inverse_are_the_group_law_of_the_action():
     rng = np.random.default_rng(1)
     x = rng.normal(size=7)
     s, t = inv.random_permutations(7, 2, 3)
-    assert np.array_equal(inv.permute(x, inv.compose(s, t)), inv.permute(inv.permute(x, t), s))
+    assert np.array_equal(
+        inv.permute(x, inv.compose(s, t)), inv.permute(inv.permute(x, t), s)
+    )
     assert np.array_equal(inv.permute(inv.permute(x, s), inv.inverse(s)), x)
     batch = inv.random_permutations(7, 5, 4)
-    assert np.array_equal(inv.compose(batch, inv.inverse(batch)), np.tile(np.arange(7), (5, 1)))
+    assert np.array_equal(
+        inv.compose(batch, inv.inverse(batch)), np.tile(np.arange(7), (5, 1))
+    )
 
 
 def test_random_permutations_are_uniform_on_s3():
@@ -52,7 +57,9 @@ def test_random_permutations_are_uniform_on_s3():
     counts = np.array([np.sum(codes == c) for c in np.unique(codes)])
     assert counts.size == 6  # every element of S_3 occurs
     assert stats.chisquare(counts).pvalue > 1e-3
-    assert np.array_equal(inv.random_permutations(5, 4, 7), inv.random_permutations(5, 4, 7))
+    assert np.array_equal(
+        inv.random_permutations(5, 4, 7), inv.random_permutations(5, 4, 7)
+    )
 
 
 def test_cyclic_shifts_are_rolls_and_form_a_group():
@@ -124,7 +131,9 @@ def test_invariance_error_of_symmetric_and_non_symmetric_functions():
     assert inv.invariance_error(lambda z: np.prod(z, axis=1), x, P) < 1e-12
     w = np.arange(5.0)
     brute = max(abs(z[p] @ w - z @ w) for z in x for p in P)
-    assert inv.invariance_error(lambda z: z @ w, x, P) == pytest.approx(brute, rel=1e-12)
+    assert inv.invariance_error(lambda z: z @ w, x, P) == pytest.approx(
+        brute, rel=1e-12
+    )
     # the cyclic group leaves a circular autocorrelation invariant but not S_5
     autocorr = lambda z: np.sum(z * np.roll(z, 1, axis=1), axis=1)  # noqa: E731
     assert inv.invariance_error(autocorr, x, inv.cyclic_shifts(5)) < 1e-12
@@ -135,12 +144,17 @@ def test_equivariance_error_and_group_average():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(20, 4))
     P = inv.random_permutations(4, 10, 0)
-    assert inv.equivariance_error(lambda z: z**3 + z.sum(axis=1, keepdims=True), x, P) < 1e-12
+    assert (
+        inv.equivariance_error(lambda z: z**3 + z.sum(axis=1, keepdims=True), x, P)
+        < 1e-12
+    )
     assert inv.equivariance_error(lambda z: np.cumsum(z, axis=1), x, P) > 1e-2
     G = np.array(list(itertools.permutations(range(4))))
     f = lambda z: z @ np.array([1.0, 2.0, 0.0, -1.0])  # noqa: E731
     fbar = inv.group_average(f, x, G)
-    assert np.allclose(fbar, x.sum(axis=1) * 2.0 / 4)  # average weight (1+2+0-1)/4 on each x_i
+    assert np.allclose(
+        fbar, x.sum(axis=1) * 2.0 / 4
+    )  # average weight (1+2+0-1)/4 on each x_i
     assert inv.invariance_error(lambda z: inv.group_average(f, z, G), x, P) < 1e-12
 
 
@@ -148,11 +162,27 @@ def test_block_action_on_rows_of_a_table():
     t = inv.CACO3
     P = inv.random_block_permutations(t.block_sizes, 25, 0)
     X = t.coords[None]
-    per_species = lambda Z: np.stack(  # noqa: E731
-        [np.sin(2 * np.pi * Z[:, 4:]).sum(axis=(1, 2)), Z[:, :2, 0].prod(axis=1)], axis=1
-    )
+
+    def per_species(Z):
+        return np.stack(
+            [np.sin(2 * np.pi * Z[:, 4:]).sum(axis=(1, 2)), Z[:, :2, 0].prod(axis=1)],
+            axis=1,
+        )
+
     assert inv.invariance_error(per_species, X, P, axis=-2) < 1e-12
-    assert inv.invariance_error(lambda Z: Z[:, :, 0] @ np.arange(10.0), X, P, axis=-2) > 1e-2
+    assert (
+        inv.invariance_error(lambda Z: Z[:, :, 0] @ np.arange(10.0), X, P, axis=-2)
+        > 1e-2
+    )
 
 
 # ---------------------------------------------------------------- the equivariant flow
+
+
+def test_check_block_sizes():
+    assert inv.check_block_sizes(3) == (3,)
+    assert inv.check_block_sizes([2, 2, 6]) == (2, 2, 6)
+    with pytest.raises(ValueError, match="at least one"):
+        inv.check_block_sizes([])
+    with pytest.raises(TypeError, match="sizes must be a sequence"):
+        inv.check_block_sizes(None)
