@@ -181,7 +181,7 @@ def controlled_flow(
 
     The horizon :math:`[0, T]` is cut into :math:`K` equal pieces
     :math:`[kT/K, (k+1)T/K)`; on piece :math:`k` the control is
-    :math:`\theta_k = (W_k, b_k, V_k)`. Each piece is integrated by :func:`odeint` with
+    :math:`\theta_k = (W_k, b_k, V_k)`. Each piece is integrated by :func:`~dynapprox.flows.integrators.odeint` with
     ``steps_per_piece`` steps, so the step is :math:`h = T/(K s)`. With
     ``method="euler"`` this is exactly the residual network
     :math:`x_{j+1} = x_j + h V_k \sigma(W_k x_j + b_k)` with :math:`K s` layers.

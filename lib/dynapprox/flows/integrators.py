@@ -156,7 +156,7 @@ def piecewise_flow(
 
     Parameters
     ----------
-    fields : sequence of callable
+    fields : list of callable
         The fields ``f_k(t, x)``, one per piece, :math:`K \ge 1`.
     x0 : torch.Tensor
         Initial states.

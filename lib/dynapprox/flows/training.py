@@ -38,7 +38,7 @@ def train_full_batch(
     Parameters
     ----------
     model : torch.nn.Module
-        The model, e.g. a :class:`ContinuousResNet`.
+        The model, e.g. a :class:`~dynapprox.flows.controlled.ContinuousResNet`.
     x : torch.Tensor
         Inputs, shape ``[N, d]``.
     y : torch.Tensor

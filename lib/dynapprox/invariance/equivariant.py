@@ -86,7 +86,7 @@ def equivariant_field(
     blocks : tuple of int, optional
         Block sizes summing to ``d`` (default: one block of size ``d``).
     activation : str
-        A key of :data:`dynapprox.ACTIVATIONS`.
+        A key of :data:`dynapprox.flows.controlled.ACTIVATIONS`.
 
     Returns
     -------
@@ -172,7 +172,7 @@ class EquivariantFlow(torch.nn.Module):
     readout_width : int
         Hidden width of :math:`g` (``0``: linear :math:`g`).
     activation : str
-        A key of :data:`dynapprox.ACTIVATIONS`.
+        A key of :data:`dynapprox.flows.controlled.ACTIVATIONS`.
     method : str
         ``"euler"`` or ``"rk4"``.
     steps_per_piece : int

@@ -276,7 +276,7 @@ def check_block_sizes(sizes: Any) -> tuple[int, ...]:
 
     Parameters
     ----------
-    sizes : int or sequence of int
+    sizes : int or tuple of int
         One positive block size or a non-empty sequence of them.
 
     Returns

@@ -1,4 +1,4 @@
-"""Unit tests of dynapprox.trigonometric against independent references."""
+"""Unit tests of dynapprox.trigonometric.polynomials against quadrature, Parseval and finite differences."""
 
 from __future__ import annotations
 
@@ -92,32 +92,6 @@ def test_square_wave_l2_error_against_parseval():
         assert trap**2 == pytest.approx(exact**2 - 2 / 16384, rel=0.05)
 
 
-def test_best_uniform_constant_and_known_values():
-    # best constant approximation of |sin x| is 1/2 with error 1/2; degree 1 cannot do better
-    # because |sin x| has only even frequencies.
-    for m in (1, 2):
-        b = trig.best_uniform_approximation(lambda x: np.abs(np.sin(x)), m)
-        assert b.lower == pytest.approx(0.5, abs=1e-7)
-        assert b.lower <= b.upper + 1e-12
-    # degree 2: the best approximation a + b cos 2x of |sin x| has error 1/8 (equioscillation)
-    b = trig.best_uniform_approximation(lambda x: np.abs(np.sin(x)), 3)
-    assert b.lower == pytest.approx(0.125, abs=1e-6)
-
-
-def test_best_uniform_beats_truncation_and_brackets():
-    f = trig.AbsSinPower(1)
-    for m in (4, 9):
-        b = trig.best_uniform_approximation(f, m)
-        t = trig.sup_error(f, trig.fourier_truncation(f, m))
-        assert (
-            b.lower <= b.lp_value * (1 + 1e-6) and b.lower <= b.sampled <= b.upper <= t
-        )
-        assert b.upper <= 1.01 * b.lower  # the bracket is tight for the LP minimiser
-    # a plain callable says nothing between samples: no finite upper bound
-    b = trig.best_uniform_approximation(lambda x: np.abs(np.sin(x)), 4)
-    assert b.upper == np.inf and b.lower > 0
-
-
 def test_trig_derivative_against_finite_differences_and_closed_form():
     rng = np.random.default_rng(3)
     coef = rng.normal(size=2 * 6 - 1)
@@ -138,54 +112,6 @@ def test_trig_derivative_against_finite_differences_and_closed_form():
     )
 
 
-def test_certified_sup_error_bounds_a_dense_maximum():
-    for k, omega, m in ((1, 1, 5), (3, 1, 5), (3, 2, 9), (5, 1, 4)):
-        f = trig.AbsSinPower(k, omega=omega)
-        coef = trig.best_uniform_approximation(f, m).coef
-        dense = trig.sup_error(f, coef, n_grid=2**20)
-        assert dense <= trig.certified_sup_error(f, coef, n_grid=64), (k, omega, m)
-        # on a fine grid it is tight
-        assert (
-            dense
-            <= trig.certified_sup_error(f, coef, n_grid=8192)
-            <= dense * (1 + 2e-3)
-        )
-    # p = 0 and f = |sin x|^3: the sup 1 sits at pi/2, not a point of a grid of 42 points;
-    # the sampled maximum misses it, the certified bound does not
-    f = trig.AbsSinPower(3)
-    assert trig.sup_error(f, [0.0], n_grid=42) < 0.999
-    assert 1.0 <= trig.certified_sup_error(f, [0.0], n_grid=42) <= 1.01
-
-
-def test_alternation_lower_bound_known_values():
-    f = lambda x: np.abs(np.sin(x))  # noqa: E731
-    # E_1(|sin x|) = 1/2, attained by the constant 1/2
-    assert trig.alternation_lower_bound(f, [0.5]) == pytest.approx(0.5, abs=1e-12)
-    # any p gives a lower bound: here the truncation in H_3, whose error alternates but is
-    # larger than E_3 = 1/8 at the kinks and smaller elsewhere; the bound stays below 1/8
-    coef = trig.fourier_truncation(f, 3)
-    lb = trig.alternation_lower_bound(f, coef)
-    assert 0.0 < lb <= 0.125
-    # the best approximant 1/2 - ... of error 1/8 (LP) gives the bound 1/8 up to the grid
-    b = trig.best_uniform_approximation(f, 3)
-    assert b.lower == pytest.approx(0.125, abs=1e-6) and b.lower <= 0.125 + 1e-12
-    # an error of one sign does not alternate: the bound is 0
-    assert trig.alternation_lower_bound(f, [-1.0, 0.0, 0.0]) == 0.0
-
-
-def test_abs_sin_power_derivative_bound_and_breakpoints():
-    for k, omega in ((1, 1), (3, 1), (5, 2)):
-        f = trig.AbsSinPower(k, omega=omega)
-        for r in range(8):
-            assert f.derivative_bound(r) >= f.derivative_sup_norm(r) * (1 - 1e-12)
-        assert f.derivative_bound(0) == pytest.approx(1.0, abs=1e-15)
-        np.testing.assert_allclose(f(f.breakpoints()), 0.0, atol=1e-15)
-        assert f.breakpoints().size == 2 * omega
-    # |sin x|: every derivative of sin is bounded by 1, attained
-    for r in range(5):
-        assert trig.AbsSinPower(1).derivative_bound(r) == 1.0
-
-
 def test_square_wave_exact_at_the_jumps():
     x = trig.uniform_grid(64)
     s = trig.square_wave(x)
@@ -196,41 +122,6 @@ def test_square_wave_exact_at_the_jumps():
     np.testing.assert_array_equal(s[1:], -s[1:][::-1])  # odd: s(x_j) = -s(x_{n-j})
     # np.sign(np.sin(x)) is wrong at pi in floating point: the reason for this function
     assert np.sign(np.sin(x[32])) == 1.0
-
-
-def test_favard_constants_closed_forms():
-    assert trig.favard_constant(0) == 1.0
-    assert trig.favard_constant(1) == pytest.approx(np.pi / 2, rel=1e-14)
-    assert trig.favard_constant(2) == pytest.approx(np.pi**2 / 8, rel=1e-14)
-    assert trig.favard_constant(3) == pytest.approx(np.pi**3 / 24, rel=1e-14)
-    assert trig.favard_constant(4) == pytest.approx(5 * np.pi**4 / 384, rel=1e-14)
-    # brute-force partial sums of the defining series
-    j = np.arange(200000)
-    for r in (2, 5, 6):
-        brute = 4 / np.pi * np.sum(((-1.0) ** j / (2 * j + 1)) ** (r + 1))
-        assert trig.favard_constant(r) == pytest.approx(brute, rel=1e-9)
-
-
-def test_jackson_bound_holds_for_lipschitz_example():
-    f = trig.AbsSinPower(1)
-    for m in (3, 6, 12):
-        assert trig.best_uniform_approximation(f, m).upper <= trig.jackson_bound(
-            m, 1, 1.0
-        )
-
-
-def test_abs_sin_power_derivatives_against_finite_differences():
-    f = trig.AbsSinPower(3, omega=2)
-    x = np.linspace(0.1, 1.4, 9)  # inside (0, pi/2), away from kinks
-    h = 1e-5
-    fd1 = (f(x + h) - f(x - h)) / (2 * h)
-    np.testing.assert_allclose(f.derivative(1, x), fd1, rtol=1e-6, atol=1e-8)
-    fd2 = (f.derivative(1, x + h) - f.derivative(1, x - h)) / (2 * h)
-    np.testing.assert_allclose(f.derivative(2, x), fd2, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(f.derivative(0, x), f(x), atol=1e-14)
-    assert f.derivative_sup_norm() == pytest.approx(
-        8 * trig.AbsSinPower(3).derivative_sup_norm(), rel=1e-6
-    )
 
 
 @pytest.mark.parametrize(
@@ -304,3 +195,19 @@ def test_abs_sin_power_derivatives_against_finite_differences():
 def test_bad_input_names_the_argument(call, exc, words):
     with pytest.raises(exc, match=words):
         call()
+
+
+def test_public_helpers_grid_values_coefficients_and_dft():
+    x, fx = trig.grid_values(smooth, 64)
+    assert np.array_equal(x, trig.uniform_grid(64)) and np.array_equal(fx, smooth(x))
+    with pytest.raises(ValueError, match="f must map"):
+        trig.grid_values(lambda x: x[:3], 8)
+    coef, m = trig.check_coefficients([1.0, 2.0, 3.0])
+    assert m == 2 and coef.dtype == float
+    with pytest.raises(ValueError, match="odd length"):
+        trig.check_coefficients([1.0, 2.0])
+    # the DFT coefficients of samples of p in H_m are those of p (exact on the grid)
+    p = np.array([0.5, 1.0, -2.0, 0.25, 3.0])  # m = 3
+    vals = trig.trig_eval(p, trig.uniform_grid(16))
+    assert np.allclose(trig.dft_coefficients(vals, 3), p, atol=1e-13)
+    assert trig.TWO_PI == 2 * np.pi
