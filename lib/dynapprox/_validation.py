@@ -7,9 +7,12 @@ expected form, instead of failing later with an obscure shape error.
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "check_positive_int",
@@ -20,6 +23,7 @@ __all__ = [
     "check_callable",
     "check_in",
     "check_kernel_samples",
+    "check_float_tensor",
 ]
 
 
@@ -120,3 +124,18 @@ def check_kernel_samples(name: str, value: Any, min_rows: int = 1) -> np.ndarray
     if arr.shape[0] < min_rows:
         raise ValueError(f"{name} must have at least {min_rows} time samples (rows), got shape {arr.shape}")
     return arr
+
+
+def check_float_tensor(name: str, value: Any, ndim: int | None = None) -> torch.Tensor:
+    """Return ``value`` if it is a non-empty floating-point ``torch.Tensor`` (with ``ndim`` axes), else raise."""
+    import torch
+
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if not torch.is_floating_point(value):
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
+    if ndim is not None and value.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {tuple(value.shape)}")
+    if value.numel() == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(value.shape)}")
+    return value

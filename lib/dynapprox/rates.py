@@ -5,11 +5,13 @@ An approximation rate ``err(m) ~ C m^{-a}`` is a straight line of slope ``-a`` i
 reports the slope with a Student-t confidence interval, so a chapter can assert
 that a theoretical rate lies inside the interval (or within a stated tolerance).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from ._validation import check_real_array
@@ -35,6 +37,11 @@ class RateFit:
         Confidence level of that interval.
     n : int
         Number of points used.
+
+    Used in
+    -------
+    Returned by :func:`fit_loglog_rate` (in :doc:`/chapters/01_approximation` and the chapters
+    listed there).
     """
 
     slope: float
@@ -56,10 +63,13 @@ class RateFit:
 
     def __str__(self) -> str:
         pct = round(100 * self.confidence)
-        return f"slope {self.slope:+.3f} ± {self.stderr:.3f} ({pct}% CI [{self.ci_low:+.3f}, {self.ci_high:+.3f}], n={self.n})"
+        ci = f"[{self.ci_low:+.3f}, {self.ci_high:+.3f}]"
+        return (
+            f"slope {self.slope:+.3f} ± {self.stderr:.3f} ({pct}% CI {ci}, n={self.n})"
+        )
 
 
-def fit_loglog_rate(m, err, confidence: float = 0.95) -> RateFit:
+def fit_loglog_rate(m: ArrayLike, err: ArrayLike, confidence: float = 0.95) -> RateFit:
     """Fit ``err ≈ C m^slope`` by least squares on ``(log m, log err)``.
 
     Parameters
@@ -76,15 +86,26 @@ def fit_loglog_rate(m, err, confidence: float = 0.95) -> RateFit:
     RateFit
         Slope, intercept, standard error and the confidence interval
         ``slope ± t_{(1+confidence)/2, n-2} * stderr``.
+
+    Used in
+    -------
+    :doc:`/chapters/01_approximation` (:prf:ref:`thm-jackson`),
+    :doc:`/chapters/02_composition_dynamics` (:prf:ref:`thm-euler-convergence`),
+    :doc:`/chapters/03_flow_approximation`, :doc:`/chapters/05_optimal_control`,
+    :doc:`/chapters/09_rates_memory`.
     """
     m = check_real_array("m", m, ndim=1, min_size=3)
     err = check_real_array("err", err, ndim=1, min_size=3)
     if m.shape != err.shape:
-        raise ValueError(f"m and err must have the same shape, got {m.shape} and {err.shape}")
+        raise ValueError(
+            f"m and err must have the same shape, got {m.shape} and {err.shape}"
+        )
     if np.any(m <= 0):
         raise ValueError("m must be positive")
     if np.any(err <= 0):
-        raise ValueError("err must be positive (a zero error has no logarithm; drop exact fits)")
+        raise ValueError(
+            "err must be positive (a zero error has no logarithm; drop exact fits)"
+        )
     if len(np.unique(m)) < 3:
         raise ValueError("m must contain at least 3 distinct values")
     if not 0 < confidence < 1:

@@ -22,22 +22,28 @@ an arbitrarily small move, so
 
 for points in general position (no three on a line), an :math:`O(N^3)` enumeration.
 """
+
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validation import check_positive_int, check_real_array
 
 __all__ = ["best_linear_accuracy_2d", "halfplane_accuracy"]
 
 
-def _check_points_labels(x, y) -> tuple[np.ndarray, np.ndarray]:
+def _check_points_labels(x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     x = check_real_array("x", x, ndim=2, min_size=2)
     if x.shape[1] != 2:
-        raise ValueError(f"x must have shape [N, 2] (points in the plane), got {x.shape}")
+        raise ValueError(
+            f"x must have shape [N, 2] (points in the plane), got {x.shape}"
+        )
     y = check_real_array("y", y, ndim=1)
     if y.shape[0] != x.shape[0]:
-        raise ValueError(f"y must have one label per point ({x.shape[0]}), got {y.shape[0]}")
+        raise ValueError(
+            f"y must have one label per point ({x.shape[0]}), got {y.shape[0]}"
+        )
     if not np.all((y == 0) | (y == 1)):
         raise ValueError("y must contain only labels 0 and 1")
     if x.shape[0] < 2:
@@ -45,7 +51,7 @@ def _check_points_labels(x, y) -> tuple[np.ndarray, np.ndarray]:
     return x, y.astype(bool)
 
 
-def halfplane_accuracy(x, y, w, c: float) -> float:
+def halfplane_accuracy(x: ArrayLike, y: ArrayLike, w: ArrayLike, c: float) -> float:
     r"""Accuracy of the linear classifier :math:`\mathbf 1\{w^\top x + c > 0\}`.
 
     Parameters
@@ -63,6 +69,10 @@ def halfplane_accuracy(x, y, w, c: float) -> float:
     -------
     acc : float
         Fraction of points classified correctly.
+
+    Used in
+    -------
+    :doc:`/chapters/02_composition_dynamics` (:prf:ref:`prop-best-linear`).
     """
     x, y = _check_points_labels(x, y)
     w = check_real_array("w", w, ndim=1)
@@ -71,7 +81,7 @@ def halfplane_accuracy(x, y, w, c: float) -> float:
     return float(np.mean((x @ w + float(c) > 0) == y))
 
 
-def best_linear_accuracy_2d(x, y, chunk: int = 4096) -> float:
+def best_linear_accuracy_2d(x: ArrayLike, y: ArrayLike, chunk: int = 4096) -> float:
     r"""Exact best accuracy :math:`\mathrm{acc}^*` of a linear classifier on points in the plane.
 
     Enumerates all lines through two data points (see the module docstring), vectorised
@@ -92,6 +102,10 @@ def best_linear_accuracy_2d(x, y, chunk: int = 4096) -> float:
     -------
     acc : float
         :math:`\mathrm{acc}^* \in [\tfrac12, 1]`; ``1.0`` iff the labels are linearly separable.
+
+    Used in
+    -------
+    :doc:`/chapters/02_composition_dynamics` (:prf:ref:`prop-best-linear`).
     """
     x, y = _check_points_labels(x, y)
     chunk = check_positive_int("chunk", chunk)
@@ -104,7 +118,9 @@ def best_linear_accuracy_2d(x, y, chunk: int = 4096) -> float:
         d = x[j] - x[i]  # [P, 2]
         # det(x_j - x_i, x_k - x_i) = d_0 x_{k,2} - d_1 x_{k,1} - (d_0 x_{i,2} - d_1 x_{i,1})
         offset = d[:, 0] * x[i, 1] - d[:, 1] * x[i, 0]
-        cross = np.outer(d[:, 0], x[:, 1]) - np.outer(d[:, 1], x[:, 0]) - offset[:, None]  # [P, N]
+        cross = (
+            np.outer(d[:, 0], x[:, 1]) - np.outer(d[:, 1], x[:, 0]) - offset[:, None]
+        )  # [P, N]
         rows = np.arange(i.size)
         cross[rows, i] = 0.0  # the two points on the line are counted apart
         cross[rows, j] = 0.0
@@ -113,5 +129,7 @@ def best_linear_accuracy_2d(x, y, chunk: int = 4096) -> float:
         # side s = +1 predicts 1 on the positive side, s = -1 on the negative side
         correct_plus = pos @ yf + neg @ (1.0 - yf)
         correct_minus = neg @ yf + pos @ (1.0 - yf)
-        best = max(best, int(round(float(np.max(np.maximum(correct_plus, correct_minus))))))
+        best = max(
+            best, int(round(float(np.max(np.maximum(correct_plus, correct_minus)))))
+        )
     return min(best + 2, n) / n

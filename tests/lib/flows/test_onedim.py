@@ -2,6 +2,7 @@
 (relu_field_flow, relu_flow_composition, pl_flow_controls, flow_sup_error_lower_bound)
 against scipy.integrate.solve_ivp, RK4 of the switched ODE, numpy.interp, closed forms
 and a brute-force pair search, plus bad input."""
+
 from __future__ import annotations
 
 import math
@@ -17,37 +18,74 @@ from dynapprox import flows
 def _relu_ivp(x0, v, w, b, tau):
     out = []
     for p in np.atleast_1d(x0):
-        sol = solve_ivp(lambda t, x: [v * max(w * x[0] + b, 0.0)], (0.0, tau), [p],
-                        method="DOP853", rtol=1e-12, atol=1e-13)
+        sol = solve_ivp(
+            lambda t, x: [v * max(w * x[0] + b, 0.0)],
+            (0.0, tau),
+            [p],
+            method="DOP853",
+            rtol=1e-12,
+            atol=1e-13,
+        )
         out.append(sol.y[0, -1])
     return np.array(out)
 
 
-@pytest.mark.parametrize("v, w, b, tau", [(1.0, 1.0, -0.3, 0.7), (-1.0, 1.0, 0.2, 1.3),
-                                          (1.0, -0.5, 0.1, 0.9), (-0.7, -1.0, -0.4, 2.0),
-                                          (1.0, 0.0, 2.5, 0.4), (-1.0, 0.0, -1.0, 3.0)])
+@pytest.mark.parametrize(
+    "v, w, b, tau",
+    [
+        (1.0, 1.0, -0.3, 0.7),
+        (-1.0, 1.0, 0.2, 1.3),
+        (1.0, -0.5, 0.1, 0.9),
+        (-0.7, -1.0, -0.4, 2.0),
+        (1.0, 0.0, 2.5, 0.4),
+        (-1.0, 0.0, -1.0, 3.0),
+    ],
+)
 def test_relu_field_flow_matches_solve_ivp(v, w, b, tau):
     x0 = np.linspace(-2.0, 2.0, 17)
-    assert np.max(np.abs(flows.relu_field_flow(x0, v, w, b, tau) - _relu_ivp(x0, v, w, b, tau))) < 1e-9
+    assert (
+        np.max(
+            np.abs(
+                flows.relu_field_flow(x0, v, w, b, tau) - _relu_ivp(x0, v, w, b, tau)
+            )
+        )
+        < 1e-9
+    )
 
 
 def test_relu_field_flow_fixes_the_kink_and_is_a_group_in_time():
     x0 = np.linspace(-1.0, 3.0, 41)
-    once = flows.relu_field_flow(flows.relu_field_flow(x0, 1.0, 1.0, -1.0, 0.4), 1.0, 1.0, -1.0, 0.6)
-    assert np.allclose(once, flows.relu_field_flow(x0, 1.0, 1.0, -1.0, 1.0), rtol=1e-14, atol=1e-14)
+    once = flows.relu_field_flow(
+        flows.relu_field_flow(x0, 1.0, 1.0, -1.0, 0.4), 1.0, 1.0, -1.0, 0.6
+    )
+    assert np.allclose(
+        once, flows.relu_field_flow(x0, 1.0, 1.0, -1.0, 1.0), rtol=1e-14, atol=1e-14
+    )
     assert flows.relu_field_flow(np.array([1.0]), -1.0, 1.0, -1.0, 5.0)[0] == 1.0
     assert np.array_equal(flows.relu_field_flow(x0, 1.0, 1.0, -1.0, 0.0), x0)
 
 
 def test_composition_matches_rk4_of_the_switched_ode():
     torch.set_default_dtype(torch.float64)
-    controls = np.array([[1.0, 1.0, 0.2, 0.5], [-1.0, -1.0, 0.3, 0.8], [1.0, 0.5, -0.1, 0.3]])
+    controls = np.array(
+        [[1.0, 1.0, 0.2, 0.5], [-1.0, -1.0, 0.3, 0.8], [1.0, 0.5, -0.1, 0.3]]
+    )
     x0 = np.linspace(-1.5, 1.5, 31)
     x = torch.tensor(x0)[:, None]
     for v, w, b, tau in controls:
-        x = flows.odeint(lambda t, y, v=v, w=w, b=b: v * torch.relu(w * y + b), x, 0.0, tau, 4000, "rk4")
+        x = flows.odeint(
+            lambda t, y, v=v, w=w, b=b: v * torch.relu(w * y + b),
+            x,
+            0.0,
+            tau,
+            4000,
+            "rk4",
+        )
     # RK4 loses its order at the kink (the field is only Lipschitz there): errors ~ h^2, h ~ 2e-4
-    assert np.max(np.abs(flows.relu_flow_composition(x0, controls) - x[:, 0].numpy())) < 1e-6
+    assert (
+        np.max(np.abs(flows.relu_flow_composition(x0, controls) - x[:, 0].numpy()))
+        < 1e-6
+    )
 
 
 def test_pl_flow_controls_reproduce_the_piecewise_linear_map_exactly():
@@ -59,11 +97,19 @@ def test_pl_flow_controls_reproduce_the_piecewise_linear_map_exactly():
         controls, T = flows.pl_flow_controls(knots, values, eta=0.05)
         x = np.linspace(knots[0], knots[-1], 501)
         P = np.interp(x, knots, values)
-        assert np.max(np.abs(flows.relu_flow_composition(x, controls) - P)) < 1e-12 * max(1.0, np.max(np.abs(P)))
+        assert np.max(
+            np.abs(flows.relu_flow_composition(x, controls) - P)
+        ) < 1e-12 * max(1.0, np.max(np.abs(P)))
         # members of the restricted affine orbit of ReLU: v in {-1, 0, 1}, |w| <= 1
-        assert set(np.unique(controls[:, 0])) <= {-1.0, 0.0, 1.0} and np.all(np.abs(controls[:, 1]) <= 1)
+        assert set(np.unique(controls[:, 0])) <= {-1.0, 0.0, 1.0} and np.all(
+            np.abs(controls[:, 1]) <= 1
+        )
         s = np.diff(values) / np.diff(knots)
-        T_formula = abs(math.log(s[0])) + np.sum(np.abs(np.diff(np.log(s)))) + 0.05 * (values[0] != knots[0])
+        T_formula = (
+            abs(math.log(s[0]))
+            + np.sum(np.abs(np.diff(np.log(s))))
+            + 0.05 * (values[0] != knots[0])
+        )
         assert abs(T - T_formula) < 1e-12 * max(1.0, T_formula)
 
 

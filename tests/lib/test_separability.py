@@ -1,4 +1,5 @@
 """Unit tests of dynapprox.separability against brute force, linprog and closed forms."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,7 +32,9 @@ def _separable_by_lp(x, y):
 
 
 def test_xor_has_accuracy_three_quarters():
-    x = np.array([[0, 0], [1, 1], [1, 0], [0, 1]], float) + 1e-3 * np.array([[0, 1], [2, 0], [1, 3], [3, 2]])
+    x = np.array([[0, 0], [1, 1], [1, 0], [0, 1]], float) + 1e-3 * np.array(
+        [[0, 1], [2, 0], [1, 3], [3, 2]]
+    )
     y = np.array([1, 1, 0, 0], float)
     assert best_linear_accuracy_2d(x, y) == 0.75
     assert not _separable_by_lp(x, y)

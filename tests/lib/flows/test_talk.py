@@ -1,0 +1,51 @@
+"""Unit tests of dynapprox.flows.talk against scipy.integrate.solve_ivp."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.integrate import solve_ivp
+
+from dynapprox import flows
+
+
+@pytest.fixture(autouse=True)
+def _float64_default():
+    """Run every test of this module in float64 and restore the global default afterwards."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
+
+
+def _talk_numpy(t, x):
+    return [-x[1] * math.sin(t), -0.5 * (1 - x[0] ** 2) * x[1] + x[0] * math.cos(t)]
+
+
+def _solve_ivp_reference(x0: np.ndarray, T: float) -> np.ndarray:
+    return np.array(
+        [
+            solve_ivp(
+                _talk_numpy, (0.0, T), p, method="DOP853", rtol=1e-12, atol=1e-13
+            ).y[:, -1]
+            for p in x0
+        ]
+    )
+
+
+def test_talk_example_dataset_labels_are_the_pulled_back_half_plane():
+    x0, xT, y = flows.talk_example_dataset(50, T=1.5, margin=(0.05, 0.5), seed=3)
+    assert x0.shape == (50, 2) and xT.shape == (50, 2) and y.shape == (50,)
+    ref = _solve_ivp_reference(x0.numpy()[:8], 1.5)
+    assert np.max(np.abs(ref - xT.numpy()[:8])) < 1e-6
+    assert torch.all((xT[:, 0].abs() > 0.05) & (xT[:, 0].abs() < 0.5))
+    assert torch.equal(y, (xT[:, 0] > 0).double())
+    x0b, _, _ = flows.talk_example_dataset(50, T=1.5, margin=(0.05, 0.5), seed=3)
+    assert torch.equal(x0, x0b)
+    with pytest.raises(ValueError, match="margin must satisfy"):
+        flows.talk_example_dataset(5, margin=(0.5, 0.1))
+    with pytest.raises(TypeError, match="margin must be a pair"):
+        flows.talk_example_dataset(5, margin=0.1)
