@@ -3,7 +3,7 @@
 Writes the `sections:` of `reference/index` in `_toc.yml` and the module list of
 `reference/index.md` from the pages `reference/<module>.md` that exist, in the
 order of MODULE_ORDER (unknown modules last, alphabetically). Run it after adding
-a module's reference page; `tests/test_book_structure.py` fails if they disagree.
+a module's reference page; `tests/book/test_book_structure.py` fails if they disagree.
 """
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ from test_browser import browser, server  # noqa: F401  (fixtures shared with th
 
 pytestmark = pytest.mark.html
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 HTML_DIR = pathlib.Path(os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html")).resolve()
 #: Largest HTML page with animations (the frames are embedded in the page; a 25-40
 #: frame animation adds 0.4 to 0.7 MB, see dynapprox.animate).
@@ -107,7 +107,7 @@ def test_no_widget_state_anywhere():
 
 
 # ------------------------------------------------------------------------------ browser
-# the local server and the offline Chromium of the page checks (tests/test_browser.py)
+# the local server and the offline Chromium of the page checks (tests/book/test_browser.py)
 
 
 STATE_JS = """(root) => ({

@@ -23,7 +23,7 @@ import pytest
 
 from chapters import code_chapters
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(sys.executable).parent
 LOG = ROOT / "_build" / "build.log"
 BUDGET_S = 45.0

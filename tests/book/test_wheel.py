@@ -31,7 +31,7 @@ import pytest
 from ci import skip_or_fail
 from test_lab import FAST_CHAPTER
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(sys.executable).parent
 HTML_DIR = pathlib.Path(os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html")).resolve()
 

@@ -25,7 +25,7 @@ from assignments import (GLOBAL_RNG, cell_names, generate, grading_slice, make_s
                          selfcheck, selfcheck_one_kernel)
 from chapters import code_chapters
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from ci import skip_or_fail as _skip_or_fail
 
 pytestmark = pytest.mark.build
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 PDF = pathlib.Path(os.environ.get("BOOK_PDF", ROOT / "_build" / "latex" / "book.pdf"))
 
 

@@ -28,7 +28,7 @@ import myst_to_jupyter as m
 from chapters import code_chapters
 from ci import skip_or_fail
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 HTML_DIR = pathlib.Path(os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html")).resolve()
 BUILD_DIR = HTML_DIR.parent
 CHAPTERS = code_chapters()

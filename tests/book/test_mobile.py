@@ -1,7 +1,7 @@
 """The built book on a phone, and its search, in a real browser (after the build).
 
 Every page of ``_toc.yml`` is opened in headless Chromium (the set-up of
-``tests/test_browser.py``: Debian's ``chromium``, the book served on 127.0.0.1, every
+``tests/book/test_browser.py``: Debian's ``chromium``, the book served on 127.0.0.1, every
 other host blocked) with a 390 px wide mobile viewport (an iPhone 12-15), and must
 
 * not scroll horizontally itself: the document is no wider than the viewport (a wide
@@ -34,7 +34,7 @@ from ci import skip_or_fail
 
 pytestmark = pytest.mark.html
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 HTML_DIR = tb.HTML_DIR
 SHOTS = tb.SHOTS / "phone"
 PHONE = {"width": 390, "height": 844}

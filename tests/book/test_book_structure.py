@@ -11,7 +11,7 @@ import pytest
 
 from chapters import code_chapters, source_of, toc_files
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_every_toc_entry_has_a_file():

@@ -18,7 +18,7 @@ import pytest
 from chapters import code_chapters
 from ci import skip_or_fail
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 HTML_DIR = pathlib.Path(os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html")).resolve()
 PAGE = ROOT / "instructors.md"
 LINK = re.compile(r"\{(ref|numref|doc)\}`[^`]+`|\[[^\]]+\]\([^)]+\)")

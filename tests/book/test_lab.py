@@ -4,7 +4,7 @@
 folder that holds a copy of the chapter (so that nothing of the repository is written),
 with Lab settings and workspaces in temporary folders too (a reader's own settings do not
 count). Then, in a real browser (Debian's ``chromium`` through playwright, every request
-to another host blocked, as in ``tests/test_browser.py``):
+to another host blocked, as in ``tests/book/test_browser.py``):
 
 * ``test_chapter_runs_in_jupyterlab``: the chapter's ``.md`` opened by its URL opens as a
   *notebook* (jupytext, the book's default viewer from ``jupyter-config/``); its MyST
@@ -45,7 +45,7 @@ import pytest
 from chapters import code_chapters
 from ci import skip_or_fail
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 HTML_DIR = pathlib.Path(os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html")).resolve()
 SHOTS = pathlib.Path(os.environ.get("BOOK_SCREENSHOT_DIR", ROOT / "_build" / "screenshots")).resolve()
 BIN = pathlib.Path(sys.executable).parent

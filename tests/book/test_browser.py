@@ -46,7 +46,7 @@ from ci import skip_or_fail as _skip_or_fail
 
 pytestmark = pytest.mark.html
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 HTML_DIR = pathlib.Path(os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html")).resolve()
 SHOTS = pathlib.Path(os.environ.get("BOOK_SCREENSHOT_DIR", ROOT / "_build" / "screenshots")).resolve()
 CHROMIUM_FLAGS = [

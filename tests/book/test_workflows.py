@@ -39,19 +39,19 @@ import yaml
 from chapters import code_chapters
 from ci import skip_or_fail
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(sys.executable).parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 #: Every make target a workflow may call, and the test that runs it.
 TESTED_TARGETS = {
     "system-deps": "test_system_deps_are_installed (CHECK=1)",
     "test": "the whole suite (.ci/run runs `make test`)",
-    "book": "tests/test_book_build.py (the strict build `make book` runs)",
+    "book": "tests/book/test_book_build.py (the strict build `make book` runs)",
     "check-repository": "test_check_repository",
     "linkcheck": "test_linkcheck_finds_broken_links",
     "publish": "test_publish_pushes_gh_pages",
     "lint-workflows": "test_workflows_pass_actionlint",
-    "dist": "tests/test_wheel.py",
+    "dist": "tests/book/test_wheel.py",
 }
 
 
