@@ -18,8 +18,9 @@ The widths were measured in headless Chromium on the built pages at the desktop 
 of the page checks (``tests/book/test_browser.py``, 1280 px): a code cell holds 77
 monospace characters, one inside a solution block 69; the PDF's code lines hold 86
 (``tests/book/test_code_width.py`` checks every code line against these widths).
-Nothing is written back: run ``ruff format`` on the lines ruff shows, by hand.
-Exits with ruff's status (0 when every chapter is clean).
+``--fix`` applies ruff's safe fixes and formatter to the cells and writes them back into
+the chapters (nothing else of a chapter changes); then it checks as above. Exits with
+ruff's status (0 when every chapter is clean).
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ _BLOCK_END = re.compile(r"^`{3,}\{(solution|exercise)-end\}")
 
 def line_length() -> int:
     """The formatter's ``line-length`` of ``pyproject.toml``: one width for all code."""
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    config = tomllib.loads(
+        (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    )
     return int(config["tool"]["ruff"]["line-length"])
 
 
@@ -58,12 +61,15 @@ def line_length() -> int:
 class CodeCell:
     """One ```` ```{code-cell} ```` of a MyST chapter.
 
-    ``lineno`` is the 1-based line of the chapter where the code starts; ``in_block``
-    says whether the cell sits inside a gated exercise or solution block.
+    ``lineno`` is the 1-based line of the chapter where the code starts and ``stop``
+    the 0-based index of the cell's closing fence (so the code is
+    ``lines[lineno - 1:stop]``); ``in_block`` says whether the cell sits inside a gated
+    exercise or solution block.
     """
 
     source: str
     lineno: int
+    stop: int
     in_block: bool
     tags: tuple[str, ...]
 
@@ -90,24 +96,38 @@ def code_cells(path: pathlib.Path) -> list[CodeCell]:
         fence = m.group("fence")
         i += 1
         tags: tuple[str, ...] = ()
-        if i < len(lines) and lines[i].strip() == "---":  # YAML options block
-            j = i + 1
-            while j < len(lines) and lines[j].strip() != "---":
-                j += 1
-            i = j + 1
-        while i < len(lines) and lines[i].startswith(":"):  # :tags: [a, b]
-            key, _, value = lines[i][1:].partition(":")
-            if key.strip() == "tags":
-                tags = tuple(t.strip() for t in value.strip(" []").split(",") if t.strip())
+        options: list[str] = []
+        if (
+            i < len(lines) and lines[i].strip() == "---"
+        ):  # YAML options block
             i += 1
+            while i < len(lines) and lines[i].strip() != "---":
+                options.append(lines[i])
+                i += 1
+            i += 1
+        while i < len(lines) and lines[i].startswith(":"):  # :tags: [a, b]
+            options.append(lines[i][1:])
+            i += 1
+        for option in options:
+            key, _, value = option.partition(":")
+            if key.strip() == "tags":
+                tags = tuple(
+                    t.strip()
+                    for t in value.strip(" []").split(",")
+                    if t.strip()
+                )
         start = i
-        while i < len(lines) and not (lines[i].startswith(fence) and not lines[i].strip(fence[0]).strip()):
+        while i < len(lines) and not (
+            lines[i].startswith(fence)
+            and not lines[i].strip(fence[0]).strip()
+        ):
             i += 1
         body = lines[start:i]
         while body and not body[0].strip():
             body.pop(0)
             start += 1
-        cells.append(CodeCell("\n".join(body).rstrip(), start + 1, in_block, tags))
+        source = "\n".join(body).rstrip()
+        cells.append(CodeCell(source, start + 1, i, in_block, tags))
         i += 1
     return cells
 
@@ -115,11 +135,24 @@ def code_cells(path: pathlib.Path) -> list[CodeCell]:
 def _notebook(sources: list[str]) -> dict:
     return {
         "cells": [
-            {"cell_type": "code", "execution_count": None, "id": f"c{k}", "metadata": {}, "outputs": [], "source": src}
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": f"c{k}",
+                "metadata": {},
+                "outputs": [],
+                "source": src,
+            }
             for k, src in enumerate(sources)
         ],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                     "language_info": {"name": "python"}},
+        "metadata": {
+            "kernelspec": {
+                "name": "python3",
+                "display_name": "Python 3",
+                "language": "python",
+            },
+            "language_info": {"name": "python"},
+        },
         "nbformat": 4,
         "nbformat_minor": 5,
     }
@@ -130,61 +163,169 @@ def _ruff() -> str:
     return str(local) if local.exists() else (shutil.which("ruff") or "ruff")
 
 
+GROUPS = {
+    "all": "ruff check",
+    "page": "ruff format (cells on the page)",
+    "block": f"ruff format (cells in solution blocks, {BLOCK_WIDTH} columns)",
+}
+
+
+def _write_groups(
+    out: pathlib.Path, chapters: list[pathlib.Path]
+) -> dict[tuple[str, str], list[CodeCell]]:
+    """One notebook per chapter and group (every cell / page cells / block cells)."""
+    groups: dict[tuple[str, str], list[CodeCell]] = {}
+    for sub in GROUPS:
+        (out / sub).mkdir(exist_ok=True)
+    for path in chapters:
+        cells = code_cells(path)
+        for sub, group in (
+            ("all", cells),
+            ("page", [c for c in cells if not c.in_block]),
+            ("block", [c for c in cells if c.in_block]),
+        ):
+            if group:
+                nb = _notebook([c.source for c in group])
+                (out / sub / f"{path.stem}.ipynb").write_text(
+                    json.dumps(nb, indent=1), encoding="utf-8"
+                )
+                groups[sub, path.stem] = group
+    return groups
+
+
+def _commands(sub: str, fix: bool) -> list[str]:
+    cmd = [_ruff(), "check" if sub == "all" else "format"]
+    cmd += (
+        (["--fix"] if fix else [])
+        if sub == "all"
+        else ([] if fix else ["--check", "--diff"])
+    )
+    cmd += ["--config", str(ROOT / "pyproject.toml"), "--no-cache"]
+    if sub == "block":
+        cmd += ["--line-length", str(BLOCK_WIDTH)]
+    return cmd + [sub]
+
+
 def lint(chapters: list[pathlib.Path]) -> int:
-    """Run ruff (check, then format --check at both widths) on the chapters' code cells."""
-    ruff = [_ruff()]
-    config = ["--config", str(ROOT / "pyproject.toml")]
+    """Run ruff (check, then format --check at both widths) on the chapters' code cells.
+
+    Problems are reported at the chapter's line; returns 0 when everything is clean.
+    """
     rc = 0
     with tempfile.TemporaryDirectory(prefix="lint-chapters-") as tmp:
         out = pathlib.Path(tmp)
-        for sub in ("all", "page", "block"):
-            (out / sub).mkdir()
-        lines: dict[tuple[str, str], list[int]] = {}  # (group, chapter) -> line of each cell
-        for path in chapters:
-            cells = code_cells(path)
-            groups = {
-                "all": cells,
-                "page": [c for c in cells if not c.in_block],
-                "block": [c for c in cells if c.in_block],
-            }
-            for sub, group in groups.items():
-                if group:
-                    nb = _notebook([c.source for c in group])
-                    (out / sub / f"{path.stem}.ipynb").write_text(json.dumps(nb, indent=1), encoding="utf-8")
-                    lines[sub, path.stem] = [c.lineno for c in group]
+        groups = _write_groups(out, chapters)
 
         def where(m: re.Match[str]) -> str:
-            first = lines[m["sub"], m["name"]][int(m["cell"]) - 1]
-            row = f":{first + int(m['row']) - 1}" if m["row"] else f":{first} (code cell)"
+            first = groups[m["sub"], m["name"]][int(m["cell"]) - 1].lineno
+            row = (
+                f":{first + int(m['row']) - 1}"
+                if m["row"]
+                else f":{first} (code cell)"
+            )
             return f"chapters/{m['name']}.md{row}"
 
-        located = re.compile(r"(?:\S*/)?(?P<sub>all|page|block)/(?P<name>[\w.-]+)\.ipynb:cell (?P<cell>\d+)(?::(?P<row>\d+))?")
-        steps = [
-            ruff + ["check", *config, "--no-cache", "all"],
-            ruff + ["format", "--check", "--diff", *config, "--no-cache", "page"],
-            ruff + ["format", "--check", "--diff", *config, "--line-length", str(BLOCK_WIDTH), "--no-cache", "block"],
-        ]
-        for cmd in steps:
-            if not any((out / cmd[-1]).iterdir()):
+        located = re.compile(
+            r"(?:\S*/)?(?P<sub>all|page|block)/(?P<name>[\w.-]+)\.ipynb:cell (?P<cell>\d+)(?::(?P<row>\d+))?"
+        )
+        for sub, what in GROUPS.items():
+            if not any((out / sub).iterdir()):
                 continue
-            res = subprocess.run(cmd, cwd=out, capture_output=True, text=True)
-            report = located.sub(where, res.stdout + res.stderr)
+            res = subprocess.run(
+                _commands(sub, fix=False),
+                cwd=out,
+                capture_output=True,
+                text=True,
+            )
             if res.returncode:
-                what = {"all": "ruff check", "page": "ruff format (page cells)",
-                        "block": f"ruff format (cells in solution blocks, {BLOCK_WIDTH} columns)"}[cmd[-1]]
                 print(f"---- {what}")
-                print(report.rstrip())
+                print(located.sub(where, res.stdout + res.stderr).rstrip())
                 rc = rc or res.returncode
+    return rc
+
+
+def fix(chapters: list[pathlib.Path]) -> int:
+    """Apply ruff's safe fixes and its formatter to the code cells, in the chapters.
+
+    Each chapter's cells are fixed (``ruff check --fix``: import order, unused imports,
+    ...), then formatted at the width of their cell, and written back in place of the
+    old code; the rest of the chapter is left as it is. Returns ruff check's status
+    after the fixes (problems it cannot fix remain, see :func:`lint`).
+    """
+    rc = 0
+    for path in chapters:
+        with tempfile.TemporaryDirectory(prefix="lint-chapters-") as tmp:
+            out = pathlib.Path(tmp)
+            groups = _write_groups(out, [path])
+            if ("all", path.stem) not in groups:
+                continue
+            res = subprocess.run(
+                _commands("all", fix=True),
+                cwd=out,
+                capture_output=True,
+                text=True,
+            )
+            rc = rc or res.returncode
+            fixed = json.loads(
+                (out / "all" / f"{path.stem}.ipynb").read_text(
+                    encoding="utf-8"
+                )
+            )
+            sources = ["".join(c["source"]) for c in fixed["cells"]]
+            cells = groups["all", path.stem]
+            new = dict(zip([c.lineno for c in cells], sources, strict=True))
+            for sub in ("page", "block"):
+                group = [c for c in cells if c.in_block == (sub == "block")]
+                if not group:
+                    continue
+                nb = _notebook([new[c.lineno] for c in group])
+                target = out / sub / f"{path.stem}.ipynb"
+                target.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+                subprocess.run(
+                    _commands(sub, fix=True),
+                    cwd=out,
+                    capture_output=True,
+                    text=True,
+                )
+                formatted = json.loads(target.read_text(encoding="utf-8"))[
+                    "cells"
+                ]
+                for c, cell in zip(group, formatted, strict=True):
+                    new[c.lineno] = "".join(cell["source"])
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for c in reversed(cells):
+            if new[c.lineno] != c.source:
+                lines[c.lineno - 1 : c.stop] = (
+                    new[c.lineno].rstrip().splitlines()
+                )
+        text = "\n".join(lines) + "\n"
+        if text != path.read_text(encoding="utf-8"):
+            path.write_text(text, encoding="utf-8")
+            print(f"lint_chapters: rewrote the code cells of {path}")
     return rc
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("chapters", nargs="*", type=pathlib.Path, help="default: every executable chapter")
+    parser.add_argument(
+        "chapters",
+        nargs="*",
+        type=pathlib.Path,
+        help="default: every executable chapter",
+    )
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply ruff's safe fixes and formatter to the cells, in the chapters, then check",
+    )
     args = parser.parse_args(argv)
     chapters = [p.resolve() for p in args.chapters] or code_chapters()
+    if args.fix:
+        fix(chapters)
     rc = lint(chapters)
-    print(f"lint_chapters: {len(chapters)} chapters, {'clean' if rc == 0 else 'ruff found problems'}")
+    print(
+        f"lint_chapters: {len(chapters)} chapters, {'clean' if rc == 0 else 'ruff found problems'}"
+    )
     return rc
 
 

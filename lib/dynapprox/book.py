@@ -16,6 +16,7 @@ Used in
 The setup cell of every chapter, from :doc:`/chapters/01_approximation` to
 :doc:`/chapters/12_state_space_models`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,7 +30,9 @@ __all__ = ["setup"]
 _LIMITS: list = []  # the threadpoolctl limiter in force (kept alive for the session)
 
 
-def setup(seed: int = 0, threads: int = 1, style: bool = True) -> np.random.Generator:
+def setup(
+    seed: int = 0, threads: int = 1, style: bool = True
+) -> np.random.Generator:
     """Prepare a chapter's kernel: BLAS and PyTorch threads, every seed, the figure style.
 
     Parameters

@@ -4,14 +4,26 @@ One call, :func:`use_book_style`, at the top of a chapter. The colour cycle is t
 Okabe-Ito palette, readable by colour-blind readers; line styles and markers also
 cycle, so that curves stay distinguishable in greyscale print.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib as mpl
+import numpy as np
 from cycler import cycler
+from numpy.typing import ArrayLike
 
-__all__ = ["OKABE_ITO", "LINESTYLES", "MARKERS", "use_book_style", "loglog_axes"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = [
+    "OKABE_ITO",
+    "LINESTYLES",
+    "MARKERS",
+    "use_book_style",
+    "loglog_axes",
+]
 
 #: Okabe-Ito colour-blind-safe palette (without its yellow).
 OKABE_ITO: tuple[str, ...] = (
@@ -24,7 +36,16 @@ OKABE_ITO: tuple[str, ...] = (
     "#000000",  # black
 )
 # (Okabe-Ito's yellow #F0E442 is left out: 1.3:1 contrast on white is unreadable as a line.)
-LINESTYLES: tuple[str, ...] = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1)))
+#: Line styles: matplotlib's names, then (offset, (on, off, ...)) dash patterns.
+LINESTYLES: tuple[str | tuple[int, tuple[int, ...]], ...] = (
+    "-",
+    "--",
+    "-.",
+    ":",
+    (0, (5, 1)),
+    (0, (3, 1, 1, 1)),
+    (0, (1, 1)),
+)
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X")
 
 
@@ -57,7 +78,9 @@ def use_book_style(font_size: float = 10.0) -> None:
     )
 
 
-def loglog_axes(ax, xlabel: str, ylabel: str, title: str | None = None) -> None:
+def loglog_axes(
+    ax: Axes, xlabel: str, ylabel: str, title: str | None = None
+) -> None:
     """Put ``ax`` on log-log scales and label it (rates are straight lines there)."""
     from matplotlib import ticker
 
@@ -72,12 +95,19 @@ def loglog_axes(ax, xlabel: str, ylabel: str, title: str | None = None) -> None:
         ax.set_title(title)
 
 
-def reference_slope(ax, x: Sequence[float], y0: float, slope: float, label: str) -> None:
+def reference_slope(
+    ax: Axes, x: ArrayLike, y0: float, slope: float, label: str
+) -> None:
     """Draw the line y = y0 (x / x[0])^slope on ``ax`` (a rate guide on log-log axes)."""
-    import numpy as np
-
-    x = np.asarray(x, dtype=float)
-    ax.plot(x, y0 * (x / x[0]) ** slope, color="0.4", linestyle=":", marker="", label=label)
+    xs = np.asarray(x, dtype=float)
+    ax.plot(
+        xs,
+        y0 * (xs / xs[0]) ** slope,
+        color="0.4",
+        linestyle=":",
+        marker="",
+        label=label,
+    )
 
 
 __all__.append("reference_slope")
