@@ -201,7 +201,9 @@ def stub_solution(source: str, question: str) -> str:
         indent = " " * body[0].col_offset
         inserts.append((first, last, indent))
     if not inserts:
-        raise FormatError(f"solution cell of {question} defines no function")
+        raise FormatError(
+            f"solution cell of {question} defines no function"
+        )
     for first, last, indent in sorted(inserts, reverse=True):
         stub = [
             f"{indent}# END SOLUTION",
@@ -283,7 +285,8 @@ def build_master(
     }
     cells = [
         nbformat.v4.new_raw_cell(
-            "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False)
+            "# ASSIGNMENT CONFIG\n"
+            + yaml.safe_dump(config, sort_keys=False)
         )
     ]
     open_q: str | None = None
@@ -307,7 +310,8 @@ def build_master(
                     nbformat.v4.new_raw_cell(
                         "# BEGIN QUESTION\n"
                         + yaml.safe_dump(
-                            {"name": q.name, "points": pts}, sort_keys=False
+                            {"name": q.name, "points": pts},
+                            sort_keys=False,
                         )
                     )
                 )
@@ -390,7 +394,9 @@ def generate(
             base / "dist" / "student" / f"{chapter.stem}.ipynb", chapter
         )
         made.append(base)
-        print(f"{chapter.stem}: {len(graded)} graded question(s) -> {base}")
+        print(
+            f"{chapter.stem}: {len(graded)} graded question(s) -> {base}"
+        )
     return made
 
 
@@ -781,7 +787,9 @@ def _definitions(source: str, modules: set[str]) -> dict[str, _Effects]:
             node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
         ):
             continue
-        lineno = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        lineno = min(
+            [node.lineno, *(d.lineno for d in node.decorator_list)]
+        )
         table = tables.get((node.name, node.lineno)) or tables.get(
             (node.name, lineno)
         )
@@ -883,7 +891,8 @@ def cell_names(
         if isinstance(node, ast.Lambda):
             return  # its globals are read when it is called: see the symtable pass below
         if isinstance(
-            node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+            node,
+            (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp),
         ):
             # runs here: it reads the cell's own bindings made so far
             local = {
@@ -967,7 +976,9 @@ def cell_names(
                 target(t)
                 if top and isinstance(t, (ast.Name, ast.Tuple, ast.List)):
                     strong.update(
-                        n.id for n in ast.walk(t) if isinstance(n, ast.Name)
+                        n.id
+                        for n in ast.walk(t)
+                        if isinstance(n, ast.Name)
                     )
         elif isinstance(node, ast.AnnAssign):
             expr(node.value)
@@ -1249,7 +1260,9 @@ def selfcheck(
         for mode in modes:
             path = pathlib.Path(tmp) / f"{chapter.stem}.ipynb"
             nbformat.write(
-                make_submission(assignment, chapter, mode, reduced=reduced),
+                make_submission(
+                    assignment, chapter, mode, reduced=reduced
+                ),
                 path,
             )
             out[mode] = scores(grade_one(assignment, path))
@@ -1389,14 +1402,18 @@ def main(argv: list[str]) -> int:
     )
     g.add_argument("outdir", type=pathlib.Path)
     g.add_argument("chapters", nargs="*", type=pathlib.Path)
-    r = sub.add_parser("grade", help="grade a folder of submitted notebooks")
+    r = sub.add_parser(
+        "grade", help="grade a folder of submitted notebooks"
+    )
     r.add_argument(
         "assignment",
         type=pathlib.Path,
         help="OUTDIR/<chapter> written by generate",
     )
     r.add_argument(
-        "submissions", type=pathlib.Path, help="folder of .ipynb submissions"
+        "submissions",
+        type=pathlib.Path,
+        help="folder of .ipynb submissions",
     )
     r.add_argument("--csv", type=pathlib.Path, default=None)
     c = sub.add_parser(

@@ -326,7 +326,9 @@ def plain_context(
     """
     config = book_config(root)
     build_dir = (
-        pathlib.Path(build_dir) if build_dir is not None else root / "_build"
+        pathlib.Path(build_dir)
+        if build_dir is not None
+        else root / "_build"
     )
     docname = str(
         pathlib.Path(source)
@@ -344,7 +346,9 @@ def plain_context(
     baseurl = (config.get("html", {}) or {}).get("baseurl", "") or ""
     macros = (
         (
-            config.get("sphinx", {}).get("config", {}).get("mathjax3_config")
+            config.get("sphinx", {})
+            .get("config", {})
+            .get("mathjax3_config")
             or {}
         )
         .get("tex", {})
@@ -748,7 +752,9 @@ def _page_assets(
     scripts = context.get("script_files")
     if not isinstance(scripts, list):
         return
-    local2 = (getattr(app.env, "reader_mathjax", None) or (None, 0))[1] == 2
+    local2 = (getattr(app.env, "reader_mathjax", None) or (None, 0))[
+        1
+    ] == 2
     body = context.get("body") or ""
     has_math = 'class="math' in body
     loaded = any(
@@ -832,7 +838,8 @@ def _check_install_url(app, env) -> None:
 def _keep_macros(app, config) -> None:
     # the MathJax 2 set-up below replaces mathjax3_config: keep the macros for the notebooks
     app.reader_macros = copy.deepcopy(
-        ((config.mathjax3_config or {}).get("tex") or {}).get("macros") or {}
+        ((config.mathjax3_config or {}).get("tex") or {}).get("macros")
+        or {}
     )
 
 

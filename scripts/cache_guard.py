@@ -137,7 +137,9 @@ def _execute_one(
     bundle = create_cache_bundle(
         project_nb, result.cwd, None, result.time, result.exc_string
     )
-    cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+    cache.cache_notebook_bundle(
+        bundle, check_validity=False, overwrite=True
+    )
     return uri, elapsed, None
 
 
@@ -180,7 +182,9 @@ def execute(jobs: int = 2, timeout: int | None = None) -> int:
             record_execution("build", str(rel))
             # the build must re-read the page to show the new outputs: Sphinx re-reads a
             # page whose doctree is missing
-            (DOCTREES / rel.with_suffix(".doctree")).unlink(missing_ok=True)
+            (DOCTREES / rel.with_suffix(".doctree")).unlink(
+                missing_ok=True
+            )
             if err is None:
                 seconds[str(rel)] = round(elapsed, 1)
                 print(f"execute: {rel} in {elapsed:.1f} s", flush=True)
@@ -190,7 +194,9 @@ def execute(jobs: int = 2, timeout: int | None = None) -> int:
                     flush=True,
                 )
                 failures.append(str(rel))
-    SECONDS.write_text(json.dumps(seconds, indent=1, sort_keys=True) + "\n")
+    SECONDS.write_text(
+        json.dumps(seconds, indent=1, sort_keys=True) + "\n"
+    )
     if failures:
         print(
             f"execute: {len(failures)} chapter(s) failed: {', '.join(failures)}",

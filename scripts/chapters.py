@@ -69,7 +69,9 @@ def toc_files(toc_path: str | pathlib.Path | None = None) -> list[str]:
     ``toc_path`` defaults to the book's ``_toc.yml``.
     """
     path = (
-        pathlib.Path(toc_path) if toc_path is not None else ROOT / "_toc.yml"
+        pathlib.Path(toc_path)
+        if toc_path is not None
+        else ROOT / "_toc.yml"
     )
     toc = yaml.safe_load(path.read_text())
     out: list[str] = [toc["root"]]
@@ -318,7 +320,11 @@ def compare(full: bool = False, jobs: int = 2, keep: bool = False) -> int:
         check_same_code(src, executed)
         key = comparison_key(executed)
         stamp = STAMPS / src.stem
-        if not full and stamp.exists() and stamp.read_text().strip() == key:
+        if (
+            not full
+            and stamp.exists()
+            and stamp.read_text().strip() == key
+        ):
             skipped.append(src.stem)
             continue
         executed.metadata["kernelspec"] = {
@@ -398,7 +404,9 @@ def main(argv: list[str]) -> int:
     )
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list", help="the chapter files that contain code")
-    nb = sub.add_parser("notebooks", help="convert every chapter to .ipynb")
+    nb = sub.add_parser(
+        "notebooks", help="convert every chapter to .ipynb"
+    )
     nb.add_argument("outdir", type=pathlib.Path)
     cmp_ = sub.add_parser(
         "compare",
@@ -416,7 +424,9 @@ def main(argv: list[str]) -> int:
     led = sub.add_parser(
         "ledger", help="executions per chapter since the ledger was reset"
     )
-    led.add_argument("--reset", action="store_true", help="empty the ledger")
+    led.add_argument(
+        "--reset", action="store_true", help="empty the ledger"
+    )
     args = parser.parse_args(argv)
     if args.cmd == "list":
         for p in code_chapters():

@@ -44,7 +44,9 @@ def book_macros(
     out = {}
     for name, spec in macros.items():
         body = spec[0] if isinstance(spec, (list, tuple)) else str(spec)
-        out["\\" + name] = body  # MyST infers the arguments from #1, #2, ...
+        out["\\" + name] = (
+            body  # MyST infers the arguments from #1, #2, ...
+        )
     return out
 
 

@@ -16,7 +16,8 @@ temporary folder, and ruff runs on those notebooks with the settings of
 
 The widths were measured in headless Chromium on the built pages at the desktop width
 of the page checks (``tests/book/test_browser.py``, 1280 px): a code cell holds 77
-monospace characters, one inside a solution block 69; the PDF's code lines hold 86
+monospace characters, an expanded ``hide-input`` cell 75 (hence ``line-length = 75``),
+one inside a solution block 69; the PDF's code lines hold 86
 (``tests/book/test_code_width.py`` checks every code line against these widths).
 ``--fix`` applies ruff's safe fixes and formatter to the cells and writes them back into
 the chapters (nothing else of a chapter changes); then it checks as above. Exits with
@@ -160,7 +161,9 @@ def _notebook(sources: list[str]) -> dict:
 
 def _ruff() -> str:
     local = pathlib.Path(sys.executable).with_name("ruff")
-    return str(local) if local.exists() else (shutil.which("ruff") or "ruff")
+    return (
+        str(local) if local.exists() else (shutil.which("ruff") or "ruff")
+    )
 
 
 GROUPS = {
@@ -273,14 +276,20 @@ def fix(chapters: list[pathlib.Path]) -> int:
             )
             sources = ["".join(c["source"]) for c in fixed["cells"]]
             cells = groups["all", path.stem]
-            new = dict(zip([c.lineno for c in cells], sources, strict=True))
+            new = dict(
+                zip([c.lineno for c in cells], sources, strict=True)
+            )
             for sub in ("page", "block"):
-                group = [c for c in cells if c.in_block == (sub == "block")]
+                group = [
+                    c for c in cells if c.in_block == (sub == "block")
+                ]
                 if not group:
                     continue
                 nb = _notebook([new[c.lineno] for c in group])
                 target = out / sub / f"{path.stem}.ipynb"
-                target.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+                target.write_text(
+                    json.dumps(nb, indent=1), encoding="utf-8"
+                )
                 subprocess.run(
                     _commands(sub, fix=True),
                     cwd=out,

@@ -50,8 +50,12 @@ FENCE_RE = re.compile(
 OPTION_RE = re.compile(r"^\s*:(?P<key>[A-Za-z][\w-]*):\s*(?P<value>.*)$")
 LABEL_LINE_RE = re.compile(r"^\s*\((?P<label>[^()\s]+)\)=\s*$")
 COMMENT_LINE_RE = re.compile(r"^\s*%")
-ROLE_RE = re.compile(r"\{(?P<name>[A-Za-z][\w:.+-]*)\}`(?P<content>[^`]*)`")
-DISPLAY_LABEL_RE = re.compile(r"[ \t]*\((?P<label>[^()\s]+)\)[ \t]*(?=\n|$)")
+ROLE_RE = re.compile(
+    r"\{(?P<name>[A-Za-z][\w:.+-]*)\}`(?P<content>[^`]*)`"
+)
+DISPLAY_LABEL_RE = re.compile(
+    r"[ \t]*\((?P<label>[^()\s]+)\)[ \t]*(?=\n|$)"
+)
 EXPLICIT_RE = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 AMS_ENVS = (
     "equation",
@@ -159,7 +163,9 @@ class Context:
     docname: str = ""
     site_url: str = ""
     repo_url: str = ""
-    xrefs: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    xrefs: dict[str, dict[str, dict[str, str]]] = field(
+        default_factory=dict
+    )
     blocks: list[dict[str, str]] = field(default_factory=list)
     glue: dict[str, str] = field(default_factory=dict)
     bibliography: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -516,7 +522,9 @@ def _display_math(body: str, label: str | None, ctx: Context) -> str:
     parts = [expand_macros(p, ctx.macros) for p in parts]
     if len(parts) > 1:
         tex = (
-            "\\begin{aligned}\n" + " \\\\\n".join(parts) + "\n\\end{aligned}"
+            "\\begin{aligned}\n"
+            + " \\\\\n".join(parts)
+            + "\n\\end{aligned}"
         )
     elif (
         parts
@@ -639,7 +647,9 @@ def _directive(
             _next_block(ctx, "solution", arg.strip() or None) or "Solution"
         )
         lines = ["", RULE, "", f"**{header}**", "", *inner]
-        return lines if name == "solution-start" else lines + ["", RULE, ""]
+        return (
+            lines if name == "solution-start" else lines + ["", RULE, ""]
+        )
     if name == "solution-end":
         return ["", RULE, ""]
     if name == "admonition" or name in ADMONITIONS:
@@ -843,7 +853,11 @@ def convert_notebook(nb, ctx: Context, *, notice: bool = True):
             "quoted in the text are those the book computed (run the cells to reproduce them).*"
         )
         idx = next(
-            (k for k, c in enumerate(nb.cells) if c.cell_type == "markdown"),
+            (
+                k
+                for k, c in enumerate(nb.cells)
+                if c.cell_type == "markdown"
+            ),
             0,
         )
         nb.cells.insert(
@@ -965,7 +979,9 @@ def load_bibliography(
     for formatted in formatter.format_entries(data.entries.values()):
         entry = data.entries[formatted.key]
         persons = (
-            entry.persons.get("author") or entry.persons.get("editor") or []
+            entry.persons.get("author")
+            or entry.persons.get("editor")
+            or []
         )
         author = _latex_to_text(_author_text(persons)) or entry.fields.get(
             "title", formatted.key

@@ -45,14 +45,18 @@ def pages() -> list[tuple[str, str]]:
         if p.stem != "index"
     }
     known = [(m, d) for m, d in MODULE_ORDER if m in present]
-    extra = [(m, "") for m in sorted(present - {m for m, _ in MODULE_ORDER})]
+    extra = [
+        (m, "") for m in sorted(present - {m for m, _ in MODULE_ORDER})
+    ]
     return known + extra
 
 
 def main() -> int:
     entries = pages()
     toc = (ROOT / "_toc.yml").read_text()
-    block = "".join(f"          - file: reference/{m}\n" for m, _ in entries)
+    block = "".join(
+        f"          - file: reference/{m}\n" for m, _ in entries
+    )
     new_toc, n = re.subn(
         r"(      - file: reference/index\n        sections:\n)(?:          - file: reference/\S+\n)*",
         lambda mo: mo.group(1) + block,

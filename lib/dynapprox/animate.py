@@ -218,7 +218,9 @@ class Animation:
                 )
             _png_size(bytes(still_png))
             still_png = bytes(still_png)
-        object.__setattr__(self, "frames", tuple(bytes(fr) for fr in frames))
+        object.__setattr__(
+            self, "frames", tuple(bytes(fr) for fr in frames)
+        )
         object.__setattr__(self, "labels", labels)
         object.__setattr__(self, "still_png", still_png)
         object.__setattr__(self, "interval_ms", int(self.interval_ms))
@@ -441,7 +443,10 @@ def _encode_frames(
     else:
         n_exact = max(1, colours // 4)
         order = np.argsort(-counts, kind="stable")
-        exact, rest = every[order[:n_exact]], np.sort(every[order[n_exact:]])
+        exact, rest = (
+            every[order[:n_exact]],
+            np.sort(every[order[n_exact:]]),
+        )
         strip = Image.fromarray(
             unpack(rest).astype(np.uint8)[None, :, :], mode="RGB"
         )
@@ -456,7 +461,9 @@ def _encode_frames(
         ]
         palette = np.concatenate([unpack(exact), table])
     nearest = np.argmin(
-        ((unpack(every)[:, None, :] - palette[None, :, :]) ** 2).sum(axis=2),
+        ((unpack(every)[:, None, :] - palette[None, :, :]) ** 2).sum(
+            axis=2
+        ),
         axis=1,
     )
     flat_palette = [int(v) for v in palette.ravel()] + [0] * (
@@ -699,7 +706,10 @@ def from_funcanimation(
             self.rgba: list[np.ndarray] = []
 
         def setup(
-            self, fig: Figure, outfile: str | Path, dpi: float | None = None
+            self,
+            fig: Figure,
+            outfile: str | Path,
+            dpi: float | None = None,
         ) -> None:  # matplotlib's writer interface
             super().setup(fig, outfile, dpi=dpi)
 

@@ -105,7 +105,9 @@ def control(
         raise ValueError(
             f"name must be a Python identifier (a keyword argument), got {name!r}"
         )
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+    if isinstance(values, (str, bytes)) or not isinstance(
+        values, Sequence
+    ):
         raise TypeError(
             f"values must be a sequence of numbers or strings, got {type(values).__name__}"
         )
@@ -158,9 +160,7 @@ def _widget_frontend() -> bool:
         return False
     shell = get_ipython()
     if shell is None or getattr(shell, "kernel", None) is None:
-        return (
-            False  # a plain Python process or a terminal IPython: no widgets
-        )
+        return False  # a plain Python process or a terminal IPython: no widgets
     if os.environ.get("JPY_SESSION_NAME"):
         return True  # a Jupyter server started the kernel (JupyterLab, Notebook 7, Hub, Binder)
     if "__vsc_ipynb_file__" in getattr(shell, "user_ns", {}):
@@ -309,7 +309,9 @@ class Explorer:
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=fig.dpi)
             if self._layout is None:
-                self._layout = [ax.get_position().bounds for ax in fig.axes]
+                self._layout = [
+                    ax.get_position().bounds for ax in fig.axes
+                ]
         finally:
             plt.close(fig)
         return out.getvalue(), buf.getvalue()

@@ -87,7 +87,9 @@ def loglog_axes(
     ax.set_xscale("log")
     ax.set_yscale("log")
     # budgets are integers: label the x axis 5, 10, 20, 50 ... rather than 5x10^0
-    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_major_formatter(
+        ticker.FuncFormatter(lambda v, _: f"{v:g}")
+    )
     ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

@@ -200,7 +200,9 @@ def test_players_play_offline(entry: str, server: str, browser) -> None:  # noqa
                 and n >= 2
                 and s0["counter"] == f"1 / {n}"
             )
-            assert len(s0["alt"]) > 40, "the animation needs a real alt text"
+            assert len(s0["alt"]) > 40, (
+                "the animation needs a real alt text"
+            )
             # play advances the frame; pause stops it
             root.query_selector('button[data-action="play"]').click()
             s1 = _wait(root, lambda s: s["frame"] >= 2)
@@ -214,12 +216,15 @@ def test_players_play_offline(entry: str, server: str, browser) -> None:  # noqa
             time.sleep(0.6)
             s2 = root.evaluate(STATE_JS)
             assert (
-                s2["frame"] == paused["frame"] and s2["playLabel"] == "Play"
+                s2["frame"] == paused["frame"]
+                and s2["playLabel"] == "Play"
             ), (paused, s2)
             # the step buttons and the slider
             root.query_selector('button[data-action="last"]').click()
             last = root.evaluate(STATE_JS)
-            assert last["frame"] == n - 1 and last["counter"] == f"{n} / {n}"
+            assert (
+                last["frame"] == n - 1 and last["counter"] == f"{n} / {n}"
+            )
             root.query_selector('button[data-action="previous"]').click()
             assert root.evaluate(STATE_JS)["frame"] == n - 2
             root.query_selector('button[data-action="first"]').click()

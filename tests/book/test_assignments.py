@@ -166,7 +166,12 @@ def test_cell_names_reads_before_binding_and_scopes():
         "y = x + 1\nfor a in b:\n    print(a)\nz = [k * c for k in y]\n",
         MODULES,
     )
-    assert s.loads >= {"x", "b", "c"} and not s.loads & {"a", "k", "y", "z"}
+    assert s.loads >= {"x", "b", "c"} and not s.loads & {
+        "a",
+        "k",
+        "y",
+        "z",
+    }
     assert s.strong == {"y", "z"} and "a" in s.binds
     s = cell_names("def f(u):\n    return u * g\nx = x + 1\n", MODULES)
     assert (
@@ -188,14 +193,18 @@ def test_cell_names_mutations():
         "w",
         "np",
     }  # drawing and numpy functions leave their arguments alone
-    assert GLOBAL_RNG in cell_names("w = torch.randn(3)\n", MODULES).mutates
+    assert (
+        GLOBAL_RNG in cell_names("w = torch.randn(3)\n", MODULES).mutates
+    )
     assert (
         GLOBAL_RNG
         in cell_names("layer = torch.nn.Linear(2, 3)\n", MODULES).mutates
     )
     assert (
         GLOBAL_RNG
-        not in cell_names("g = np.random.default_rng(0)\n", MODULES).mutates
+        not in cell_names(
+            "g = np.random.default_rng(0)\n", MODULES
+        ).mutates
     )
 
 

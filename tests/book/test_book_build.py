@@ -67,7 +67,9 @@ def test_strict_build_has_no_warnings():
         for l in log.splitlines()
         if ("WARNING" in l or "ERROR" in l) and "IPKernelApp" not in l
     ]
-    assert not warnings, "strict build failed:\n" + "\n".join(warnings[:40])
+    assert not warnings, "strict build failed:\n" + "\n".join(
+        warnings[:40]
+    )
     assert "build succeeded" in log, (
         "the build did not finish:\n" + "\n".join(log.splitlines()[-40:])
     )

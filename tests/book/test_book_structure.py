@@ -53,7 +53,9 @@ def test_chapter_format(chapter):
     assert re.match(r"\(ch-[a-z0-9-]+\)=\n# ", body), (
         f"{chapter.name}: must start with a (ch-...)= label and a title"
     )
-    assert "seed_everything" in text, f"{chapter.name}: must seed everything"
+    assert "seed_everything" in text, (
+        f"{chapter.name}: must seed everything"
+    )
     assert re.search(r"\{prf:(theorem|proposition|lemma)\}", text), (
         f"{chapter.name}: no theorem"
     )
@@ -98,7 +100,9 @@ def _bib_keys() -> set[str]:
         ROOT / "references.bib",
         *sorted((ROOT / "bib").glob("*.bib")),
     ]:
-        keys |= set(re.findall(r"^@\w+\{([^,\s]+),", bib.read_text(), re.M))
+        keys |= set(
+            re.findall(r"^@\w+\{([^,\s]+),", bib.read_text(), re.M)
+        )
     return keys
 
 
@@ -154,4 +158,6 @@ def test_exercise_format_expands(chapter):
     sources = "\n".join(c.source for c in master.cells)
     assert sources.count("# BEGIN QUESTION") == len(graded)
     assert "raise NotImplementedError" in sources
-    assert sources.count("# HIDDEN") >= 1, f"{chapter.name}: no hidden test"
+    assert sources.count("# HIDDEN") >= 1, (
+        f"{chapter.name}: no hidden test"
+    )

@@ -382,7 +382,9 @@ def test_page_in_browser(entry: str, server: str, browser) -> None:
         ids = set(blocks["ids"])
         for href in blocks["links"]:
             parsed = urlparse(href)
-            if parsed.scheme or href.startswith(("mailto:", "javascript:")):
+            if parsed.scheme or href.startswith(
+                ("mailto:", "javascript:")
+            ):
                 continue
             target = (
                 (html.parent / unquote(parsed.path)).resolve()
@@ -445,3 +447,70 @@ def test_page_in_browser(entry: str, server: str, browser) -> None:
     if console:
         problems.append(f"console errors: {console[:5]}")
     assert not problems, f"{entry}:\n  " + "\n  ".join(problems)
+
+
+# ------------------------------------------------------------ code cell width
+CODE_WIDTH_JS = """
+() => {
+  // open what a reader can open: hide-input cells, solution dropdowns
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  document.querySelectorAll('.toggle-hidden')
+    .forEach(e => e.classList.remove('toggle-hidden'));
+  const cols = {page: null, block: null};
+  for (const pre of document.querySelectorAll('div.cell_input pre')) {
+    if (!pre.offsetParent) continue;  // hidden (a collapsed input)
+    const s = getComputedStyle(pre);
+    const probe = document.createElement('span');
+    probe.textContent = 'M'.repeat(200);
+    pre.appendChild(probe);
+    const char = probe.getBoundingClientRect().width / 200;
+    probe.remove();
+    const inner = pre.clientWidth - parseFloat(s.paddingLeft)
+                  - parseFloat(s.paddingRight);
+    const n = Math.floor(inner / char + 1e-6);
+    const where = pre.closest('.solution, .exercise') ? 'block' : 'page';
+    cols[where] = cols[where] === null ? n : Math.min(cols[where], n);
+  }
+  return cols;
+}
+"""
+
+
+def test_code_cells_hold_the_line_length(server: str, browser) -> None:
+    """The formatter's line length fits the code cells at the desktop width.
+
+    At the viewport of the page checks (1280 px), every visible code cell of every
+    chapter must hold ruff's ``line-length`` monospace characters, and a cell inside a
+    solution block ``lint_chapters.BLOCK_WIDTH`` (the widths
+    ``tests/book/test_code_width.py`` holds the chapters' code lines to).
+    """
+    from lint_chapters import BLOCK_WIDTH, line_length
+
+    want = {"page": line_length(), "block": BLOCK_WIDTH}
+    pages = [e for e in PAGES if e.startswith("chapters/")]
+    pages = [e for e in pages if is_notebook(source_of(e))]
+    if not pages:
+        pytest.skip("no chapter page in this build")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    narrow: list[str] = []
+    seen = {"page": False, "block": False}
+    try:
+        page = context.new_page()
+        for entry in pages:
+            if not (HTML_DIR / f"{entry}.html").exists():
+                continue
+            page.goto(urljoin(server, f"{entry}.html"), wait_until="load")
+            cols = page.evaluate(CODE_WIDTH_JS)
+            for where, n in cols.items():
+                if n is None:
+                    continue
+                seen[where] = True
+                if n < want[where]:
+                    narrow.append(
+                        f"{entry}: a {where} code cell holds {n} < "
+                        f"{want[where]} columns"
+                    )
+    finally:
+        context.close()
+    assert seen["page"], "no visible code cell measured"
+    assert not narrow, "\n".join(narrow)

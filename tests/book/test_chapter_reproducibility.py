@@ -133,7 +133,9 @@ def test_different_text_fails_and_shows_the_cell(tmp_path):
         [nb_path], tmp_path, jobs=1, capture=True
     )
     assert code != 0 and outcomes == {"chapter": False}
-    assert "chapter.ipynb::Cell 1" in log and "chapter.ipynb::Cell 2" in log
+    assert (
+        "chapter.ipynb::Cell 1" in log and "chapter.ipynb::Cell 2" in log
+    )
     assert (
         "0.3333333333333334" in log and "0.3333333333333333" in log
     )  # both outputs are shown

@@ -94,7 +94,10 @@ def test_built_plan_rows_have_links() -> None:
     for tr in rows:
         cells = tr.find_all("td")
         week = cells[0].get_text(strip=True)
-        for name, cell in (("chapters", cells[2]), ("exercises", cells[3])):
+        for name, cell in (
+            ("chapters", cells[2]),
+            ("exercises", cells[3]),
+        ):
             links = cell.find_all("a", href=True)
             assert links, f"week {week}: no link in the {name} cell"
             assert not cell.select(".xref.missing, .problematic"), (

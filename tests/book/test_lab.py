@@ -119,12 +119,14 @@ class Lab:
                 "checkForUpdates": False,
             },
         }
-        (config / "labconfig" / "default_setting_overrides.json").write_text(
-            json.dumps(overrides)
-        )
+        (
+            config / "labconfig" / "default_setting_overrides.json"
+        ).write_text(json.dumps(overrides))
         if disable_myst:
             (config / "labconfig" / "page_config.json").write_text(
-                json.dumps({"disabledExtensions": {"jupyterlab-myst": True}})
+                json.dumps(
+                    {"disabledExtensions": {"jupyterlab-myst": True}}
+                )
             )
         env = {
             k: v
@@ -339,7 +341,9 @@ def _run_chapter_in_lab(stem: str, tmp_path: pathlib.Path) -> None:
             # Saving keeps the MyST text: Ctrl+S writes the .md back unchanged
             saved = root / "chapters" / src.name
             before = saved.stat().st_mtime_ns
-            page.click(".jp-NotebookPanel .jp-Cell .jp-InputPrompt >> nth=0")
+            page.click(
+                ".jp-NotebookPanel .jp-Cell .jp-InputPrompt >> nth=0"
+            )
             page.keyboard.press("Control+s")
             t0 = time.monotonic()
             while (
@@ -387,7 +391,9 @@ def _assert_same_chapter(original: str, after: str, stem: str) -> None:
     )
 
     def cells(nb):
-        return [(c.cell_type, c.source, dict(c.metadata)) for c in nb.cells]
+        return [
+            (c.cell_type, c.source, dict(c.metadata)) for c in nb.cells
+        ]
 
     if cells(a) != cells(b):
         first = next(

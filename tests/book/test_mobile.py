@@ -118,7 +118,9 @@ async () => {
 @pytest.mark.parametrize("entry", PAGES)
 def test_page_fits_a_phone(entry: str, site: str, chromium) -> None:
     if not (HTML_DIR / f"{entry}.html").exists():
-        skip_or_fail(f"{entry}.html is not in {HTML_DIR} (a partial build?)")
+        skip_or_fail(
+            f"{entry}.html is not in {HTML_DIR} (a partial build?)"
+        )
     context = _context(
         chromium,
         viewport=PHONE,
@@ -133,7 +135,9 @@ def test_page_fits_a_phone(entry: str, site: str, chromium) -> None:
         page.wait_for_timeout(300)
         fit = page.evaluate(FIT_JS)
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{entry.replace('/', '__')}.png"))
+        page.screenshot(
+            path=str(SHOTS / f"{entry.replace('/', '__')}.png")
+        )
     finally:
         context.close()
     problems = []
@@ -169,7 +173,8 @@ def test_search_finds_the_chapter_of_a_theorem(
     page = context.new_page()
     try:
         page.goto(
-            urljoin(site, f"search.html?q={quote(query)}"), wait_until="load"
+            urljoin(site, f"search.html?q={quote(query)}"),
+            wait_until="load",
         )
         page.wait_for_function(
             "() => document.querySelectorAll('#search-results ul.search li').length > 0 || "

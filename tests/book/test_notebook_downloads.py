@@ -35,9 +35,9 @@ HTML_DIR = pathlib.Path(
     os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html")
 )
 CHAPTERS = code_chapters()
-REPO_URL = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"][
-    "url"
-].rstrip("/")
+REPO_URL = yaml.safe_load((ROOT / "_config.yml").read_text())[
+    "repository"
+]["url"].rstrip("/")
 
 
 @pytest.fixture(scope="module")
@@ -110,9 +110,7 @@ def test_first_cell_installs_the_package_when_missing(
 
 
 def test_install_url_parser() -> None:
-    code = (
-        '%pip install --quiet "dynapprox @ git+https://github.com/o/r.git"\n'
-    )
+    code = '%pip install --quiet "dynapprox @ git+https://github.com/o/r.git"\n'
     assert book_reader.install_urls(code) == ["https://github.com/o/r"]
     assert book_reader.install_urls("import dynapprox\n") == []
 
@@ -131,7 +129,9 @@ def test_download_is_the_notebook_run_elsewhere(
     # the build's executed notebook, the rendered one and the download: same code cells
     chapters.check_same_code(src, executed, HTML_DIR)
     download = nbformat.read(notebooks[src.stem], as_version=4)
-    assert chapters.code_sources(download) == chapters.code_sources(executed)
+    assert chapters.code_sources(download) == chapters.code_sources(
+        executed
+    )
     # the comparison runs it outside the repository, never inside
     with pytest.raises(ValueError, match="outside the repository"):
         chapters.run_nbval([], ROOT)
@@ -202,7 +202,9 @@ def test_find_mathjax_ignores_a_directory_without_mathjax(
     tmp_path, monkeypatch
 ) -> None:
     monkeypatch.setenv("DYNAPPROX_MATHJAX_DIR", str(tmp_path))
-    monkeypatch.setattr(book_reader, "DEBIAN_MATHJAX", tmp_path / "missing")
+    monkeypatch.setattr(
+        book_reader, "DEBIAN_MATHJAX", tmp_path / "missing"
+    )
     assert book_reader.find_mathjax() is None
     (tmp_path / "tex-chtml.js").write_text("")
     assert book_reader.find_mathjax() == (tmp_path, 3)

@@ -160,7 +160,9 @@ def pdf_text() -> str:
     return out
 
 
-@pytest.mark.parametrize("entry", [e for e in built_pages() if e != "intro"])
+@pytest.mark.parametrize(
+    "entry", [e for e in built_pages() if e != "intro"]
+)
 def test_pdf_has_every_title(entry: str, pdf_text: str) -> None:
     title = page_title(source_of(entry))
     assert normalise(title) in normalise(pdf_text), (

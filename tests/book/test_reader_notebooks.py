@@ -163,7 +163,8 @@ def test_roles_become_the_books_text_with_links() -> None:
         in out
     )
     assert (
-        "[The chapter](https://o.github.io/r/chapters/09_x.html#ch-x)" in out
+        "[The chapter](https://o.github.io/r/chapters/09_x.html#ch-x)"
+        in out
     )
     assert (
         "[that chapter](https://o.github.io/r/chapters/09_x.html#ch-x)"
@@ -267,7 +268,9 @@ def test_install_line_follows_the_configured_repository() -> None:
 
 
 def test_leftovers_finds_myst_and_ignores_code() -> None:
-    assert m.leftovers("```python\n{eq}`x`\n```\nand `{cite}` in code") == []
+    assert (
+        m.leftovers("```python\n{eq}`x`\n```\nand `{cite}` in code") == []
+    )
     found = m.leftovers("(lab)=\n:::{note}\nx\n:::\n{eq}`a`")
     assert any("label line" in f for f in found) and any(
         "role" in f for f in found
@@ -342,7 +345,9 @@ def _check_plain(nb, src: pathlib.Path, what: str, data: dict) -> None:
     assert not left, f"{what}: MyST-only syntax left: {left[:8]}"
     source = src.read_text(encoding="utf-8")
     # every glued number quoted in the prose is there (with its format, as the book shows it)
-    for key, fmt in re.findall(r"\{glue:text\}`([^`:]+):?([^`]*)`", source):
+    for key, fmt in re.findall(
+        r"\{glue:text\}`([^`:]+):?([^`]*)`", source
+    ):
         glue = m.load_glue(
             BUILD_DIR / "jupyter_execute" / f"{docname}.glue.json"
         )
@@ -381,7 +386,9 @@ def _check_plain(nb, src: pathlib.Path, what: str, data: dict) -> None:
 def test_downloaded_notebook_is_plain(src: pathlib.Path) -> None:
     data = _require_build()
     path = (
-        HTML_DIR / "_notebooks" / src.relative_to(ROOT).with_suffix(".ipynb")
+        HTML_DIR
+        / "_notebooks"
+        / src.relative_to(ROOT).with_suffix(".ipynb")
     )
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
@@ -392,7 +399,9 @@ def test_downloaded_notebook_is_plain(src: pathlib.Path) -> None:
         for c in jupytext.read(src).cells
         if c.cell_type == "code"
     ]
-    assert [c.source for c in nb.cells if c.cell_type == "code"] == src_code
+    assert [
+        c.source for c in nb.cells if c.cell_type == "code"
+    ] == src_code
 
 
 @pytest.mark.html
@@ -411,7 +420,9 @@ def test_reader_data_matches_the_pages() -> None:
             r":label: (thm-[\w-]+)", src.read_text(encoding="utf-8")
         ):
             box = soup.find(id=label)
-            caption = box.find(class_="caption-number").get_text(strip=True)
+            caption = box.find(class_="caption-number").get_text(
+                strip=True
+            )
             assert data["xrefs"]["prf"][label]["text"] == caption, (
                 label,
                 caption,
@@ -442,7 +453,9 @@ def _student_notebook(
         return built
     made = generate(tmp, [src])
     return (
-        made[0] / "dist" / "student" / f"{src.stem}.ipynb" if made else None
+        made[0] / "dist" / "student" / f"{src.stem}.ipynb"
+        if made
+        else None
     )
 
 
@@ -474,7 +487,8 @@ def _check_student(src: pathlib.Path, tmp: pathlib.Path) -> None:
         / f"{src.relative_to(ROOT).with_suffix('')}.glue.json"
     )
     for key, _fmt in re.findall(
-        r"\{glue:text\}`([^`:]+):?([^`]*)`", src.read_text(encoding="utf-8")
+        r"\{glue:text\}`([^`:]+):?([^`]*)`",
+        src.read_text(encoding="utf-8"),
     ):
         assert key in glue, f"{src.stem}: the build glued no value {key!r}"
         assert f"glue value `{key}`" not in text, (

@@ -135,7 +135,9 @@ def _fresh_env(tmp: pathlib.Path, wheel: pathlib.Path) -> pathlib.Path:
 def test_downloaded_notebook_runs_with_only_the_wheel(
     wheel: pathlib.Path, tmp_path
 ) -> None:
-    download = HTML_DIR / "_notebooks" / "chapters" / f"{FAST_CHAPTER}.ipynb"
+    download = (
+        HTML_DIR / "_notebooks" / "chapters" / f"{FAST_CHAPTER}.ipynb"
+    )
     if not download.exists():
         skip_or_fail(
             f"no downloaded notebook at {download}: run `make book` first"

@@ -87,7 +87,9 @@ def test_workflows_pass_actionlint(tmp_path) -> None:
             "jactionlint is not installed (pip install -r requirements.txt)"
         )
     proc = _make("lint-workflows")
-    assert proc.returncode == 0, "actionlint:\n" + proc.stdout + proc.stderr
+    assert proc.returncode == 0, (
+        "actionlint:\n" + proc.stdout + proc.stderr
+    )
     # the linter is not a no-op: the same target fails on a copy with a broken workflow
     copy = tmp_path / ".github" / "workflows"
     shutil.copytree(ROOT / ".github" / "workflows", copy)
@@ -111,7 +113,9 @@ def _run_steps(path: pathlib.Path) -> list[str]:
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_workflows_call_only_tested_make_targets(path: pathlib.Path) -> None:
+def test_workflows_call_only_tested_make_targets(
+    path: pathlib.Path,
+) -> None:
     runs = _run_steps(path)
     assert runs, f"{path.name}: no run step"
     makefile = (ROOT / "Makefile").read_text()
@@ -135,7 +139,9 @@ def test_test_workflow_keeps_the_cache_and_uploads_reports() -> None:
     doc = yaml.safe_load(
         (ROOT / ".github" / "workflows" / "test.yml").read_text()
     )
-    on = doc.get("on", doc.get(True))  # YAML 1.1 reads the key `on` as True
+    on = doc.get(
+        "on", doc.get(True)
+    )  # YAML 1.1 reads the key `on` as True
     assert "pull_request" in on
     steps = doc["jobs"]["test"]["steps"]
     caches = [
@@ -143,7 +149,9 @@ def test_test_workflow_keeps_the_cache_and_uploads_reports() -> None:
         for s in steps
         if str(s.get("uses", "")).startswith("actions/cache@")
     ]
-    assert any("_build/.jupyter_cache" in s["with"]["path"] for s in caches)
+    assert any(
+        "_build/.jupyter_cache" in s["with"]["path"] for s in caches
+    )
     uploads = [
         s
         for s in steps
@@ -172,7 +180,9 @@ def test_system_deps_are_installed() -> None:
     if proc.returncode != 0:
         skip_or_fail(proc.stdout.strip() or proc.stderr.strip())
     # the check is real: a package that does not exist is reported
-    proc = _make("system-deps", "CHECK=1", "SYSTEM_DEPS=no-such-package-xyz")
+    proc = _make(
+        "system-deps", "CHECK=1", "SYSTEM_DEPS=no-such-package-xyz"
+    )
     assert proc.returncode != 0 and "no-such-package-xyz" in proc.stdout
 
 
@@ -192,7 +202,8 @@ def test_check_repository() -> None:
     )
     assert (
         proc.returncode != 0
-        and "repository: url: https://github.com/someone/else" in proc.stderr
+        and "repository: url: https://github.com/someone/else"
+        in proc.stderr
     )
 
 
@@ -273,12 +284,16 @@ def test_publish_pushes_gh_pages(tmp_path) -> None:
     (html / "_static").mkdir(parents=True)
     (html / "index.html").write_text("<h1>book</h1>")
     (html / "_static" / "x.css").write_text("p {}")
-    proc = _make("-f", str(ROOT / "Makefile"), "publish", cwd=work, env=env)
+    proc = _make(
+        "-f", str(ROOT / "Makefile"), "publish", cwd=work, env=env
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     files = _git(
         "ls-tree", "-r", "--name-only", "gh-pages", cwd=remote
     ).split()
-    assert set(files) == {".nojekyll", "index.html", "_static/x.css"}, files
+    assert set(files) == {".nojekyll", "index.html", "_static/x.css"}, (
+        files
+    )
 
 
 def test_binder_files_are_consistent() -> None:
@@ -311,8 +326,15 @@ def test_binder_files_are_consistent() -> None:
         re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.+!-]+", p) for p in pins
     ), [p for p in pins if "==" not in p]
     names = {re.split(r"==", p)[0].lower().replace("_", "-") for p in pins}
-    for needed in ("jupytext", "jupyterlab", "jupyterlab-myst", "ipykernel"):
-        assert needed in names, f"Binder needs {needed} in requirements.txt"
+    for needed in (
+        "jupytext",
+        "jupyterlab",
+        "jupyterlab-myst",
+        "ipykernel",
+    ):
+        assert needed in names, (
+            f"Binder needs {needed} in requirements.txt"
+        )
     assert (
         not (ROOT / "apt.txt").exists()
         or (ROOT / "apt.txt").read_text().strip()
@@ -348,14 +370,16 @@ def test_binder_start_loads_the_book_configuration(tmp_path) -> None:
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
     assert (
-        "contents_manager_class = 'lab_contents.BookContentsManager'" in out
+        "contents_manager_class = 'lab_contents.BookContentsManager'"
+        in out
     ), out[-3000:]
     assert "jupyterlab_myst | extension was successfully loaded" in out
     import json
 
     overrides = json.loads(
         (
-            ROOT / "jupyter-config/labconfig/default_setting_overrides.json"
+            ROOT
+            / "jupyter-config/labconfig/default_setting_overrides.json"
         ).read_text()
     )
     viewers = overrides["@jupyterlab/docmanager-extension:plugin"][

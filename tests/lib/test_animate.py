@@ -17,7 +17,11 @@ from matplotlib.animation import FuncAnimation  # noqa: E402
 from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from dynapprox.animate import Animation, from_funcanimation, record_animation  # noqa: E402
+from dynapprox.animate import (
+    Animation,
+    from_funcanimation,
+    record_animation,
+)  # noqa: E402
 
 N = 6
 

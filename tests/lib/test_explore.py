@@ -27,7 +27,10 @@ def _drawer(calls: list):
 
 CONTROLS = (
     ex.control(
-        "omega", [0.5, 1.0, 2.0], default=1.0, label="memory exponent omega"
+        "omega",
+        [0.5, 1.0, 2.0],
+        default=1.0,
+        label="memory exponent omega",
     ),
     ex.control("m", [4, 8, 16], default=8, label="width m"),
 )
@@ -66,13 +69,17 @@ def test_mode_from_the_environment(monkeypatch):
         ex.controls_mode()
 
 
-def test_auto_mode_needs_a_kernel_started_by_a_widget_front_end(monkeypatch):
+def test_auto_mode_needs_a_kernel_started_by_a_widget_front_end(
+    monkeypatch,
+):
     import IPython
 
     monkeypatch.delenv("DYNAPPROX_CONTROLS", raising=False)
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     monkeypatch.setattr(IPython, "get_ipython", lambda: None)
-    assert ex.controls_mode() == "static"  # plain Python (pytest, a script)
+    assert (
+        ex.controls_mode() == "static"
+    )  # plain Python (pytest, a script)
     kernel_shell = types.SimpleNamespace(kernel=object(), user_ns={})
     monkeypatch.setattr(IPython, "get_ipython", lambda: kernel_shell)
     assert (
@@ -83,13 +90,17 @@ def test_auto_mode_needs_a_kernel_started_by_a_widget_front_end(monkeypatch):
         ex.controls_mode() == "live"
     )  # a kernel started by a Jupyter server
     monkeypatch.delenv("JPY_SESSION_NAME")
-    kernel_shell.user_ns["__vsc_ipynb_file__"] = "/home/reader/chapter.ipynb"
+    kernel_shell.user_ns["__vsc_ipynb_file__"] = (
+        "/home/reader/chapter.ipynb"
+    )
     assert ex.controls_mode() == "live"  # VS Code
     terminal_shell = types.SimpleNamespace(
         user_ns={"__vsc_ipynb_file__": "x"}
     )
     monkeypatch.setattr(IPython, "get_ipython", lambda: terminal_shell)
-    assert ex.controls_mode() == "static"  # a terminal IPython has no kernel
+    assert (
+        ex.controls_mode() == "static"
+    )  # a terminal IPython has no kernel
     monkeypatch.setenv("DYNAPPROX_CONTROLS", "static")
     monkeypatch.setattr(IPython, "get_ipython", lambda: kernel_shell)
     assert ex.controls_mode() == "static"  # the environment variable wins
@@ -164,7 +175,9 @@ def test_render_returns_the_text_and_the_png_of_the_figure():
 
     calls: list = []
     text, png = ex.Explorer(_drawer(calls), CONTROLS).render(m=4)
-    assert text == "omega = 1, m = 4: error 0.250\n" and calls == [(1.0, 4)]
+    assert text == "omega = 1, m = 4: error 0.250\n" and calls == [
+        (1.0, 4)
+    ]
     size = Image.open(io.BytesIO(png)).size
     w, h = plt.rcParams["figure.figsize"]
     assert size == (
