@@ -3,10 +3,12 @@
 The tests mirror the repository: ``tests/lib/`` holds the unit tests of the package
 (``tests/lib/test_<module>.py``, ``tests/lib/<subpackage>/test_<module>.py``) and
 ``tests/book/`` the checks of the book (structure, build, browser, PDF, JupyterLab,
-wheel, assignments, pipeline). pytest imports test files by their path
-(``--import-mode=importlib`` in ``pyproject.toml``), so two test files may share a
-basename in different folders; ``scripts/`` and ``tests/book/`` are on ``sys.path`` for
-the helpers the tests import (``chapters``, ``ci``, the page checks' fixtures).
+wheel, assignments, pipeline). There is no ``__init__.py``: pytest puts the folder of
+each test file on ``sys.path`` (so a test imports its folder's helpers by name, e.g.
+``from ci import skip_or_fail``), and test basenames must be unique across folders
+(``tests/book/test_layout.py`` checks it; a subpackage's tests may be named
+``test_<subpackage>_<module>.py``). ``scripts/`` and ``tests/book/`` are on ``sys.path``
+for every test (``chapters``, ``lint_chapters``, ``ci``).
 """
 
 from __future__ import annotations
