@@ -141,6 +141,12 @@ class Animation:
     ----------
     width, height : int
         Size of a frame in pixels.
+
+    Used in
+    -------
+    The result of :func:`dynapprox.animate.record_animation`, shown in
+    :doc:`/chapters/02_composition_dynamics`, :doc:`/chapters/03_flow_approximation`,
+    :doc:`/chapters/05_optimal_control` and :doc:`/chapters/10_curse_of_memory`.
     """
 
     frames: tuple[bytes, ...]
@@ -547,6 +553,11 @@ def record_animation(
     -------
     animation : Animation
         The frames with the HTML player and the still frame.
+
+    Used in
+    -------
+    :doc:`/chapters/02_composition_dynamics`, :doc:`/chapters/03_flow_approximation`,
+    :doc:`/chapters/05_optimal_control`, :doc:`/chapters/10_curse_of_memory`.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -692,6 +703,11 @@ def from_funcanimation(
     Returns
     -------
     animation : Animation
+
+    Used in
+    -------
+    No chapter: the bridge for existing ``FuncAnimation`` code; chapters call
+    :func:`dynapprox.animate.record_animation`.
     """
     from matplotlib import animation as mpl_animation
 

@@ -5,7 +5,7 @@ carry (environment variables for the BLAS threads, the seeding calls, the figure
 that a reader sees the chapter's own imports right after it and a change of policy is made
 in one place.
 
-Threads are limited *after* NumPy has been imported, through :mod:`threadpoolctl` (the BLAS
+Threads are limited *after* NumPy has been imported, through ``threadpoolctl`` (the BLAS
 libraries read ``OMP_NUM_THREADS`` only when they are loaded, which happens on the first
 ``import numpy``, before any chapter code runs). One thread is the book's default: its two
 cores execute two chapters at a time, and a reduction computed with a different number of

@@ -59,6 +59,11 @@ class Control:
         The slider's description (plain text, e.g. ``"omega"`` or ``"width m"``).
     fmt : str
         Format specification of the numbers shown (``"g"``, ``".0e"``, ...).
+
+    Used in
+    -------
+    Made by :func:`dynapprox.explore.control` (in :doc:`/chapters/03_flow_approximation`,
+    :doc:`/chapters/08_riesz_density`, :doc:`/chapters/10_curse_of_memory`).
     """
 
     name: str
@@ -100,6 +105,11 @@ def control(
     Returns
     -------
     control : Control
+
+    Used in
+    -------
+    :doc:`/chapters/03_flow_approximation`, :doc:`/chapters/08_riesz_density`,
+    :doc:`/chapters/10_curse_of_memory`.
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(
@@ -178,6 +188,11 @@ def controls_mode() -> str:
     -------
     mode : str
         ``"static"`` or ``"live"``.
+
+    Used in
+    -------
+    Used by :func:`dynapprox.explore.explore` (in :doc:`/chapters/03_flow_approximation`,
+    :doc:`/chapters/08_riesz_density`, :doc:`/chapters/10_curse_of_memory`).
     """
     env = os.environ.get("DYNAPPROX_CONTROLS", "").strip().lower()
     if env and env != "auto":
@@ -204,6 +219,11 @@ class Explorer:
         a few lines of text (the same lines for the same values).
     controls : Sequence[Control]
         The knobs, with distinct names.
+
+    Used in
+    -------
+    Made by :func:`dynapprox.explore.explore` (in :doc:`/chapters/03_flow_approximation`,
+    :doc:`/chapters/08_riesz_density`, :doc:`/chapters/10_curse_of_memory`).
     """
 
     def __init__(
@@ -422,5 +442,10 @@ def explore(
     Examples
     --------
     >>> explore(draw_error, control("omega", [0.5, 1.0, 2.0], default=1.0))  # doctest: +SKIP
+
+    Used in
+    -------
+    :doc:`/chapters/03_flow_approximation`, :doc:`/chapters/08_riesz_density`,
+    :doc:`/chapters/10_curse_of_memory`.
     """
     Explorer(draw, controls).show(mode)

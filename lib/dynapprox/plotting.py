@@ -7,15 +7,11 @@ cycle, so that curves stay distinguishable in greyscale print.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import matplotlib as mpl
 import numpy as np
 from cycler import cycler
+from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
 
 __all__ = [
     "OKABE_ITO",
@@ -36,7 +32,7 @@ OKABE_ITO: tuple[str, ...] = (
     "#000000",  # black
 )
 # (Okabe-Ito's yellow #F0E442 is left out: 1.3:1 contrast on white is unreadable as a line.)
-#: Line styles: matplotlib's names, then (offset, (on, off, ...)) dash patterns.
+#: The line styles (matplotlib's names, then dash patterns (offset, (on, off, ...))).
 LINESTYLES: tuple[str | tuple[int, tuple[int, ...]], ...] = (
     "-",
     "--",
@@ -54,6 +50,11 @@ def use_book_style(font_size: float = 10.0) -> None:
 
     Uses the non-interactive Agg-compatible defaults, a small figure size suited to
     the HTML column, a grid, and a colour x line-style x marker cycle.
+
+    Used in
+    -------
+    Used by :func:`dynapprox.book.setup` (the setup cell of every chapter, e.g.
+    :doc:`/chapters/01_approximation`).
     """
     mpl.rcParams.update(
         {
@@ -81,7 +82,15 @@ def use_book_style(font_size: float = 10.0) -> None:
 def loglog_axes(
     ax: Axes, xlabel: str, ylabel: str, title: str | None = None
 ) -> None:
-    """Put ``ax`` on log-log scales and label it (rates are straight lines there)."""
+    """Put ``ax`` on log-log scales and label it (rates are straight lines there).
+
+    Used in
+    -------
+    :doc:`/chapters/01_approximation`, :doc:`/chapters/02_composition_dynamics`,
+    :doc:`/chapters/07_sequence_modelling`, :doc:`/chapters/09_rates_memory`,
+    :doc:`/chapters/10_curse_of_memory`, :doc:`/chapters/11_architectures`,
+    :doc:`/chapters/12_state_space_models`.
+    """
     from matplotlib import ticker
 
     ax.set_xscale("log")
@@ -100,7 +109,12 @@ def loglog_axes(
 def reference_slope(
     ax: Axes, x: ArrayLike, y0: float, slope: float, label: str
 ) -> None:
-    """Draw the line y = y0 (x / x[0])^slope on ``ax`` (a rate guide on log-log axes)."""
+    """Draw the line y = y0 (x / x[0])^slope on ``ax`` (a rate guide on log-log axes).
+
+    Used in
+    -------
+    :doc:`/chapters/02_composition_dynamics`.
+    """
     xs = np.asarray(x, dtype=float)
     ax.plot(
         xs,

@@ -32,6 +32,11 @@ def seed_everything(
 
     Returns a fresh :class:`numpy.random.Generator` seeded with ``seed``, the
     preferred source of randomness in a chapter.
+
+    Used in
+    -------
+    Used by :func:`dynapprox.book.setup` (the setup cell of every chapter, e.g.
+    :doc:`/chapters/01_approximation`).
     """
     seed = check_nonnegative_int("seed", seed)
     if threads is not None:
@@ -56,6 +61,12 @@ def rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     """Return a NumPy generator: ``seed`` itself if it is one, else a new one seeded with it.
 
     ``None`` is rejected on purpose: every random draw in the book is seeded.
+
+    Used in
+    -------
+    Used by the functions of the package that take a ``seed`` (an int or a
+    generator), e.g. for the random input signals of
+    :doc:`/chapters/07_sequence_modelling`.
     """
     if isinstance(seed, np.random.Generator):
         return seed
@@ -67,7 +78,12 @@ def rng(seed: int | np.random.Generator | None) -> np.random.Generator:
 
 
 def torch_generator(seed: int) -> torch.Generator:
-    """Return a :class:`torch.Generator` on the CPU seeded with ``seed``."""
+    """Return a :class:`torch.Generator` on the CPU seeded with ``seed``.
+
+    Used in
+    -------
+    :doc:`/chapters/05_optimal_control`, :doc:`/chapters/06_discrete_robust`.
+    """
     import torch
 
     g = torch.Generator(device="cpu")
