@@ -47,9 +47,12 @@ import pathlib
 import re
 import shutil
 import subprocess
+import symtable
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import nbformat
 import yaml
@@ -80,11 +83,11 @@ class Question:
     test_cells: list[int] = field(default_factory=list)
 
 
-def _tags(cell) -> list[str]:
+def _tags(cell: Any) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
-def _points(cell) -> int:
+def _points(cell: Any) -> int:
     for tag in _tags(cell):
         m = re.fullmatch(r"points-(\d+)", tag)
         if m:
@@ -110,19 +113,20 @@ class MarkdownSplitter:
             line = lines[i]
             m = FENCE_OPEN.match(line)
             kind = m.group(2) if m else None
+            fence = m.group(1) if m else ""
             if self.in_gated_solution:
                 if kind == "solution-end":
                     self.in_gated_solution = False
-                    i = self._skip_block(lines, i, m.group(1))
+                    i = self._skip_block(lines, i, fence)
                     continue
                 i += 1
                 continue
             if kind == "solution-start":
                 self.in_gated_solution = True
-                i = self._skip_block(lines, i, m.group(1))
+                i = self._skip_block(lines, i, fence)
                 continue
             if kind == "solution":
-                i = self._skip_block(lines, i, m.group(1))
+                i = self._skip_block(lines, i, fence)
                 continue
             if kind in ("exercise", "exercise-start"):
                 label = self._label(lines, i)
@@ -185,11 +189,11 @@ def stub_solution(source: str, question: str) -> str:
                 f"found {type(node).__name__} at line {node.lineno}"
             )
         body = node.body
+        head = body[0] if body else None
         if (
-            body
-            and isinstance(body[0], ast.Expr)
-            and isinstance(getattr(body[0], "value", None), ast.Constant)
-            and isinstance(body[0].value.value, str)
+            isinstance(head, ast.Expr)
+            and isinstance(head.value, ast.Constant)
+            and isinstance(head.value.value, str)
         ):
             body = body[1:]
         if not body:
@@ -197,7 +201,7 @@ def stub_solution(source: str, question: str) -> str:
                 f"function {node.name} in the solution of {question} has no body to grade"
             )
         first = body[0].lineno - 1
-        last = node.end_lineno - 1
+        last = (node.end_lineno or node.lineno) - 1
         indent = " " * body[0].col_offset
         inserts.append((first, last, indent))
     if not inserts:
@@ -227,9 +231,8 @@ def build_master(
     questions: dict[str, Question] = {}
     current: str | None = None
     # first pass: split markdown, find the question each code cell belongs to
-    items: list[
-        tuple[str, object, str | None]
-    ] = []  # (kind, payload, question)
+    # (kind, payload: a cell or markdown text, question)
+    items: list[tuple[str, Any, str | None]] = []
     for idx, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
             for label, text in split(cell.source):
@@ -263,6 +266,7 @@ def build_master(
         else:
             items.append(("raw", cell, None))
     graded = [q for q in questions.values() if q.graded]
+    q: Question | None
     for q in graded:
         if not q.test_cells:
             raise FormatError(
@@ -325,7 +329,7 @@ def build_master(
             cells.append(nbformat.v4.new_raw_cell("# BEGIN SOLUTION"))
             cells.append(
                 nbformat.v4.new_code_cell(
-                    stub_solution(payload.source, qname)
+                    stub_solution(payload.source, str(qname))
                 )
             )
             cells.append(nbformat.v4.new_raw_cell("# END SOLUTION"))
@@ -341,7 +345,10 @@ def build_master(
             if "hidden" in _tags(payload):
                 src = "# HIDDEN\n" + src
             cells.append(nbformat.v4.new_code_cell(src))
-            if nb.cells.index(payload) == q.test_cells[-1]:
+            if (
+                q is not None
+                and nb.cells.index(payload) == q.test_cells[-1]
+            ):
                 close_question()
         else:
             close_question()
@@ -729,7 +736,7 @@ def _call_mutates(call: ast.Call, modules: set[str]) -> set[str]:
     pure = name in _PURE_CALLS or (
         from_module
         and name not in _MUTATING_MODULE_CALLS
-        and not name.endswith("_")
+        and not (name or "").endswith("_")
         and not any(k.arg == "out" for k in call.keywords)
     )
     if not pure:
@@ -758,7 +765,7 @@ class _Effects:
     mutates: set[str] = field(default_factory=set)
 
 
-def _scope_globals(table) -> set[str]:
+def _scope_globals(table: symtable.SymbolTable) -> set[str]:
     """Global names referenced in a symbol table and all its nested scopes."""
     out = {
         s.get_name()
@@ -773,8 +780,6 @@ def _scope_globals(table) -> set[str]:
 def _definitions(source: str, modules: set[str]) -> dict[str, _Effects]:
     """The functions and classes a cell defines at top level, with the globals their
     bodies read and may change (a call of the function reads and changes them)."""
-    import symtable
-
     code = _ipython_to_python(source)
     tree = ast.parse(code)
     tables = {
@@ -1130,7 +1135,7 @@ def grading_slice(
 def grading_cells(
     student: nbformat.NotebookNode,
     chapter: pathlib.Path,
-    extra_code: list[str] = (),
+    extra_code: Sequence[str] = (),
 ) -> set[int]:
     """Positions (among the code cells of ``student``) of the cells grading needs.
 
@@ -1181,7 +1186,7 @@ def _keep_code_cells(
 def reduce_to_grading(
     student: nbformat.NotebookNode,
     chapter: pathlib.Path,
-    extra_code: list[str] = (),
+    extra_code: Sequence[str] = (),
 ) -> tuple[nbformat.NotebookNode, int, int]:
     """The submission cut down to what grading needs (``grading_cells``); returns it with
     the numbers of kept and of all code cells. Markdown cells stay (they cost nothing)."""
@@ -1333,7 +1338,7 @@ def selfcheck_one_kernel(
                 f"{chapter.stem}: the autograder zip has no tests"
             )
 
-        def code(nb) -> list[tuple[str, bool]]:
+        def code(nb: Any) -> list[tuple[str, bool]]:
             out = []
             for c in nb.cells:
                 if c.cell_type != "code" or c.source.lstrip().startswith(

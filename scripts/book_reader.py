@@ -66,7 +66,7 @@ import pathlib
 import re
 import shutil
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlparse
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -74,6 +74,10 @@ if str(ROOT / "scripts") not in sys.path:
     sys.path.insert(0, str(ROOT / "scripts"))
 
 import myst_to_jupyter  # noqa: E402
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
 
 NOTEBOOK_DIR = "_notebooks"
 MATHJAX_STATIC = "mathjax"
@@ -233,7 +237,7 @@ def is_myst_notebook(path: pathlib.Path) -> bool:
 
 
 def write_notebook(
-    source: pathlib.Path, dest: pathlib.Path, context=None
+    source: pathlib.Path, dest: pathlib.Path, context: Any = None
 ) -> pathlib.Path:
     """Convert a MyST notebook to ``.ipynb`` (no outputs) and write it to ``dest``.
 
@@ -421,7 +425,7 @@ def convert_student_notebook(
 
 
 def _resolve(
-    app, domain: str, typ: str, target: str
+    app: Sphinx, domain: str, typ: str, target: str
 ) -> dict[str, str] | None:
     """Resolve one cross-reference as Sphinx does; text and site-relative URL, or ``None``."""
     from docutils import nodes
@@ -474,14 +478,16 @@ def _page_blocks(html_file: pathlib.Path) -> list[dict[str, str]]:
     blocks: list[dict[str, str]] = []
     numbers: dict[str, str] = {}
     for div in main.select("div.proof, div.exercise, div.solution"):
-        classes = div.get("class") or []
+        classes: list[str] = list(div.get("class") or [])
         title = div.find(class_="admonition-title")
         caption = title.find(class_="caption-number") if title else None
         number = caption.get_text(" ", strip=True) if caption else ""
-        ident = div.get("id") or ""
+        ident = str(div.get("id") or "")
         if "solution" in classes:
             link = title.find("a") if title else None
-            target = (link.get("href") or "").lstrip("#") if link else ""
+            target = (
+                str(link.get("href") or "").lstrip("#") if link else ""
+            )
             number = (
                 f"Solution to {numbers[target]}"
                 if target in numbers
@@ -514,7 +520,7 @@ def _page_blocks(html_file: pathlib.Path) -> list[dict[str, str]]:
     return blocks
 
 
-def reader_data(app) -> dict[str, Any]:
+def reader_data(app: Sphinx) -> dict[str, Any]:
     """What the notebook conversion needs from a finished build (written to ``_build/reader.json``).
 
     ``xrefs`` maps the targets of ``{eq}``, ``{prf:ref}``, ``{ref}``, ``{doc}`` and the
@@ -531,7 +537,12 @@ def reader_data(app) -> dict[str, Any]:
         "doc": {},
         "py": {},
     }
-    for label in sorted(env.get_domain("math").equations):
+    domains: dict[
+        str, Any
+    ] = {  # Sphinx's Domain type does not declare these
+        name: env.get_domain(name) for name in ("math", "std", "py")
+    }
+    for label in sorted(domains["math"].equations):
         hit = _resolve(app, "math", "eq", label)
         if hit:
             xrefs["eq"][label] = hit
@@ -540,7 +551,7 @@ def reader_data(app) -> dict[str, Any]:
         if hit:
             xrefs["prf"][label] = hit
     xrefs["numref"] = {}
-    for label in sorted(env.get_domain("std").labels):
+    for label in sorted(domains["std"].labels):
         hit = _resolve(app, "std", "ref", label)
         if hit:
             xrefs["std"][label] = hit
@@ -556,7 +567,7 @@ def reader_data(app) -> dict[str, Any]:
             "text": title.astext() if title else docname,
             "url": builder.get_target_uri(docname),
         }
-    for name, obj in sorted(env.get_domain("py").objects.items()):
+    for name, obj in sorted(domains["py"].objects.items()):
         xrefs["py"][name] = {
             "text": name,
             "url": f"{builder.get_target_uri(obj.docname)}#{obj.node_id}",
@@ -601,22 +612,22 @@ def install_urls(code: str) -> list[str]:
 
 
 # -------------------------------------------------------------------- Sphinx events
-def _logger():
+def _logger() -> Any:
     from sphinx.util import logging
 
     return logging.getLogger(__name__)
 
 
-def _is_html(app) -> bool:
+def _is_html(app: Sphinx) -> bool:
     return getattr(app.builder, "format", "") == "html"
 
 
-def _theme_defaults(app, config) -> None:
+def _theme_defaults(app: Sphinx, config: Config) -> None:
     # pydata-sphinx-theme logs a console error ("Got invalid theme mode") on a first
     # visit unless the page context has a default mode: follow the reader's system.
-    if config.html_context is None:
-        config.html_context = {}
-    config.html_context.setdefault("default_mode", "auto")
+    context: dict[str, Any] = dict(config.html_context or {})
+    context.setdefault("default_mode", "auto")
+    config.html_context = context
 
 
 def latex_macros(mathjax3_config: dict[str, Any] | None) -> str:
@@ -648,7 +659,7 @@ def latex_macros(mathjax3_config: dict[str, Any] | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _latex_preamble(app, config) -> None:
+def _latex_preamble(app: Sphinx, config: Config) -> None:
     elements = dict(config.latex_elements or {})
     elements["preamble"] = (
         elements.get("preamble", "")
@@ -658,7 +669,7 @@ def _latex_preamble(app, config) -> None:
     config.latex_elements = elements
 
 
-def _configure_mathjax(app) -> None:
+def _configure_mathjax(app: Sphinx) -> None:
     app.env.reader_mathjax = None  # type: ignore[attr-defined]
     if not _is_html(app) or app.config.reader_offline_mathjax == "off":
         return
@@ -684,7 +695,7 @@ def _configure_mathjax(app) -> None:
     )
 
 
-def _repo_parts(app) -> tuple[str, str] | None:
+def _repo_parts(app: Sphinx) -> tuple[str, str] | None:
     url = app.config.html_theme_options.get("repository_url", "") or ""
     parsed = urlparse(url)
     bits = [b for b in parsed.path.split("/") if b]
@@ -694,7 +705,11 @@ def _repo_parts(app) -> tuple[str, str] | None:
 
 
 def _page_buttons(
-    app, pagename: str, templatename: str, context: dict[str, Any], doctree
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: Any,
 ) -> None:
     if doctree is None or "header_buttons" not in context:
         return
@@ -740,7 +755,11 @@ def _page_buttons(
 
 
 def _page_assets(
-    app, pagename: str, templatename: str, context: dict[str, Any], doctree
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: Any,
 ) -> None:
     """Drop duplicated inline scripts; load the local MathJax 2 where maths is, only there.
 
@@ -764,14 +783,15 @@ def _page_assets(
     if local2 and has_math and not loaded:
         # maths made after reading (the $...$ of bibliography entries, see
         # _bibliography_math) is unknown to Sphinx, which then adds no MathJax
-        app.builder.add_js_file(
+        builder: Any = (
+            app.builder
+        )  # the HTML builder (Builder does not declare it)
+        builder.add_js_file(
             "",
             type="text/x-mathjax-config",
             body=f"MathJax.Hub.Config({json.dumps(app.config.mathjax2_config)})",
         )
-        app.builder.add_js_file(
-            app.config.mathjax_path, **{"async": "async"}
-        )
+        builder.add_js_file(app.config.mathjax_path, **{"async": "async"})
     seen: set[tuple[str, str, str]] = set()
     keep = []
     for js in scripts:
@@ -797,7 +817,7 @@ def _page_assets(
 BIB_MATH_RE = re.compile(r"(?<!\\)\$([^$]+)\$")
 
 
-def _bibliography_math(app, doctree, docname: str) -> None:
+def _bibliography_math(app: Sphinx, doctree: Any, docname: str) -> None:
     """Turn the ``$...$`` of bibliography entries into maths nodes.
 
     The titles in the ``.bib`` files carry LaTeX maths (``$1/x$``); sphinxcontrib-bibtex
@@ -822,7 +842,7 @@ def _bibliography_math(app, doctree, docname: str) -> None:
             text.parent.replace(text, new)
 
 
-def _check_install_url(app, env) -> None:
+def _check_install_url(app: Sphinx, env: Any) -> None:
     for docname in sorted(env.found_docs):
         source = pathlib.Path(env.doc2path(docname))
         if is_myst_notebook(source) and not install_urls(
@@ -835,15 +855,15 @@ def _check_install_url(app, env) -> None:
             )
 
 
-def _keep_macros(app, config) -> None:
+def _keep_macros(app: Sphinx, config: Config) -> None:
     # the MathJax 2 set-up below replaces mathjax3_config: keep the macros for the notebooks
-    app.reader_macros = copy.deepcopy(
+    app.reader_macros = copy.deepcopy(  # type: ignore[attr-defined]
         ((config.mathjax3_config or {}).get("tex") or {}).get("macros")
         or {}
     )
 
 
-def _build_finished(app, exception) -> None:
+def _build_finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or not _is_html(app):
         return
     outdir = pathlib.Path(app.outdir)
@@ -884,7 +904,7 @@ def _build_finished(app, exception) -> None:
         copy_mathjax(pathlib.Path(found[0]), found[1], outdir)
 
 
-def own_document(app, doctree) -> int:
+def own_document(app: Sphinx, doctree: Any) -> int:
     """Point every node of a freshly read page at the page's document; return how many moved.
 
     Nodes made in a nested document (autodoc's docstrings) keep a reference to it, and
@@ -904,7 +924,7 @@ def own_document(app, doctree) -> int:
     return moved
 
 
-def setup(app) -> dict[str, Any]:
+def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("reader_offline_mathjax", "auto", "html", [str])
     app.add_config_value("reader_mathjax_dir", "", "html", [str])
     app.add_config_value("reader_pages_branch", "gh-pages", "html", [str])

@@ -47,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import yaml
 
@@ -76,7 +77,7 @@ def toc_files(toc_path: str | pathlib.Path | None = None) -> list[str]:
     toc = yaml.safe_load(path.read_text())
     out: list[str] = [toc["root"]]
 
-    def walk(node):
+    def walk(node: object) -> None:
         if isinstance(node, dict):
             if "file" in node:
                 out.append(node["file"])
@@ -132,14 +133,14 @@ def to_notebook(src: pathlib.Path, outdir: pathlib.Path) -> pathlib.Path:
 
 
 # ------------------------------------------------------------ the build's executions
-def code_sources(nb) -> list[str]:
+def code_sources(nb: Any) -> list[str]:
     """The sources of the code cells of a notebook, in order."""
     return [c.source for c in nb.cells if c.cell_type == "code"]
 
 
 def executed_notebook(
     src: pathlib.Path, cache_dir: pathlib.Path | None = None
-):
+) -> Any:
     """The notebook of chapter ``src`` as the build executed it, with every output.
 
     Read from the build's jupyter-cache (``_build/.jupyter_cache``), which keys a
@@ -170,7 +171,7 @@ def executed_notebook(
 
 
 def check_same_code(
-    src: pathlib.Path, executed, html_dir: pathlib.Path | None = None
+    src: pathlib.Path, executed: Any, html_dir: pathlib.Path | None = None
 ) -> None:
     """Assert that the download, the rendered notebook and ``executed`` have the same code cells."""
     import nbformat
@@ -204,7 +205,7 @@ def check_same_code(
             )
 
 
-def comparison_key(executed) -> str:
+def comparison_key(executed: Any) -> str:
     """Hash of what a comparison depends on: the executed notebook, lib/, requirements, rules."""
     from cache_guard import lib_hash
 

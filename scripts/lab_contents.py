@@ -111,8 +111,13 @@ class BookContentsManager(AsyncTextFileContentsManager):
         return self._macros
 
     async def get(
-        self, path, content=True, type=None, format=None, **kwargs
-    ):  # noqa: A002 - Jupyter's API
+        self,
+        path: str,
+        content: bool = True,
+        type: str | None = None,
+        format: str | None = None,
+        **kwargs: Any,
+    ) -> Any:  # noqa: A002 - Jupyter's API
         model = await super().get(
             path, content=content, type=type, format=format, **kwargs
         )
@@ -125,7 +130,7 @@ class BookContentsManager(AsyncTextFileContentsManager):
             add_macros(model["content"], self.macros())
         return model
 
-    async def save(self, model, path=""):
+    async def save(self, model: dict[str, Any], path: str = "") -> Any:
         if model.get("type") == "notebook" and model.get("content"):
             model = copy.copy(model)
             model["content"] = copy.deepcopy(model["content"])

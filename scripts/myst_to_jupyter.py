@@ -827,7 +827,7 @@ def references_cell(ctx: Context) -> str | None:
     return "\n".join(lines)
 
 
-def convert_notebook(nb, ctx: Context, *, notice: bool = True):
+def convert_notebook(nb: Any, ctx: Context, *, notice: bool = True) -> Any:
     """A copy of ``nb`` with plain Markdown cells, the install URL of ``ctx``, and references.
 
     ``ctx.problems`` lists what could not be resolved; ``ctx.cited`` the citations.
@@ -918,7 +918,7 @@ def _strip_code(text: str) -> str:
 
 
 # ------------------------------------------------------------------- the bibliography
-def _person_last(person) -> str:
+def _person_last(person: Any) -> str:
     from pybtex.richtext import Text
 
     return (
@@ -928,7 +928,7 @@ def _person_last(person) -> str:
     )
 
 
-def _author_text(persons) -> str:
+def _author_text(persons: Any) -> str:
     names = [_person_last(p) for p in persons]
     if not names:
         return ""
