@@ -53,7 +53,8 @@ STRICT_BUILD = $(JB) build . -n -W --keep-going 2>&1 | tee _build/build.log; rc=
 	test $$rc -eq 0 || { grep -E "WARNING|ERROR" _build/build.log | grep -v IPKernelApp | head -40; \
 	                     echo "the strict build failed (exit $$rc): see _build/build.log"; exit 1; }
 # lint: ruff (lint, then format check) over the package, scripts and tests, ruff over the
-# chapters' code cells (scripts/lint_chapters.py), and the type check of lib (mypy, its
+# chapters' code cells and their widths (scripts/lint_chapters.py), and the type check of
+# lib and scripts (mypy, its
 # settings in pyproject.toml); no network, seconds once mypy's cache (.mypy_cache) exists
 # (every step runs; the target fails if one of them failed)
 LINT = rc=0; $(BIN)/ruff check lib scripts tests || rc=1; \

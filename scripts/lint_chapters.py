@@ -44,6 +44,8 @@ from chapters import code_chapters  # noqa: E402
 
 #: The columns of a code cell inside a gated exercise or solution block (HTML, 1280 px).
 BLOCK_WIDTH = 69
+#: Tags of cells whose code the HTML page does not show (hide-input shows it on a click).
+HIDDEN = frozenset({"remove-cell", "remove-input"})
 
 _FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,}|:{3,})\s*(?P<info>.*)$")
 _BLOCK_START = re.compile(r"^`{3,}\{(solution|exercise)-start\}")
@@ -131,6 +133,29 @@ def code_cells(path: pathlib.Path) -> list[CodeCell]:
         cells.append(CodeCell(source, start + 1, i, in_block, tags))
         i += 1
     return cells
+
+
+def too_wide(path: pathlib.Path) -> list[str]:
+    """The code lines of a chapter wider than their cell on the page, as messages.
+
+    Every line of a cell the page shows counts, comments and strings included (ruff's
+    formatter cannot break those): at most ``line-length`` columns, at most
+    :data:`BLOCK_WIDTH` inside a solution block.
+    """
+    width = line_length()
+    out = []
+    for cell in code_cells(path):
+        if HIDDEN & set(cell.tags):
+            continue  # not on the page (the install cell, the autograder's tests)
+        limit = BLOCK_WIDTH if cell.in_block else width
+        for k, line in enumerate(cell.source.splitlines()):
+            if len(line) > limit:
+                where = "solution block" if cell.in_block else "page"
+                out.append(
+                    f"{path.name}:{cell.lineno + k}: {len(line)} > {limit} "
+                    f"columns ({where}): {line.strip()[:50]}"
+                )
+    return out
 
 
 def _notebook(sources: list[str]) -> dict:
@@ -244,6 +269,13 @@ def lint(chapters: list[pathlib.Path]) -> int:
                 print(f"---- {what}")
                 print(located.sub(where, res.stdout + res.stderr).rstrip())
                 rc = rc or res.returncode
+    wide = [msg for path in chapters for msg in too_wide(path)]
+    if wide:
+        print(
+            f"---- code lines wider than their cell in the HTML ({len(wide)})"
+        )
+        print("\n".join(wide))
+        rc = rc or 1
     return rc
 
 

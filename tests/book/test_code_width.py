@@ -15,29 +15,14 @@ import textwrap
 import pytest
 
 from chapters import code_chapters
-from lint_chapters import BLOCK_WIDTH, code_cells, line_length
-
-#: Tags of cells whose code the HTML page does not show (hide-input shows it on a click).
-HIDDEN = {"remove-cell", "remove-input"}
+from lint_chapters import BLOCK_WIDTH, code_cells, line_length, too_wide
 
 
 @pytest.mark.parametrize("chapter", code_chapters(), ids=lambda p: p.stem)
 def test_no_code_line_is_wider_than_its_cell(
     chapter: pathlib.Path,
 ) -> None:
-    width = line_length()
-    long = []
-    for cell in code_cells(chapter):
-        if HIDDEN & set(cell.tags):
-            continue  # not on the page (the install cell, the autograder's tests)
-        limit = BLOCK_WIDTH if cell.in_block else width
-        for k, line in enumerate(cell.source.splitlines()):
-            if len(line) > limit:
-                where = "solution block" if cell.in_block else "page"
-                long.append(
-                    f"{chapter.name}:{cell.lineno + k}: {len(line)} > {limit} "
-                    f"columns ({where}): {line.strip()[:50]}"
-                )
+    long = too_wide(chapter)
     assert not long, "code lines cut off in the HTML:\n" + "\n".join(long)
 
 
