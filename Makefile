@@ -52,28 +52,39 @@ EXECUTE = $(BIN)/python scripts/cache_guard.py --execute --jobs $(JOBS)
 STRICT_BUILD = $(JB) build . -n -W --keep-going 2>&1 | tee _build/build.log; rc=$${PIPESTATUS[0]}; \
 	test $$rc -eq 0 || { grep -E "WARNING|ERROR" _build/build.log | grep -v IPKernelApp | head -40; \
 	                     echo "the strict build failed (exit $$rc): see _build/build.log"; exit 1; }
-UNIT = $(BIN)/python -m pytest tests -m "not slow and not build and not html" -q -n $(JOBS) --dist load
+# lint: ruff (lint, then format check) over the package, scripts and tests, ruff over the
+# chapters' code cells and their widths (scripts/lint_chapters.py), and the type check of
+# lib and scripts (mypy, its
+# settings in pyproject.toml); no network, seconds once mypy's cache (.mypy_cache) exists
+# (every step runs; the target fails if one of them failed)
+LINT = rc=0; $(BIN)/ruff check lib scripts tests || rc=1; \
+	$(BIN)/ruff format --check lib scripts tests || rc=1; \
+	$(BIN)/python scripts/lint_chapters.py || rc=1; \
+	$(BIN)/mypy || rc=1; exit $$rc
+UNIT = $(BIN)/python -m pytest tests/lib tests/book -m "not slow and not build and not html" \
+	-q -n $(JOBS) --dist load
 COMPARE = $(BIN)/python scripts/chapters.py compare --jobs $(JOBS) $(NBVAL_FLAGS)
-TEST_STAGES = $(MAKE) --no-print-directory unit && $(MAKE) --no-print-directory build && \
+TEST_STAGES = $(MAKE) --no-print-directory lint && $(MAKE) --no-print-directory unit && $(MAKE) --no-print-directory build && \
 	$(MAKE) --no-print-directory nbval && $(MAKE) --no-print-directory checks; rc=$$?; \
 	echo "Executions of each chapter in this run (build, then nbval):"; \
 	$(BIN)/python scripts/chapters.py ledger && exit $$rc
 # the PDF (single-threaded LaTeX) is built and checked by its own pytest, alongside the
 # other checks on two workers: no worker waits for it
 CHECKS = export BOOK_BUILD_DONE=1 BOOK_STAMPS=$(if $(NBVAL_FLAGS),0,1); \
-	$(BIN)/python -m pytest tests/test_pdf.py -q > _build/test-pdf.log 2>&1 & pdf=$$!; \
-	$(BIN)/python -m pytest tests -m "slow or build or html" --ignore=tests/test_pdf.py \
-	    -q -n $(JOBS) --dist load --durations=15; rc=$$?; \
-	wait $$pdf; rcpdf=$$?; echo "tests/test_pdf.py (run alongside) said:"; \
+	$(BIN)/python -m pytest tests/book/test_pdf.py -q > _build/test-pdf.log 2>&1 & pdf=$$!; \
+	$(BIN)/python -m pytest tests/lib tests/book -m "slow or build or html" \
+	    --ignore=tests/book/test_pdf.py -q -n $(JOBS) --dist load --durations=15; rc=$$?; \
+	wait $$pdf; rcpdf=$$?; echo "tests/book/test_pdf.py (run alongside) said:"; \
 	if [ $$rcpdf -eq 0 ]; then tail -n 1 _build/test-pdf.log; else cat _build/test-pdf.log; fi; \
 	[ $$rc -eq 0 ] && [ $$rcpdf -eq 0 ]
 
-.PHONY: help venv book build test test-full unit nbval checks assignments pdf bench clean clean-cache
+.PHONY: help venv book build test test-full lint unit nbval checks assignments pdf bench clean clean-cache
 
 help:
+	@echo "make lint         ruff (lint + format check) over lib, scripts, tests and the chapters' code; mypy"
 	@echo "make unit         the fast loop: unit tests, book structure, exercise format (no chapter runs)"
 	@echo "make book         build the HTML book into _build/html (executes the chapters that changed)"
-	@echo "make test         unit -> build (strict) -> nbval comparison -> checks of the build"
+	@echo "make test         lint -> unit -> build (strict) -> nbval comparison -> checks of the build"
 	@echo "make test-full    make test, comparing every chapter again (as CI=true does)"
 	@echo "make assignments  student notebooks and autograders into _build/assignments"
 	@echo "make pdf          the whole book as one PDF via LaTeX (_build/latex/book.pdf)"
@@ -94,6 +105,9 @@ build: venv
 
 book: build
 	@echo "HTML written to _build/html/index.html"
+
+lint: venv
+	@$(call timed,lint,$(LINT))
 
 unit: venv
 	@$(call timed,unit,$(UNIT))
@@ -135,7 +149,7 @@ clean-cache:
 # ------------------------------------------------------------- readers and publishing
 # JupyterLab on the chapters, the package as a wheel, and every step of the GitHub
 # Actions workflows (.github/workflows/*.yml call nothing but these targets and the
-# ones above; tests/test_workflows.py lints the workflows and runs each target).
+# ones above; tests/book/test_workflows.py lints the workflows and runs each target).
 #   make lab             JupyterLab on 127.0.0.1 with the book's kernel; chapters/*.md open
 #                        as notebooks (jupytext), MyST renders (jupyterlab-myst)
 #   make dist            the wheel of the package `dynapprox` into _build/dist
@@ -146,7 +160,7 @@ clean-cache:
 #   make publish         the built HTML onto the gh-pages branch, pushed to PUBLISH_REMOTE
 #   make system-deps     the Debian packages of the tests (as root; CHECK=1 only checks)
 #   make test-lab        every chapter run in JupyterLab in headless Chromium (`make test`
-#                        runs one, tests/test_lab.py; this runs them all, one at a time)
+#                        runs one, tests/book/test_lab.py; this runs them all, one at a time)
 LAB_DIR     ?= $(CURDIR)
 LAB_ARGS    ?=
 LAB_ROOT    := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -198,4 +212,4 @@ else
 endif
 
 test-lab: venv
-	BOOK_LAB_ALL=1 $(BIN)/python -m pytest tests/test_lab.py -q -p no:cacheprovider
+	BOOK_LAB_ALL=1 $(BIN)/python -m pytest tests/book/test_lab.py -q -p no:cacheprovider

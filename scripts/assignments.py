@@ -36,6 +36,7 @@ name that the answers or the tests read, including the global random state), and
 ``selfcheck_one_kernel`` (used by ``make test``) runs the three gradings in one kernel,
 with otter's checker and the tests of the autograder's zip.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,9 +47,12 @@ import pathlib
 import re
 import shutil
 import subprocess
+import symtable
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import nbformat
 import yaml
@@ -61,7 +65,9 @@ from chapters import code_chapters  # noqa: E402
 
 OTTER = str(pathlib.Path(sys.executable).parent / "otter")
 
-FENCE_OPEN = re.compile(r"^\s*(`{3,}|:{3,})\{(exercise|exercise-start|solution|solution-start|solution-end)\}(.*)$")
+FENCE_OPEN = re.compile(
+    r"^\s*(`{3,}|:{3,})\{(exercise|exercise-start|solution|solution-start|solution-end)\}(.*)$"
+)
 OPTION = re.compile(r"^\s*:([A-Za-z-]+):\s*(.*)$")
 
 
@@ -77,11 +83,11 @@ class Question:
     test_cells: list[int] = field(default_factory=list)
 
 
-def _tags(cell) -> list[str]:
+def _tags(cell: Any) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
-def _points(cell) -> int:
+def _points(cell: Any) -> int:
     for tag in _tags(cell):
         m = re.fullmatch(r"points-(\d+)", tag)
         if m:
@@ -107,29 +113,38 @@ class MarkdownSplitter:
             line = lines[i]
             m = FENCE_OPEN.match(line)
             kind = m.group(2) if m else None
+            fence = m.group(1) if m else ""
             if self.in_gated_solution:
                 if kind == "solution-end":
                     self.in_gated_solution = False
-                    i = self._skip_block(lines, i, m.group(1))
+                    i = self._skip_block(lines, i, fence)
                     continue
                 i += 1
                 continue
             if kind == "solution-start":
                 self.in_gated_solution = True
-                i = self._skip_block(lines, i, m.group(1))
+                i = self._skip_block(lines, i, fence)
                 continue
             if kind == "solution":
-                i = self._skip_block(lines, i, m.group(1))
+                i = self._skip_block(lines, i, fence)
                 continue
             if kind in ("exercise", "exercise-start"):
                 label = self._label(lines, i)
                 if label is None:
-                    raise FormatError(f"exercise directive without :label: at line {i + 1}: {line.strip()}")
+                    raise FormatError(
+                        f"exercise directive without :label: at line {i + 1}: {line.strip()}"
+                    )
                 pieces.append((label, []))
             pieces[-1][1].append(line)
             i += 1
-        out = [(label, "\n".join(body).strip("\n")) for label, body in pieces]
-        return [(label, text) for label, text in out if text.strip() or label is not None]
+        out = [
+            (label, "\n".join(body).strip("\n")) for label, body in pieces
+        ]
+        return [
+            (label, text)
+            for label, text in out
+            if text.strip() or label is not None
+        ]
 
     @staticmethod
     def _label(lines: list[str], start: int) -> str | None:
@@ -158,9 +173,13 @@ def stub_solution(source: str, question: str) -> str:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        raise FormatError(f"solution cell of {question} does not parse: {exc}") from exc
+        raise FormatError(
+            f"solution cell of {question} does not parse: {exc}"
+        ) from exc
     lines = source.split("\n")
-    inserts: list[tuple[int, int, str]] = []  # (first body line, last body line, indent) 0-based
+    inserts: list[
+        tuple[int, int, str]
+    ] = []  # (first body line, last body line, indent) 0-based
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             continue
@@ -170,17 +189,25 @@ def stub_solution(source: str, question: str) -> str:
                 f"found {type(node).__name__} at line {node.lineno}"
             )
         body = node.body
-        if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
-                and isinstance(body[0].value.value, str):
+        head = body[0] if body else None
+        if (
+            isinstance(head, ast.Expr)
+            and isinstance(head.value, ast.Constant)
+            and isinstance(head.value.value, str)
+        ):
             body = body[1:]
         if not body:
-            raise FormatError(f"function {node.name} in the solution of {question} has no body to grade")
+            raise FormatError(
+                f"function {node.name} in the solution of {question} has no body to grade"
+            )
         first = body[0].lineno - 1
-        last = node.end_lineno - 1
+        last = (node.end_lineno or node.lineno) - 1
         indent = " " * body[0].col_offset
         inserts.append((first, last, indent))
     if not inserts:
-        raise FormatError(f"solution cell of {question} defines no function")
+        raise FormatError(
+            f"solution cell of {question} defines no function"
+        )
     for first, last, indent in sorted(inserts, reverse=True):
         stub = [
             f"{indent}# END SOLUTION",
@@ -193,7 +220,9 @@ def stub_solution(source: str, question: str) -> str:
     return "\n".join(lines)
 
 
-def build_master(chapter: pathlib.Path) -> tuple[nbformat.NotebookNode, list[Question]]:
+def build_master(
+    chapter: pathlib.Path,
+) -> tuple[nbformat.NotebookNode, list[Question]]:
     """The otter master notebook of ``chapter`` and its graded questions."""
     import jupytext
 
@@ -202,7 +231,8 @@ def build_master(chapter: pathlib.Path) -> tuple[nbformat.NotebookNode, list[Que
     questions: dict[str, Question] = {}
     current: str | None = None
     # first pass: split markdown, find the question each code cell belongs to
-    items: list[tuple[str, object, str | None]] = []  # (kind, payload, question)
+    # (kind, payload: a cell or markdown text, question)
+    items: list[tuple[str, Any, str | None]] = []
     for idx, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
             for label, text in split(cell.source):
@@ -216,13 +246,17 @@ def build_master(chapter: pathlib.Path) -> tuple[nbformat.NotebookNode, list[Que
             tags = _tags(cell)
             if "solution" in tags:
                 if current is None:
-                    raise FormatError(f"{chapter.name}: solution cell {idx} before any exercise")
+                    raise FormatError(
+                        f"{chapter.name}: solution cell {idx} before any exercise"
+                    )
                 questions[current].graded = True
                 questions[current].solution_cells.append(idx)
                 items.append(("solution", cell, current))
             elif "test" in tags:
                 if current is None:
-                    raise FormatError(f"{chapter.name}: test cell {idx} before any exercise")
+                    raise FormatError(
+                        f"{chapter.name}: test cell {idx} before any exercise"
+                    )
                 questions[current].test_cells.append(idx)
                 items.append(("test", cell, current))
             elif split.in_gated_solution:
@@ -232,12 +266,17 @@ def build_master(chapter: pathlib.Path) -> tuple[nbformat.NotebookNode, list[Que
         else:
             items.append(("raw", cell, None))
     graded = [q for q in questions.values() if q.graded]
+    q: Question | None
     for q in graded:
         if not q.test_cells:
-            raise FormatError(f"{chapter.name}: exercise {q.name} has a solution cell but no test cell")
+            raise FormatError(
+                f"{chapter.name}: exercise {q.name} has a solution cell but no test cell"
+            )
     for q in questions.values():
         if q.test_cells and not q.graded:
-            raise FormatError(f"{chapter.name}: exercise {q.name} has test cells but no solution cell")
+            raise FormatError(
+                f"{chapter.name}: exercise {q.name} has test cells but no solution cell"
+            )
 
     config = {
         "name": chapter.stem,
@@ -248,7 +287,12 @@ def build_master(chapter: pathlib.Path) -> tuple[nbformat.NotebookNode, list[Que
         "run_tests": False,
         "generate": True,
     }
-    cells = [nbformat.v4.new_raw_cell("# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False))]
+    cells = [
+        nbformat.v4.new_raw_cell(
+            "# ASSIGNMENT CONFIG\n"
+            + yaml.safe_dump(config, sort_keys=False)
+        )
+    ]
     open_q: str | None = None
     tests_open = False
 
@@ -266,19 +310,34 @@ def build_master(chapter: pathlib.Path) -> tuple[nbformat.NotebookNode, list[Que
             close_question()
             if q is not None and q.graded:
                 pts = [_points(nb.cells[i]) for i in q.test_cells]
-                cells.append(nbformat.v4.new_raw_cell(
-                    "# BEGIN QUESTION\n" + yaml.safe_dump({"name": q.name, "points": pts}, sort_keys=False)))
+                cells.append(
+                    nbformat.v4.new_raw_cell(
+                        "# BEGIN QUESTION\n"
+                        + yaml.safe_dump(
+                            {"name": q.name, "points": pts},
+                            sort_keys=False,
+                        )
+                    )
+                )
                 open_q = q.name
             cells.append(nbformat.v4.new_markdown_cell(payload))
         elif kind == "solution":
             if open_q != qname:
-                raise FormatError(f"{chapter.name}: solution of {qname} is not inside its exercise")
+                raise FormatError(
+                    f"{chapter.name}: solution of {qname} is not inside its exercise"
+                )
             cells.append(nbformat.v4.new_raw_cell("# BEGIN SOLUTION"))
-            cells.append(nbformat.v4.new_code_cell(stub_solution(payload.source, qname)))
+            cells.append(
+                nbformat.v4.new_code_cell(
+                    stub_solution(payload.source, str(qname))
+                )
+            )
             cells.append(nbformat.v4.new_raw_cell("# END SOLUTION"))
         elif kind == "test":
             if open_q != qname:
-                raise FormatError(f"{chapter.name}: test of {qname} is not inside its exercise")
+                raise FormatError(
+                    f"{chapter.name}: test of {qname} is not inside its exercise"
+                )
             if not tests_open:
                 cells.append(nbformat.v4.new_raw_cell("# BEGIN TESTS"))
                 tests_open = True
@@ -286,7 +345,10 @@ def build_master(chapter: pathlib.Path) -> tuple[nbformat.NotebookNode, list[Que
             if "hidden" in _tags(payload):
                 src = "# HIDDEN\n" + src
             cells.append(nbformat.v4.new_code_cell(src))
-            if nb.cells.index(payload) == q.test_cells[-1]:
+            if (
+                q is not None
+                and nb.cells.index(payload) == q.test_cells[-1]
+            ):
                 close_question()
         else:
             close_question()
@@ -300,12 +362,18 @@ def build_master(chapter: pathlib.Path) -> tuple[nbformat.NotebookNode, list[Que
     close_question()
     master = nbformat.v4.new_notebook()
     master.cells = cells
-    master.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    master.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
     master.metadata["language_info"] = {"name": "python"}
     return master, graded
 
 
-def generate(outdir: pathlib.Path, chapters: list[pathlib.Path] | None = None) -> list[pathlib.Path]:
+def generate(
+    outdir: pathlib.Path, chapters: list[pathlib.Path] | None = None
+) -> list[pathlib.Path]:
     """Write master, student notebook and autograder for each chapter with graded exercises."""
     chapters = chapters or code_chapters()
     made = []
@@ -319,32 +387,56 @@ def generate(outdir: pathlib.Path, chapters: list[pathlib.Path] | None = None) -
         (base / "master").mkdir(parents=True)
         master_path = base / "master" / f"{chapter.stem}.ipynb"
         nbformat.write(master, master_path)
-        proc = subprocess.run([OTTER, "assign", str(master_path), str(base / "dist")],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [OTTER, "assign", str(master_path), str(base / "dist")],
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
-            raise RuntimeError(f"otter assign failed for {chapter}:\n{proc.stdout}\n{proc.stderr}")
+            raise RuntimeError(
+                f"otter assign failed for {chapter}:\n{proc.stdout}\n{proc.stderr}"
+            )
         # the student notebook in plain Jupyter Markdown + LaTeX, like the downloads (book_reader.py)
-        book_reader.convert_student_notebook(base / "dist" / "student" / f"{chapter.stem}.ipynb", chapter)
+        book_reader.convert_student_notebook(
+            base / "dist" / "student" / f"{chapter.stem}.ipynb", chapter
+        )
         made.append(base)
-        print(f"{chapter.stem}: {len(graded)} graded question(s) -> {base}")
+        print(
+            f"{chapter.stem}: {len(graded)} graded question(s) -> {base}"
+        )
     return made
 
 
 def autograder_zip(assignment: pathlib.Path) -> pathlib.Path:
     zips = sorted((assignment / "dist" / "autograder").glob("*.zip"))
     if len(zips) != 1:
-        raise FileNotFoundError(f"expected one autograder zip in {assignment}/dist/autograder, found {len(zips)}")
+        raise FileNotFoundError(
+            f"expected one autograder zip in {assignment}/dist/autograder, found {len(zips)}"
+        )
     return zips[0]
 
 
 def grade_one(assignment: pathlib.Path, submission: pathlib.Path) -> dict:
     """Grade one notebook with ``otter run``; return otter's results.json as a dict."""
     with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.run([OTTER, "run", "-a", str(autograder_zip(assignment)), "-o", tmp, str(submission)],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [
+                OTTER,
+                "run",
+                "-a",
+                str(autograder_zip(assignment)),
+                "-o",
+                tmp,
+                str(submission),
+            ],
+            capture_output=True,
+            text=True,
+        )
         res = pathlib.Path(tmp) / "results.json"
         if not res.exists():
-            raise RuntimeError(f"otter run produced no results for {submission}:\n{proc.stdout}\n{proc.stderr}")
+            raise RuntimeError(
+                f"otter run produced no results for {submission}:\n{proc.stdout}\n{proc.stderr}"
+            )
         return json.loads(res.read_text())
 
 
@@ -354,11 +446,18 @@ def scores(results: dict) -> dict[str, tuple[float, float]]:
     for test in results["tests"]:
         if test.get("max_score") is None:
             continue
-        out[test["name"]] = (float(test.get("score") or 0.0), float(test["max_score"]))
+        out[test["name"]] = (
+            float(test.get("score") or 0.0),
+            float(test["max_score"]),
+        )
     return out
 
 
-def grade(assignment: pathlib.Path, submissions: pathlib.Path, csv_path: pathlib.Path | None = None) -> pathlib.Path:
+def grade(
+    assignment: pathlib.Path,
+    submissions: pathlib.Path,
+    csv_path: pathlib.Path | None = None,
+) -> pathlib.Path:
     """Grade every ``.ipynb`` in ``submissions``; write the score CSV and feedback files."""
     csv_path = csv_path or submissions / "scores.csv"
     rows = []
@@ -368,17 +467,39 @@ def grade(assignment: pathlib.Path, submissions: pathlib.Path, csv_path: pathlib
         total = sum(s for s, _ in per_q.values())
         possible = sum(p for _, p in per_q.values())
         for q, (s, p) in per_q.items():
-            rows.append({"submission": sub.stem, "question": q, "score": s, "possible": p})
-        rows.append({"submission": sub.stem, "question": "TOTAL", "score": total, "possible": possible})
+            rows.append(
+                {
+                    "submission": sub.stem,
+                    "question": q,
+                    "score": s,
+                    "possible": p,
+                }
+            )
+        rows.append(
+            {
+                "submission": sub.stem,
+                "question": "TOTAL",
+                "score": total,
+                "possible": possible,
+            }
+        )
         feedback = [f"{sub.name}: {total:g} / {possible:g}", ""]
         for test in results["tests"]:
             if test.get("max_score") is None:
                 continue
-            feedback += [f"== {test['name']}: {test.get('score')} / {test['max_score']}", test.get("output", ""), ""]
-        (submissions / f"{sub.stem}.feedback.txt").write_text("\n".join(feedback))
+            feedback += [
+                f"== {test['name']}: {test.get('score')} / {test['max_score']}",
+                test.get("output", ""),
+                "",
+            ]
+        (submissions / f"{sub.stem}.feedback.txt").write_text(
+            "\n".join(feedback)
+        )
         print(f"{sub.name}: {total:g} / {possible:g}")
     with open(csv_path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["submission", "question", "score", "possible"])
+        writer = csv.DictWriter(
+            fh, fieldnames=["submission", "question", "score", "possible"]
+        )
         writer.writeheader()
         writer.writerows(rows)
     print(f"scores written to {csv_path}")
@@ -423,15 +544,33 @@ def _solution_sources(chapter: pathlib.Path) -> list[tuple[str, str]]:
 
     nb = jupytext.read(chapter)
     _, graded = build_master(chapter)
-    return [(q.name, nb.cells[i].source) for q in graded for i in q.solution_cells]
+    return [
+        (q.name, nb.cells[i].source)
+        for q in graded
+        for i in q.solution_cells
+    ]
 
 
 # ------------------------------------------------------------------ grading slices
 #: Calls that draw from (or reseed) a global random state: NumPy's legacy ``np.random.*``
 #: functions, the ``random`` module, PyTorch's default generator, and PyTorch layers,
 #: whose constructors initialise their weights from it.
-_TORCH_RANDOM = {"rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal",
-                 "bernoulli", "multinomial", "poisson", "manual_seed", "seed", "dropout"}
+_TORCH_RANDOM = {
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "rand_like",
+    "randn_like",
+    "randint_like",
+    "normal",
+    "bernoulli",
+    "multinomial",
+    "poisson",
+    "manual_seed",
+    "seed",
+    "dropout",
+}
 GLOBAL_RNG = "<global random state>"
 
 
@@ -471,17 +610,93 @@ def _dotted(node: ast.AST) -> list[str]:
 #: Functions and methods that do not change their arguments: builtins, glue, and the
 #: drawing methods of matplotlib's axes and figures (they change only their receiver).
 _PURE_CALLS = {
-    "print", "len", "range", "float", "int", "abs", "max", "min", "sorted", "list", "tuple", "dict", "set",
-    "zip", "enumerate", "isinstance", "round", "sum", "any", "all", "str", "repr", "format", "display",
-    "glue", "next", "iter", "map", "filter", "reversed", "bool", "complex", "type", "getattr", "hasattr",
-    "plot", "semilogy", "semilogx", "loglog", "scatter", "imshow", "contour", "contourf", "pcolormesh",
-    "fill_between", "axhline", "axvline", "hist", "bar", "barh", "text", "annotate", "errorbar", "step",
-    "legend", "set_title", "set_xlabel", "set_ylabel", "set_xlim", "set_ylim", "set_xscale", "set_yscale",
-    "set_xticks", "set_yticks", "set_xticklabels", "set_yticklabels", "set_aspect", "grid", "colorbar",
-    "suptitle", "tight_layout", "savefig", "stem", "quiver", "streamplot", "axis", "twinx",
+    "print",
+    "len",
+    "range",
+    "float",
+    "int",
+    "abs",
+    "max",
+    "min",
+    "sorted",
+    "list",
+    "tuple",
+    "dict",
+    "set",
+    "zip",
+    "enumerate",
+    "isinstance",
+    "round",
+    "sum",
+    "any",
+    "all",
+    "str",
+    "repr",
+    "format",
+    "display",
+    "glue",
+    "next",
+    "iter",
+    "map",
+    "filter",
+    "reversed",
+    "bool",
+    "complex",
+    "type",
+    "getattr",
+    "hasattr",
+    "plot",
+    "semilogy",
+    "semilogx",
+    "loglog",
+    "scatter",
+    "imshow",
+    "contour",
+    "contourf",
+    "pcolormesh",
+    "fill_between",
+    "axhline",
+    "axvline",
+    "hist",
+    "bar",
+    "barh",
+    "text",
+    "annotate",
+    "errorbar",
+    "step",
+    "legend",
+    "set_title",
+    "set_xlabel",
+    "set_ylabel",
+    "set_xlim",
+    "set_ylim",
+    "set_xscale",
+    "set_yscale",
+    "set_xticks",
+    "set_yticks",
+    "set_xticklabels",
+    "set_yticklabels",
+    "set_aspect",
+    "grid",
+    "colorbar",
+    "suptitle",
+    "tight_layout",
+    "savefig",
+    "stem",
+    "quiver",
+    "streamplot",
+    "axis",
+    "twinx",
 }
 #: Module functions that do change an argument.
-_MUTATING_MODULE_CALLS = {"shuffle", "copyto", "put", "place", "fill_diagonal", "putmask"}
+_MUTATING_MODULE_CALLS = {
+    "shuffle",
+    "copyto",
+    "put",
+    "place",
+    "fill_diagonal",
+    "putmask",
+}
 
 
 def _draws_global_random(call: ast.Call) -> bool:
@@ -491,8 +706,16 @@ def _draws_global_random(call: ast.Call) -> bool:
     path = _dotted(call.func)
     if len(path) < 2:
         return False
-    if "random" in path[:-1] or path[0] == "random":  # np.random.normal, random.random
-        return path[-1] not in ("default_rng", "Generator", "PCG64", "SeedSequence", "RandomState")
+    if (
+        "random" in path[:-1] or path[0] == "random"
+    ):  # np.random.normal, random.random
+        return path[-1] not in (
+            "default_rng",
+            "Generator",
+            "PCG64",
+            "SeedSequence",
+            "RandomState",
+        )
     if path[0] in ("torch", "nn", "F", "init"):
         if path[-1] in _TORCH_RANDOM or "init" in path[:-1]:
             return True
@@ -510,8 +733,12 @@ def _call_mutates(call: ast.Call, modules: set[str]) -> set[str]:
         if root is not None:
             out.add(root)
     from_module = bool(path) and path[0] in modules and len(path) > 1
-    pure = name in _PURE_CALLS or (from_module and name not in _MUTATING_MODULE_CALLS
-                                   and not name.endswith("_") and not any(k.arg == "out" for k in call.keywords))
+    pure = name in _PURE_CALLS or (
+        from_module
+        and name not in _MUTATING_MODULE_CALLS
+        and not (name or "").endswith("_")
+        and not any(k.arg == "out" for k in call.keywords)
+    )
     if not pure:
         for arg in [*call.args, *(k.value for k in call.keywords)]:
             root = _root_name(arg)
@@ -538,9 +765,13 @@ class _Effects:
     mutates: set[str] = field(default_factory=set)
 
 
-def _scope_globals(table) -> set[str]:
+def _scope_globals(table: symtable.SymbolTable) -> set[str]:
     """Global names referenced in a symbol table and all its nested scopes."""
-    out = {s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()}
+    out = {
+        s.get_name()
+        for s in table.get_symbols()
+        if s.is_global() and s.is_referenced()
+    }
     for child in table.get_children():
         out |= _scope_globals(child)
     return out
@@ -549,33 +780,56 @@ def _scope_globals(table) -> set[str]:
 def _definitions(source: str, modules: set[str]) -> dict[str, _Effects]:
     """The functions and classes a cell defines at top level, with the globals their
     bodies read and may change (a call of the function reads and changes them)."""
-    import symtable
-
     code = _ipython_to_python(source)
     tree = ast.parse(code)
-    tables = {(t.get_name(), t.get_lineno()): t for t in symtable.symtable(code, "<cell>", "exec").get_children()}
+    tables = {
+        (t.get_name(), t.get_lineno()): t
+        for t in symtable.symtable(code, "<cell>", "exec").get_children()
+    }
     out: dict[str, _Effects] = {}
     for node in tree.body:
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if not isinstance(
+            node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        ):
             continue
-        lineno = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-        table = tables.get((node.name, node.lineno)) or tables.get((node.name, lineno))
-        reads = _scope_globals(table) if table is not None else {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        lineno = min(
+            [node.lineno, *(d.lineno for d in node.decorator_list)]
+        )
+        table = tables.get((node.name, node.lineno)) or tables.get(
+            (node.name, lineno)
+        )
+        reads = (
+            _scope_globals(table)
+            if table is not None
+            else {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        )
         muts: set[str] = set()
         for sub in ast.walk(node):
             if isinstance(sub, ast.Call):
                 muts |= _call_mutates(sub, modules)
             elif isinstance(sub, (ast.Assign, ast.AugAssign, ast.Delete)):
-                targets = sub.targets if isinstance(sub, (ast.Assign, ast.Delete)) else [sub.target]
+                targets = (
+                    sub.targets
+                    if isinstance(sub, (ast.Assign, ast.Delete))
+                    else [sub.target]
+                )
                 for t in targets:
                     for n in ast.walk(t):
                         if isinstance(n, (ast.Attribute, ast.Subscript)):
                             root = _root_name(n.value)
                             if root is not None:
                                 muts.add(root)
-        glob = {n for g in ast.walk(node) if isinstance(g, ast.Global) for n in g.names}
-        out[node.name] = _Effects(reads=reads - modules, mutates=(muts & (reads | glob)) - modules
-                                  | (muts & {GLOBAL_RNG}))
+        glob = {
+            n
+            for g in ast.walk(node)
+            if isinstance(g, ast.Global)
+            for n in g.names
+        }
+        out[node.name] = _Effects(
+            reads=reads - modules,
+            mutates=(muts & (reads | glob)) - modules
+            | (muts & {GLOBAL_RNG}),
+        )
     return out
 
 
@@ -594,7 +848,11 @@ def _close_effects(effects: dict[str, _Effects]) -> None:
                     changed |= before != (len(eff.reads), len(eff.mutates))
 
 
-def cell_names(source: str, modules: set[str], effects: dict[str, _Effects] | None = None) -> CellNames:
+def cell_names(
+    source: str,
+    modules: set[str],
+    effects: dict[str, _Effects] | None = None,
+) -> CellNames:
     """Conservative def-use summary of one cell.
 
     ``loads``: the names whose value from before the cell it may read, i.e. read at
@@ -637,11 +895,23 @@ def cell_names(source: str, modules: set[str], effects: dict[str, _Effects] | No
             return
         if isinstance(node, ast.Lambda):
             return  # its globals are read when it is called: see the symtable pass below
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        if isinstance(
+            node,
+            (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp),
+        ):
             # runs here: it reads the cell's own bindings made so far
-            local = {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+            local = {
+                n.id
+                for g in node.generators
+                for n in ast.walk(g.target)
+                if isinstance(n, ast.Name)
+            }
             for sub in ast.walk(node):
-                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id not in local:
+                if (
+                    isinstance(sub, ast.Name)
+                    and isinstance(sub.ctx, ast.Load)
+                    and sub.id not in local
+                ):
                     if sub.id not in bound:
                         loads.add(sub.id)
                     called.add(sub.id)
@@ -677,14 +947,19 @@ def cell_names(source: str, modules: set[str], effects: dict[str, _Effects] | No
                 expr(node.slice)
 
     def stmt(node: ast.stmt, top: bool) -> None:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(
+            node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        ):
             for d in node.decorator_list:
                 expr(d)
             if isinstance(node, ast.ClassDef):
                 for b in [*node.bases, *(k.value for k in node.keywords)]:
                     expr(b)
             else:
-                for d in [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]:
+                for d in [
+                    *node.args.defaults,
+                    *(d for d in node.args.kw_defaults if d is not None),
+                ]:
                     expr(d)
             store(node.name)
             if top:
@@ -692,7 +967,11 @@ def cell_names(source: str, modules: set[str], effects: dict[str, _Effects] | No
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for a in node.names:
                 if a.name != "*":
-                    name = a.asname or (a.name.split(".")[0] if isinstance(node, ast.Import) else a.name)
+                    name = a.asname or (
+                        a.name.split(".")[0]
+                        if isinstance(node, ast.Import)
+                        else a.name
+                    )
                     store(name)
                     if top:
                         strong.add(name)
@@ -701,7 +980,11 @@ def cell_names(source: str, modules: set[str], effects: dict[str, _Effects] | No
             for t in node.targets:
                 target(t)
                 if top and isinstance(t, (ast.Name, ast.Tuple, ast.List)):
-                    strong.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
+                    strong.update(
+                        n.id
+                        for n in ast.walk(t)
+                        if isinstance(n, ast.Name)
+                    )
         elif isinstance(node, ast.AnnAssign):
             expr(node.value)
             if node.value is not None:
@@ -761,7 +1044,12 @@ def cell_names(source: str, modules: set[str], effects: dict[str, _Effects] | No
         stmt(node, True)
     # globals read by the functions, classes and lambdas the cell defines (when called)
     for child in symtable.symtable(code, "<cell>", "exec").get_children():
-        if child.get_name() not in ("listcomp", "setcomp", "dictcomp", "genexpr"):
+        if child.get_name() not in (
+            "listcomp",
+            "setcomp",
+            "dictcomp",
+            "genexpr",
+        ):
             loads |= _scope_globals(child)
     # the notebook's functions the cell calls (or passes on) read and change their globals
     for name in called & set(effects):
@@ -769,7 +1057,12 @@ def cell_names(source: str, modules: set[str], effects: dict[str, _Effects] | No
         mutates |= effects[name].mutates
     if GLOBAL_RNG in mutates:
         loads.add(GLOBAL_RNG)
-    return CellNames(loads=loads, binds=bound | strong, strong=strong, mutates=mutates - modules)
+    return CellNames(
+        loads=loads,
+        binds=bound | strong,
+        strong=strong,
+        mutates=mutates - modules,
+    )
 
 
 def _module_names(sources: list[str]) -> set[str]:
@@ -780,18 +1073,31 @@ def _module_names(sources: list[str]) -> set[str]:
     for src in sources:
         for node in ast.walk(ast.parse(_ipython_to_python(src))):
             if isinstance(node, ast.Import):
-                out |= {(a.asname or a.name).split(".")[0] for a in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                out |= {
+                    (a.asname or a.name).split(".")[0] for a in node.names
+                }
+            elif (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and not node.level
+            ):
                 for a in node.names:
                     try:
-                        if importlib.util.find_spec(f"{node.module}.{a.name}") is not None:
+                        if (
+                            importlib.util.find_spec(
+                                f"{node.module}.{a.name}"
+                            )
+                            is not None
+                        ):
                             out.add(a.asname or a.name)
                     except (ImportError, ValueError):
                         pass
     return out
 
 
-def grading_slice(code_sources: list[str], always: set[int], extra_loads: list[str]) -> list[int]:
+def grading_slice(
+    code_sources: list[str], always: set[int], extra_loads: list[str]
+) -> list[int]:
     """Indices of the code cells that grading needs, by a backward def-use slice.
 
     ``always`` are cells kept whatever they contain (the setup cell, otter's cells, the
@@ -826,7 +1132,11 @@ def grading_slice(code_sources: list[str], always: set[int], extra_loads: list[s
     return sorted(keep)
 
 
-def grading_cells(student: nbformat.NotebookNode, chapter: pathlib.Path, extra_code: list[str] = ()) -> set[int]:
+def grading_cells(
+    student: nbformat.NotebookNode,
+    chapter: pathlib.Path,
+    extra_code: Sequence[str] = (),
+) -> set[int]:
     """Positions (among the code cells of ``student``) of the cells grading needs.
 
     Always kept: otter's initialisation and ``grader.check`` cells, the setup cell (the
@@ -839,7 +1149,9 @@ def grading_cells(student: nbformat.NotebookNode, chapter: pathlib.Path, extra_c
     always: set[int] = set()
     setup_found = False
     for k, cell in enumerate(code):
-        otter = cell.source.lstrip().startswith(("# Initialize Otter", "grader.check"))
+        otter = cell.source.lstrip().startswith(
+            ("# Initialize Otter", "grader.check")
+        )
         if otter or "otter_answer_cell" in _tags(cell):
             always.add(k)
         elif not setup_found:
@@ -848,10 +1160,16 @@ def grading_cells(student: nbformat.NotebookNode, chapter: pathlib.Path, extra_c
     nb = jupytext.read(chapter)
     _, graded = build_master(chapter)
     tests = [nb.cells[i].source for q in graded for i in q.test_cells]
-    return set(grading_slice([c.source for c in code], always, tests + list(extra_code)))
+    return set(
+        grading_slice(
+            [c.source for c in code], always, tests + list(extra_code)
+        )
+    )
 
 
-def _keep_code_cells(nb: nbformat.NotebookNode, keep: set[int]) -> nbformat.NotebookNode:
+def _keep_code_cells(
+    nb: nbformat.NotebookNode, keep: set[int]
+) -> nbformat.NotebookNode:
     out = nbformat.from_dict(nb)  # a copy
     kept = []
     k = -1
@@ -865,8 +1183,11 @@ def _keep_code_cells(nb: nbformat.NotebookNode, keep: set[int]) -> nbformat.Note
     return out
 
 
-def reduce_to_grading(student: nbformat.NotebookNode, chapter: pathlib.Path,
-                      extra_code: list[str] = ()) -> tuple[nbformat.NotebookNode, int, int]:
+def reduce_to_grading(
+    student: nbformat.NotebookNode,
+    chapter: pathlib.Path,
+    extra_code: Sequence[str] = (),
+) -> tuple[nbformat.NotebookNode, int, int]:
     """The submission cut down to what grading needs (``grading_cells``); returns it with
     the numbers of kept and of all code cells. Markdown cells stay (they cost nothing)."""
     keep = grading_cells(student, chapter, extra_code)
@@ -874,8 +1195,12 @@ def reduce_to_grading(student: nbformat.NotebookNode, chapter: pathlib.Path,
     return _keep_code_cells(student, keep), len(keep), total
 
 
-def make_submission(assignment: pathlib.Path, chapter: pathlib.Path, mode: str,
-                    reduced: bool = False) -> nbformat.NotebookNode:
+def make_submission(
+    assignment: pathlib.Path,
+    chapter: pathlib.Path,
+    mode: str,
+    reduced: bool = False,
+) -> nbformat.NotebookNode:
     """A synthetic submission built from the student notebook, to check an autograder.
 
     ``mode`` is ``"stub"`` (the untouched student notebook), ``"reference"`` (each
@@ -885,26 +1210,48 @@ def make_submission(assignment: pathlib.Path, chapter: pathlib.Path, mode: str,
     only the cells grading needs are kept (``reduce_to_grading``).
     """
     if mode not in ("stub", "reference", "wrong"):
-        raise ValueError(f"mode must be 'stub', 'reference' or 'wrong', got {mode!r}")
-    student = nbformat.read(assignment / "dist" / "student" / f"{chapter.stem}.ipynb", as_version=4)
+        raise ValueError(
+            f"mode must be 'stub', 'reference' or 'wrong', got {mode!r}"
+        )
+    student = nbformat.read(
+        assignment / "dist" / "student" / f"{chapter.stem}.ipynb",
+        as_version=4,
+    )
     if mode != "stub":
         sources = _solution_sources(chapter)
-        answers = [c for c in student.cells if "otter_answer_cell" in _tags(c)]
+        answers = [
+            c for c in student.cells if "otter_answer_cell" in _tags(c)
+        ]
         if len(answers) != len(sources):
-            raise RuntimeError(f"{chapter.stem}: {len(answers)} answer cells but {len(sources)} solution cells")
-        for cell, (question, src) in zip(answers, sources):
+            raise RuntimeError(
+                f"{chapter.stem}: {len(answers)} answer cells but {len(sources)} solution cells"
+            )
+        for cell, (_question, src) in zip(answers, sources, strict=True):
             if mode == "reference":
                 cell.source = src
             else:
-                names = [n.name for n in ast.parse(src).body if isinstance(n, ast.FunctionDef)]
-                cell.source = src + WRONG_ANSWER_WRAPPER + "".join(f"\n{n} = _make_wrong({n})" for n in names) + "\n"
+                names = [
+                    n.name
+                    for n in ast.parse(src).body
+                    if isinstance(n, ast.FunctionDef)
+                ]
+                cell.source = (
+                    src
+                    + WRONG_ANSWER_WRAPPER
+                    + "".join(f"\n{n} = _make_wrong({n})" for n in names)
+                    + "\n"
+                )
     if reduced:
         student = reduce_to_grading(student, chapter)[0]
     return student
 
 
-def selfcheck(assignment: pathlib.Path, chapter: pathlib.Path, reduced: bool = True,
-              modes: tuple[str, ...] = ("reference", "stub", "wrong")) -> dict[str, dict[str, tuple[float, float]]]:
+def selfcheck(
+    assignment: pathlib.Path,
+    chapter: pathlib.Path,
+    reduced: bool = True,
+    modes: tuple[str, ...] = ("reference", "stub", "wrong"),
+) -> dict[str, dict[str, tuple[float, float]]]:
     """Grade the stub, reference and wrong submissions of a chapter with ``otter run``;
     return their per-question scores.
 
@@ -917,7 +1264,12 @@ def selfcheck(assignment: pathlib.Path, chapter: pathlib.Path, reduced: bool = T
     with tempfile.TemporaryDirectory() as tmp:
         for mode in modes:
             path = pathlib.Path(tmp) / f"{chapter.stem}.ipynb"
-            nbformat.write(make_submission(assignment, chapter, mode, reduced=reduced), path)
+            nbformat.write(
+                make_submission(
+                    assignment, chapter, mode, reduced=reduced
+                ),
+                path,
+            )
             out[mode] = scores(grade_one(assignment, path))
     return out
 
@@ -940,8 +1292,9 @@ print("GRADES " + _json.dumps({{"mode": {mode!r}, "scores": _scores, "errors": _
 """
 
 
-def selfcheck_one_kernel(assignment: pathlib.Path, chapter: pathlib.Path,
-                         timeout: int = 600) -> dict[str, dict[str, tuple[float, float]]]:
+def selfcheck_one_kernel(
+    assignment: pathlib.Path, chapter: pathlib.Path, timeout: int = 600
+) -> dict[str, dict[str, tuple[float, float]]]:
     """The three gradings of ``selfcheck`` in one kernel, on the grading slice.
 
     The slice of the submission (``reduce_to_grading``) is executed once up to its first
@@ -961,7 +1314,12 @@ def selfcheck_one_kernel(assignment: pathlib.Path, chapter: pathlib.Path,
     modes = ("reference", "stub", "wrong")
     whole = {m: make_submission(assignment, chapter, m) for m in modes}
     # one slice for the three: what any of the three submissions' answers needs
-    answers = [c.source for m in modes for c in whole[m].cells if "otter_answer_cell" in _tags(c)]
+    answers = [
+        c.source
+        for m in modes
+        for c in whole[m].cells
+        if "otter_answer_cell" in _tags(c)
+    ]
     keep = grading_cells(whole["reference"], chapter, answers)
     subs = {m: _keep_code_cells(whole[m], keep) for m in modes}
     with tempfile.TemporaryDirectory() as tmp:
@@ -969,64 +1327,128 @@ def selfcheck_one_kernel(assignment: pathlib.Path, chapter: pathlib.Path,
         with zipfile.ZipFile(autograder_zip(assignment)) as zf:
             for name in zf.namelist():
                 if name.startswith("tests/") and name.endswith(".py"):
-                    (tests / pathlib.Path(name).name).parent.mkdir(parents=True, exist_ok=True)
-                    (tests / pathlib.Path(name).name).write_bytes(zf.read(name))
+                    (tests / pathlib.Path(name).name).parent.mkdir(
+                        parents=True, exist_ok=True
+                    )
+                    (tests / pathlib.Path(name).name).write_bytes(
+                        zf.read(name)
+                    )
         if not any(tests.glob("*.py")):
-            raise RuntimeError(f"{chapter.stem}: the autograder zip has no tests")
+            raise RuntimeError(
+                f"{chapter.stem}: the autograder zip has no tests"
+            )
 
-        def code(nb) -> list[tuple[str, bool]]:
+        def code(nb: Any) -> list[tuple[str, bool]]:
             out = []
             for c in nb.cells:
-                if c.cell_type != "code" or c.source.lstrip().startswith(("# Initialize Otter", "grader.check")):
+                if c.cell_type != "code" or c.source.lstrip().startswith(
+                    ("# Initialize Otter", "grader.check")
+                ):
                     continue
                 out.append((c.source, "otter_answer_cell" in _tags(c)))
             return out
 
         per_mode = {m: code(subs[m]) for m in modes}
-        first = next(i for i, (_, answer) in enumerate(per_mode["reference"]) if answer)
+        first = next(
+            i
+            for i, (_, answer) in enumerate(per_mode["reference"])
+            if answer
+        )
         prefix = [src for src, _ in per_mode["reference"][:first]]
         for m in modes:  # the slice before the first answer is the same in every submission
             assert [src for src, _ in per_mode[m][:first]] == prefix, m
         nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+        }
         nb.cells = [nbformat.v4.new_code_cell(src) for src in prefix]
         for m in modes:
             rest = [src for src, _ in per_mode[m][first:]]
-            nb.cells.append(nbformat.v4.new_code_cell(_GRADE_CELL.format(sources=rest, tests=str(tests), mode=m)))
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": tmp}}).execute()
+            nb.cells.append(
+                nbformat.v4.new_code_cell(
+                    _GRADE_CELL.format(
+                        sources=rest, tests=str(tests), mode=m
+                    )
+                )
+            )
+        NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": tmp}},
+        ).execute()
     out: dict[str, dict[str, tuple[float, float]]] = {}
-    for cell in nb.cells[len(prefix):]:
-        text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
-        line = next(ln for ln in text.splitlines() if ln.startswith("GRADES "))
-        data = json.loads(line[len("GRADES "):])
-        out[data["mode"]] = {q: (s, p) for q, (s, p) in data["scores"].items()}
+    for cell in nb.cells[len(prefix) :]:
+        text = "".join(
+            o.get("text", "")
+            for o in cell.outputs
+            if o.get("output_type") == "stream"
+        )
+        line = next(
+            ln for ln in text.splitlines() if ln.startswith("GRADES ")
+        )
+        data = json.loads(line[len("GRADES ") :])
+        out[data["mode"]] = {
+            q: (s, p) for q, (s, p) in data["scores"].items()
+        }
     return out
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
-    g = sub.add_parser("generate", help="write student notebooks and autograders")
+    g = sub.add_parser(
+        "generate", help="write student notebooks and autograders"
+    )
     g.add_argument("outdir", type=pathlib.Path)
     g.add_argument("chapters", nargs="*", type=pathlib.Path)
-    r = sub.add_parser("grade", help="grade a folder of submitted notebooks")
-    r.add_argument("assignment", type=pathlib.Path, help="OUTDIR/<chapter> written by generate")
-    r.add_argument("submissions", type=pathlib.Path, help="folder of .ipynb submissions")
+    r = sub.add_parser(
+        "grade", help="grade a folder of submitted notebooks"
+    )
+    r.add_argument(
+        "assignment",
+        type=pathlib.Path,
+        help="OUTDIR/<chapter> written by generate",
+    )
+    r.add_argument(
+        "submissions",
+        type=pathlib.Path,
+        help="folder of .ipynb submissions",
+    )
     r.add_argument("--csv", type=pathlib.Path, default=None)
-    c = sub.add_parser("selfcheck", help="grade reference, stub and wrong answers of a generated assignment")
-    c.add_argument("assignment", type=pathlib.Path, help="OUTDIR/<chapter> written by generate")
-    c.add_argument("--whole", action="store_true", help="grade whole notebooks, not the grading slices")
+    c = sub.add_parser(
+        "selfcheck",
+        help="grade reference, stub and wrong answers of a generated assignment",
+    )
+    c.add_argument(
+        "assignment",
+        type=pathlib.Path,
+        help="OUTDIR/<chapter> written by generate",
+    )
+    c.add_argument(
+        "--whole",
+        action="store_true",
+        help="grade whole notebooks, not the grading slices",
+    )
     args = parser.parse_args(argv)
     if args.cmd == "generate":
         chapters = [c.resolve() for c in args.chapters] or None
         generate(args.outdir.resolve(), chapters)
     elif args.cmd == "grade":
-        grade(args.assignment.resolve(), args.submissions.resolve(), args.csv)
+        grade(
+            args.assignment.resolve(), args.submissions.resolve(), args.csv
+        )
     else:
         assignment = args.assignment.resolve()
         chapter = ROOT / "chapters" / f"{assignment.name}.md"
-        for mode, per_q in selfcheck(assignment, chapter, reduced=not args.whole).items():
+        for mode, per_q in selfcheck(
+            assignment, chapter, reduced=not args.whole
+        ).items():
             print(mode, {q: f"{s:g}/{p:g}" for q, (s, p) in per_q.items()})
     return 0
 

@@ -25,6 +25,7 @@ uses, and executed in the chapter's folder, as the build does (``run_in_temp:
 false``), so the cached record is the one the build matches. Every execution is
 appended to ``_build/executions.log`` (see ``scripts/chapters.py ledger``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,11 @@ KERNEL_LOG = ROOT / "_build" / "kernels.log"
 #: How jupyter-cache reads a MyST Markdown notebook: myst-nb's reader, as in the build.
 READ_DATA = {"name": "myst_nb_md", "type": "plugin"}
 #: One BLAS / OpenMP thread per kernel (the kernels inherit the environment).
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+ONE_THREAD = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -59,8 +64,13 @@ def lib_hash() -> str:
     ``pip install -e .`` and ``make dist`` rewrite (they would make every run look cold).
     """
     h = hashlib.sha256()
-    files = sorted(p for p in (ROOT / "lib").rglob("*")
-                   if p.is_file() and "__pycache__" not in p.parts and not any(q.endswith(".egg-info") for q in p.parts))
+    files = sorted(
+        p
+        for p in (ROOT / "lib").rglob("*")
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and not any(q.endswith(".egg-info") for q in p.parts)
+    )
     files.append(ROOT / "requirements.txt")
     for p in files:
         if p.exists():
@@ -83,7 +93,9 @@ def guard() -> None:
         for folder in (CACHE, DOCTREES):
             if folder.exists():
                 shutil.rmtree(folder)
-                print(f"cache_guard: lib/ or requirements.txt changed, cleared {os.path.relpath(folder, ROOT)}")
+                print(
+                    f"cache_guard: lib/ or requirements.txt changed, cleared {os.path.relpath(folder, ROOT)}"
+                )
         STAMP.parent.mkdir(parents=True, exist_ok=True)
         STAMP.write_text(new + "\n")
 
@@ -95,10 +107,15 @@ def record_execution(who: str, chapter: str) -> None:
         fh.write(f"{who} {chapter}\n")
 
 
-def _execute_one(args: tuple[int, str, int]) -> tuple[str, float, str | None]:
+def _execute_one(
+    args: tuple[int, str, int],
+) -> tuple[str, float, str | None]:
     """Worker: execute one project notebook of the cache and store its outputs."""
     from jupyter_cache import get_cache
-    from jupyter_cache.executors.utils import create_cache_bundle, single_nb_execution
+    from jupyter_cache.executors.utils import (
+        create_cache_bundle,
+        single_nb_execution,
+    )
 
     pk, uri, timeout = args
     # the kernels inherit this worker's stderr: keep their start-up chatter in a log file
@@ -108,13 +125,21 @@ def _execute_one(args: tuple[int, str, int]) -> tuple[str, float, str | None]:
     cache = get_cache(str(CACHE))
     project_nb = cache.get_project_notebook(pk)
     start = time.perf_counter()
-    result = single_nb_execution(project_nb.nb, cwd=str(pathlib.Path(uri).parent), timeout=timeout,
-                                 allow_errors=False)
+    result = single_nb_execution(
+        project_nb.nb,
+        cwd=str(pathlib.Path(uri).parent),
+        timeout=timeout,
+        allow_errors=False,
+    )
     elapsed = time.perf_counter() - start
     if result.err is not None:
         return uri, elapsed, result.exc_string or repr(result.err)
-    bundle = create_cache_bundle(project_nb, result.cwd, None, result.time, result.exc_string)
-    cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+    bundle = create_cache_bundle(
+        project_nb, result.cwd, None, result.time, result.exc_string
+    )
+    cache.cache_notebook_bundle(
+        bundle, check_validity=False, overwrite=True
+    )
     return uri, elapsed, None
 
 
@@ -133,31 +158,50 @@ def execute(jobs: int = 2, timeout: int | None = None) -> int:
         records[uri] = cache.add_nb_to_project(uri, read_data=READ_DATA)
     todo = [r for r in cache.list_unexecuted(filter_uris=chapters)]
     cached = len(chapters) - len(todo)
-    print(f"execute: {len(todo)} chapter(s) to execute, {cached} from the cache, {jobs} at a time", flush=True)
+    print(
+        f"execute: {len(todo)} chapter(s) to execute, {cached} from the cache, {jobs} at a time",
+        flush=True,
+    )
     if not todo:
         return 0
     # longest first (seconds of the last execution, kept across cache clears), so that
     # the two workers finish close together
     seconds = _seconds()
-    todo.sort(key=lambda r: -seconds.get(str(pathlib.Path(r.uri).relative_to(ROOT)), 0.0))
+    todo.sort(
+        key=lambda r: (
+            -seconds.get(str(pathlib.Path(r.uri).relative_to(ROOT)), 0.0)
+        )
+    )
     failures = []
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(processes=max(1, min(jobs, len(todo)))) as pool:
-        for uri, elapsed, err in pool.imap_unordered(_execute_one, [(r.pk, r.uri, timeout) for r in todo]):
+        for uri, elapsed, err in pool.imap_unordered(
+            _execute_one, [(r.pk, r.uri, timeout) for r in todo]
+        ):
             rel = pathlib.Path(uri).relative_to(ROOT)
             record_execution("build", str(rel))
             # the build must re-read the page to show the new outputs: Sphinx re-reads a
             # page whose doctree is missing
-            (DOCTREES / rel.with_suffix(".doctree")).unlink(missing_ok=True)
+            (DOCTREES / rel.with_suffix(".doctree")).unlink(
+                missing_ok=True
+            )
             if err is None:
                 seconds[str(rel)] = round(elapsed, 1)
                 print(f"execute: {rel} in {elapsed:.1f} s", flush=True)
             else:
-                print(f"execute: {rel} FAILED after {elapsed:.1f} s\n{err}", flush=True)
+                print(
+                    f"execute: {rel} FAILED after {elapsed:.1f} s\n{err}",
+                    flush=True,
+                )
                 failures.append(str(rel))
-    SECONDS.write_text(json.dumps(seconds, indent=1, sort_keys=True) + "\n")
+    SECONDS.write_text(
+        json.dumps(seconds, indent=1, sort_keys=True) + "\n"
+    )
     if failures:
-        print(f"execute: {len(failures)} chapter(s) failed: {', '.join(failures)}", file=sys.stderr)
+        print(
+            f"execute: {len(failures)} chapter(s) failed: {', '.join(failures)}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -173,16 +217,31 @@ def config_timeout() -> int:
 def _seconds() -> dict[str, float]:
     """Seconds of the last execution of each chapter (``_build/.execution-seconds.json``)."""
     try:
-        return {str(k): float(v) for k, v in json.loads(SECONDS.read_text()).items()}
+        return {
+            str(k): float(v)
+            for k, v in json.loads(SECONDS.read_text()).items()
+        }
     except (OSError, ValueError, AttributeError):
         return {}
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--execute", action="store_true", help="fill the cache, JOBS chapters at a time")
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--execute",
+        action="store_true",
+        help="fill the cache, JOBS chapters at a time",
+    )
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: _config.yml's)")
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=None,
+        help="seconds per cell (default: _config.yml's)",
+    )
     args = parser.parse_args(argv)
     guard()
     if args.execute:

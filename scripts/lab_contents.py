@@ -11,6 +11,7 @@ with that front matter (``math:`` the macros of ``mathjax3_config``), marked in 
 metadata, and the cell is removed again before the notebook is saved: the chapter file
 on disk never changes because of it.
 """
+
 from __future__ import annotations
 
 import copy
@@ -25,22 +26,49 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 MARK = "dynapprox_book_macros"
 
 
-def book_macros(config: pathlib.Path = ROOT / "_config.yml") -> dict[str, str]:
+def book_macros(
+    config: pathlib.Path = ROOT / "_config.yml",
+) -> dict[str, str]:
     """The book's MathJax macros as MyST front matter wants them: ``{"\\\\R": "\\\\mathbb{R}"}``."""
     cfg = yaml.safe_load(config.read_text())
-    macros = (((cfg.get("sphinx") or {}).get("config") or {}).get("mathjax3_config") or {}).get("tex", {}).get("macros", {})
+    macros = (
+        (
+            ((cfg.get("sphinx") or {}).get("config") or {}).get(
+                "mathjax3_config"
+            )
+            or {}
+        )
+        .get("tex", {})
+        .get("macros", {})
+    )
     out = {}
     for name, spec in macros.items():
         body = spec[0] if isinstance(spec, (list, tuple)) else str(spec)
-        out["\\" + name] = body  # MyST infers the arguments from #1, #2, ...
+        out["\\" + name] = (
+            body  # MyST infers the arguments from #1, #2, ...
+        )
     return out
 
 
 def frontmatter_cell(macros: dict[str, str]) -> dict[str, Any]:
     """A Markdown cell holding MyST front matter with ``math:`` macros, marked as added."""
-    text = "---\n" + yaml.safe_dump({"math": macros}, sort_keys=False, allow_unicode=True) + "---"
-    return {"cell_type": "markdown", "source": text,
-            "metadata": {MARK: True, "editable": False, "deletable": False, "tags": ["remove-cell"]}}
+    text = (
+        "---\n"
+        + yaml.safe_dump(
+            {"math": macros}, sort_keys=False, allow_unicode=True
+        )
+        + "---"
+    )
+    return {
+        "cell_type": "markdown",
+        "source": text,
+        "metadata": {
+            MARK: True,
+            "editable": False,
+            "deletable": False,
+            "tags": ["remove-cell"],
+        },
+    }
 
 
 def add_macros(nb: Any, macros: dict[str, str]) -> None:
@@ -64,7 +92,9 @@ def add_macros(nb: Any, macros: dict[str, str]) -> None:
 
 def strip_macros(nb: Any) -> None:
     """Remove the cells :func:`add_macros` added (before a save)."""
-    nb["cells"] = [c for c in nb["cells"] if not (c.get("metadata") or {}).get(MARK)]
+    nb["cells"] = [
+        c for c in nb["cells"] if not (c.get("metadata") or {}).get(MARK)
+    ]
 
 
 class BookContentsManager(AsyncTextFileContentsManager):
@@ -80,13 +110,27 @@ class BookContentsManager(AsyncTextFileContentsManager):
                 self._macros = {}
         return self._macros
 
-    async def get(self, path, content=True, type=None, format=None, **kwargs):  # noqa: A002 - Jupyter's API
-        model = await super().get(path, content=content, type=type, format=format, **kwargs)
-        if content and model.get("type") == "notebook" and str(path).endswith(".md") and self.macros():
+    async def get(
+        self,
+        path: str,
+        content: bool = True,
+        type: str | None = None,
+        format: str | None = None,
+        **kwargs: Any,
+    ) -> Any:  # noqa: A002 - Jupyter's API
+        model = await super().get(
+            path, content=content, type=type, format=format, **kwargs
+        )
+        if (
+            content
+            and model.get("type") == "notebook"
+            and str(path).endswith(".md")
+            and self.macros()
+        ):
             add_macros(model["content"], self.macros())
         return model
 
-    async def save(self, model, path=""):
+    async def save(self, model: dict[str, Any], path: str = "") -> Any:
         if model.get("type") == "notebook" and model.get("content"):
             model = copy.copy(model)
             model["content"] = copy.deepcopy(model["content"])

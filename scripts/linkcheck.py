@@ -13,6 +13,7 @@ Launch links (Binder builds an image on every request, Colab needs a login) and 
 patterns given with ``--ignore`` are not requested. Prints one line per broken link
 with the pages that carry it; exits 1 when one is broken.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,14 @@ DEFAULT_IGNORE = (
     r"^https?://(localhost|127\.0\.0\.1)(:\d+)?/lab",
 )
 #: Folders of the build that hold no pages written by the book.
-SKIP_DIRS = {"_static", "_sources", "_notebooks", "_images", "_downloads", "reports"}
+SKIP_DIRS = {
+    "_static",
+    "_sources",
+    "_notebooks",
+    "_images",
+    "_downloads",
+    "reports",
+}
 USER_AGENT = "Mozilla/5.0 (compatible; book-linkcheck)"
 
 
@@ -42,7 +50,9 @@ class _Links(html.parser.HTMLParser):
         self.links: list[str] = []
         self.ids: set[str] = set()
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(
+        self, tag: str, attrs: list[tuple[str, str | None]]
+    ) -> None:
         a = dict(attrs)
         if a.get("id"):
             self.ids.add(a["id"] or "")
@@ -50,7 +60,10 @@ class _Links(html.parser.HTMLParser):
             self.ids.add(a["name"] or "")
         for key in ("href", "src"):
             value = a.get(key)
-            if value and not (tag == "link" and a.get("rel") in ("preconnect", "dns-prefetch")):
+            if value and not (
+                tag == "link"
+                and a.get("rel") in ("preconnect", "dns-prefetch")
+            ):
                 self.links.append(value)
 
 
@@ -63,14 +76,19 @@ def parse_page(path: pathlib.Path) -> tuple[list[str], set[str]]:
 
 def pages(html_dir: pathlib.Path) -> list[pathlib.Path]:
     """The book's HTML pages under ``html_dir`` (not the theme's or the build's own files)."""
-    return sorted(p for p in html_dir.rglob("*.html")
-                  if not (set(p.relative_to(html_dir).parts[:-1]) & SKIP_DIRS))
+    return sorted(
+        p
+        for p in html_dir.rglob("*.html")
+        if not (set(p.relative_to(html_dir).parts[:-1]) & SKIP_DIRS)
+    )
 
 
 def check_external(url: str, timeout: float) -> tuple[str, str | None]:
     """``(url, problem)``: ``problem`` is ``None`` when the link works."""
     for method in ("HEAD", "GET"):
-        req = urllib.request.Request(url, method=method, headers={"User-Agent": USER_AGENT})
+        req = urllib.request.Request(
+            url, method=method, headers={"User-Agent": USER_AGENT}
+        )
         try:
             with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - http(s) only
                 if resp.status < 400:
@@ -78,7 +96,12 @@ def check_external(url: str, timeout: float) -> tuple[str, str | None]:
                 problem = f"HTTP {resp.status}"
         except urllib.error.HTTPError as exc:
             if exc.code == 429:
-                return url, None if method == "GET" else "rate limited (HTTP 429), not a failure"
+                return (
+                    url,
+                    None
+                    if method == "GET"
+                    else "rate limited (HTTP 429), not a failure",
+                )
             if exc.code in (403, 405, 501) and method == "HEAD":
                 continue  # some servers refuse HEAD: try GET
             problem = f"HTTP {exc.code}"
@@ -88,8 +111,13 @@ def check_external(url: str, timeout: float) -> tuple[str, str | None]:
     return url, problem  # pragma: no cover - the loop always returns
 
 
-def check(html_dir: pathlib.Path, timeout: float = 20.0, workers: int = 8,
-          ignore: tuple[str, ...] = DEFAULT_IGNORE, external: bool = True) -> dict[str, list[str]]:
+def check(
+    html_dir: pathlib.Path,
+    timeout: float = 20.0,
+    workers: int = 8,
+    ignore: tuple[str, ...] = DEFAULT_IGNORE,
+    external: bool = True,
+) -> dict[str, list[str]]:
     """Every broken link of the book: ``{problem line: [pages]}``."""
     html_dir = html_dir.resolve()
     ignore_re = [re.compile(p) for p in ignore]
@@ -110,41 +138,83 @@ def check(html_dir: pathlib.Path, timeout: float = 20.0, workers: int = 8,
             scheme = urlparse(link).scheme
             if scheme in ("http", "https"):
                 if not any(r.search(link) for r in ignore_re):
-                    outside.setdefault(urldefrag(link)[0], []).append(rel_page)
+                    outside.setdefault(urldefrag(link)[0], []).append(
+                        rel_page
+                    )
                 continue
-            if scheme or link.startswith(("mailto:", "javascript:", "data:")):
+            if scheme or link.startswith(
+                ("mailto:", "javascript:", "data:")
+            ):
                 continue
             path, fragment = urldefrag(link)
-            target = (page.parent / unquote(path)).resolve() if path else page
+            target = (
+                (page.parent / unquote(path)).resolve() if path else page
+            )
             if path and not target.exists():
-                broken.setdefault(f"{link}: no such file", []).append(rel_page)
-            elif fragment and target.suffix == ".html" and unquote(fragment) not in ids_of(target):
-                broken.setdefault(f"{link}: no element with id {unquote(fragment)!r}", []).append(rel_page)
+                broken.setdefault(f"{link}: no such file", []).append(
+                    rel_page
+                )
+            elif (
+                fragment
+                and target.suffix == ".html"
+                and unquote(fragment) not in ids_of(target)
+            ):
+                broken.setdefault(
+                    f"{link}: no element with id {unquote(fragment)!r}", []
+                ).append(rel_page)
     if external and outside:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-            for url, problem in pool.map(lambda u: check_external(u, timeout), sorted(outside)):
+        with concurrent.futures.ThreadPoolExecutor(
+            max_workers=workers
+        ) as pool:
+            for url, problem in pool.map(
+                lambda u: check_external(u, timeout), sorted(outside)
+            ):
                 if problem and "not a failure" not in problem:
-                    broken.setdefault(f"{url}: {problem}", []).extend(sorted(set(outside[url])))
+                    broken.setdefault(f"{url}: {problem}", []).extend(
+                        sorted(set(outside[url]))
+                    )
                 elif problem:
                     print(f"note: {url}: {problem}")
-    print(f"linkcheck: {len(pages(html_dir))} pages, {len(outside)} external URLs "
-          f"{'checked' if external else 'not requested'}, {len(broken)} broken link(s)")
+    print(
+        f"linkcheck: {len(pages(html_dir))} pages, {len(outside)} external URLs "
+        f"{'checked' if external else 'not requested'}, {len(broken)} broken link(s)"
+    )
     return broken
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("html_dir", type=pathlib.Path)
     parser.add_argument("--timeout", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--ignore", action="append", default=[], help="regular expression of URLs not to request")
-    parser.add_argument("--internal-only", action="store_true", help="do not request external URLs")
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        help="regular expression of URLs not to request",
+    )
+    parser.add_argument(
+        "--internal-only",
+        action="store_true",
+        help="do not request external URLs",
+    )
     args = parser.parse_args(argv)
     if not (args.html_dir / "index.html").exists():
-        print(f"no built book at {args.html_dir}: run `make book` first", file=sys.stderr)
+        print(
+            f"no built book at {args.html_dir}: run `make book` first",
+            file=sys.stderr,
+        )
         return 2
-    broken = check(args.html_dir, args.timeout, args.workers, DEFAULT_IGNORE + tuple(args.ignore),
-                   external=not args.internal_only)
+    broken = check(
+        args.html_dir,
+        args.timeout,
+        args.workers,
+        DEFAULT_IGNORE + tuple(args.ignore),
+        external=not args.internal_only,
+    )
     for line, where in sorted(broken.items()):
         print(f"BROKEN {line}  (on {', '.join(sorted(set(where))[:5])})")
     return 1 if broken else 0

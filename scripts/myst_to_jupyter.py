@@ -31,6 +31,7 @@ The numbers and link targets come from the book's build (see ``book_reader.py``,
 collects them into ``_build/reader.json``); :func:`leftovers` lists whatever MyST-only
 syntax is left in a text, for the tests.
 """
+
 from __future__ import annotations
 
 import copy
@@ -43,24 +44,45 @@ from typing import Any
 from urllib.parse import urljoin
 
 #: A fence line: indentation, the fence, an optional directive name, the rest.
-FENCE_RE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,}|:{3,})\s*(?:\{(?P<name>[^}\s]+)\})?(?P<arg>.*)$")
+FENCE_RE = re.compile(
+    r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,}|:{3,})\s*(?:\{(?P<name>[^}\s]+)\})?(?P<arg>.*)$"
+)
 OPTION_RE = re.compile(r"^\s*:(?P<key>[A-Za-z][\w-]*):\s*(?P<value>.*)$")
 LABEL_LINE_RE = re.compile(r"^\s*\((?P<label>[^()\s]+)\)=\s*$")
 COMMENT_LINE_RE = re.compile(r"^\s*%")
-ROLE_RE = re.compile(r"\{(?P<name>[A-Za-z][\w:.+-]*)\}`(?P<content>[^`]*)`")
-DISPLAY_LABEL_RE = re.compile(r"[ \t]*\((?P<label>[^()\s]+)\)[ \t]*(?=\n|$)")
+ROLE_RE = re.compile(
+    r"\{(?P<name>[A-Za-z][\w:.+-]*)\}`(?P<content>[^`]*)`"
+)
+DISPLAY_LABEL_RE = re.compile(
+    r"[ \t]*\((?P<label>[^()\s]+)\)[ \t]*(?=\n|$)"
+)
 EXPLICIT_RE = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
-AMS_ENVS = ("equation", "align", "gather", "multline", "flalign", "alignat", "eqnarray", "split")
-BEGIN_ENV_RE = re.compile(r"^\s*\\begin\{(?P<env>(?:%s)\*?)\}" % "|".join(AMS_ENVS))
+AMS_ENVS = (
+    "equation",
+    "align",
+    "gather",
+    "multline",
+    "flalign",
+    "alignat",
+    "eqnarray",
+    "split",
+)
+BEGIN_ENV_RE = re.compile(
+    r"^\s*\\begin\{(?P<env>(?:" + "|".join(AMS_ENVS) + r")\*?)\}"
+)
 INSTALL_LINE_RE = re.compile(r"(git\+)(?P<url>[^\s\"'#@]+)")
 
 #: What :func:`leftovers` reports: MyST syntax with no meaning in plain Jupyter Markdown.
 LEFTOVER_PATTERNS: dict[str, re.Pattern[str]] = {
     "role": re.compile(r"\{[A-Za-z][\w:.+-]*\}`"),
-    "directive fence": re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\s*\{[^}]+\}", re.M),
+    "directive fence": re.compile(
+        r"^\s*(`{3,}|~{3,}|:{3,})\s*\{[^}]+\}", re.M
+    ),
     "colon fence": re.compile(r"^\s*:{3,}\s*$", re.M),
     "label line": re.compile(r"^\s*\([^()\s]+\)=\s*$", re.M),
-    "directive option": re.compile(r"^\s*:(label|class|nonumber|tags|name|hidden):", re.M),
+    "directive option": re.compile(
+        r"^\s*:(label|class|nonumber|tags|name|hidden):", re.M
+    ),
     "MyST comment": re.compile(r"^%", re.M),
     "substitution": re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}"),
     "equation label": re.compile(r"\$\$[ \t]*\([^()\s]+\)"),
@@ -68,13 +90,46 @@ LEFTOVER_PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 PRF_NAMES = {
-    "proof": "Proof", "axiom": "Axiom", "theorem": "Theorem", "lemma": "Lemma", "algorithm": "Algorithm",
-    "definition": "Definition", "remark": "Remark", "conjecture": "Conjecture", "corollary": "Corollary",
-    "criterion": "Criterion", "example": "Example", "property": "Property", "observation": "Observation",
-    "proposition": "Proposition", "assumption": "Assumption", "notation": "Notation",
+    "proof": "Proof",
+    "axiom": "Axiom",
+    "theorem": "Theorem",
+    "lemma": "Lemma",
+    "algorithm": "Algorithm",
+    "definition": "Definition",
+    "remark": "Remark",
+    "conjecture": "Conjecture",
+    "corollary": "Corollary",
+    "criterion": "Criterion",
+    "example": "Example",
+    "property": "Property",
+    "observation": "Observation",
+    "proposition": "Proposition",
+    "assumption": "Assumption",
+    "notation": "Notation",
 }
-ADMONITIONS = {"note", "tip", "hint", "important", "warning", "caution", "attention", "danger", "error", "seealso"}
-PY_ROLES = {"func", "meth", "class", "mod", "obj", "data", "attr", "exc", "const"}
+ADMONITIONS = {
+    "note",
+    "tip",
+    "hint",
+    "important",
+    "warning",
+    "caution",
+    "attention",
+    "danger",
+    "error",
+    "seealso",
+}
+PY_ROLES = {
+    "func",
+    "meth",
+    "class",
+    "mod",
+    "obj",
+    "data",
+    "attr",
+    "exc",
+    "const",
+}
 RULE = "---"
 
 
@@ -108,7 +163,9 @@ class Context:
     docname: str = ""
     site_url: str = ""
     repo_url: str = ""
-    xrefs: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    xrefs: dict[str, dict[str, dict[str, str]]] = field(
+        default_factory=dict
+    )
     blocks: list[dict[str, str]] = field(default_factory=list)
     glue: dict[str, str] = field(default_factory=dict)
     bibliography: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -127,12 +184,20 @@ class Context:
 
 
 # --------------------------------------------------------------------- the macros
-def _macro_table(macros: dict[str, Any] | None) -> dict[str, tuple[str, int]]:
+def _macro_table(
+    macros: dict[str, Any] | None,
+) -> dict[str, tuple[str, int]]:
     table = {}
     for name, spec in (macros or {}).items():
-        body, nargs = (spec[0], int(spec[1])) if isinstance(spec, (list, tuple)) else (str(spec), 0)
+        body, nargs = (
+            (spec[0], int(spec[1]))
+            if isinstance(spec, (list, tuple))
+            else (str(spec), 0)
+        )
         if not nargs and re.search(r"[\^_]", body):
-            body = "{" + body + "}"  # F^{*} as a group: \Fs^{(i)} stays a single superscript
+            body = (
+                "{" + body + "}"
+            )  # F^{*} as a group: \Fs^{(i)} stays a single superscript
         table[name] = (body, nargs)
     return table
 
@@ -172,7 +237,11 @@ def expand_macros(tex: str, macros: dict[str, Any] | None) -> str:
     table = _macro_table(macros)
     if not table:
         return tex
-    pattern = re.compile(r"\\(%s)(?![A-Za-z])" % "|".join(sorted(map(re.escape, table), key=len, reverse=True)))
+    pattern = re.compile(
+        r"\\("
+        + "|".join(sorted(map(re.escape, table), key=len, reverse=True))
+        + r")(?![A-Za-z])"
+    )
     for _ in range(20):
         out: list[str] = []
         pos = 0
@@ -197,7 +266,11 @@ def expand_macros(tex: str, macros: dict[str, Any] | None) -> str:
                 body = body.replace(f"#{k}", a)
             out.append(tex[pos : m.start()])
             # keep a following letter from gluing onto a control word of the body
-            if end < len(tex) and tex[end].isalpha() and re.search(r"\\[A-Za-z]+$", body):
+            if (
+                end < len(tex)
+                and tex[end].isalpha()
+                and re.search(r"\\[A-Za-z]+$", body)
+            ):
                 body += " "
             out.append(body)
             pos = end
@@ -224,7 +297,9 @@ def _link(text: str, url: str) -> str:
 def _glue_fallback(ctx: Context, key: str) -> str:
     """A sentence naming the code cell that computes glue value ``key`` (no build at hand)."""
     for i, src in enumerate(ctx.code_cells, start=1):
-        for m in re.finditer(r"glue\(\s*(?P<f>f?)[\"'](?P<name>[^\"']+)[\"']", src):
+        for m in re.finditer(
+            r"glue\(\s*(?P<f>f?)[\"'](?P<name>[^\"']+)[\"']", src
+        ):
             name = m.group("name")
             prefix = name.split("{", 1)[0] if m.group("f") else None
             if name == key or (prefix and key.startswith(prefix)):
@@ -247,11 +322,15 @@ def _role(name: str, content: str, ctx: Context) -> str:
     name = name.removeprefix("py:").removeprefix("std:")
     if name == "glue" or name.startswith("glue:"):
         kind = name.partition(":")[2] or "any"
-        key = content.strip().split("::", 1)[-1]  # path::key glues from another page
+        key = content.strip().split("::", 1)[
+            -1
+        ]  # path::key glues from another page
         key, _, fmt = key.partition(":")
         if key not in ctx.glue:
             if ctx.glue:
-                ctx.problems.append(f"glue key {key!r} has no value in the build")
+                ctx.problems.append(
+                    f"glue key {key!r} has no value in the build"
+                )
             return _glue_fallback(ctx, key)
         value = _format_glue(ctx.glue[key], fmt)
         if kind == "math":
@@ -265,10 +344,18 @@ def _role(name: str, content: str, ctx: Context) -> str:
                 ctx.cited.append(key)
             entry = ctx.bibliography.get(key)
             if entry is None:
-                ctx.problems.append(f"citation key {key!r} is not in the bibliography")
+                ctx.problems.append(
+                    f"citation key {key!r} is not in the bibliography"
+                )
                 parts.append((key, key, ""))
             else:
-                parts.append((entry.get("author", key), entry.get("year", ""), entry["label"]))
+                parts.append(
+                    (
+                        entry.get("author", key),
+                        entry.get("year", ""),
+                        entry["label"],
+                    )
+                )
         if name in ("cite:t", "cite:ts"):
             return ", ".join(f"{a} [{y}]" for a, y, _ in parts)
         if name == "cite:author":
@@ -281,21 +368,33 @@ def _role(name: str, content: str, ctx: Context) -> str:
         hit = ctx.xrefs.get("eq", {}).get(target)
         if hit is None:
             if ctx.xrefs:
-                ctx.problems.append(f"equation {target!r} not found in the build")
+                ctx.problems.append(
+                    f"equation {target!r} not found in the build"
+                )
             return f"({target})"
         return _link(hit["text"], ctx.url(hit["url"]))
     if name in ("prf:ref", "ref", "numref", "doc", "any", "term"):
         text, target = _split_explicit(content)
-        table = {"prf:ref": "prf", "doc": "doc", "numref": "numref"}.get(name, "std")
-        if name == "doc" and not target.startswith("/"):  # relative to the page, as Sphinx reads it
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(ctx.docname), target))
+        table = {"prf:ref": "prf", "doc": "doc", "numref": "numref"}.get(
+            name, "std"
+        )
+        if name == "doc" and not target.startswith(
+            "/"
+        ):  # relative to the page, as Sphinx reads it
+            target = posixpath.normpath(
+                posixpath.join(posixpath.dirname(ctx.docname), target)
+            )
         target = target.lstrip("/")
         hit = ctx.xrefs.get(table, {}).get(target)
         if hit is None and name in ("ref", "any"):
-            hit = ctx.xrefs.get("prf", {}).get(target) or ctx.xrefs.get("eq", {}).get(target)
+            hit = ctx.xrefs.get("prf", {}).get(target) or ctx.xrefs.get(
+                "eq", {}
+            ).get(target)
         if hit is None:
             if ctx.xrefs and name != "term":
-                ctx.problems.append(f"{name} target {target!r} not found in the build")
+                ctx.problems.append(
+                    f"{name} target {target!r} not found in the build"
+                )
             return text or target
         if name == "numref" and text and "{number}" in text:
             number = re.sub(r"^\D*", "", hit["text"])
@@ -312,7 +411,9 @@ def _role(name: str, content: str, ctx: Context) -> str:
                 shown += "()"
         hit = ctx.xrefs.get("py", {}).get(target.lstrip("~."))
         if hit is None and ctx.xrefs:
-            ctx.problems.append(f"python object {target!r} not found in the package reference")
+            ctx.problems.append(
+                f"python object {target!r} not found in the package reference"
+            )
         return _link(f"`{shown}`", ctx.url(hit["url"]) if hit else "")
     if name == "math":
         return f"${expand_macros(content, ctx.macros)}$"
@@ -405,7 +506,9 @@ def _tagged(tex: str, label: str | None, ctx: Context) -> str:
     hit = ctx.xrefs.get("eq", {}).get(label)
     if hit is None:
         if ctx.xrefs:
-            ctx.problems.append(f"equation {label!r} has no number in the build")
+            ctx.problems.append(
+                f"equation {label!r} has no number in the build"
+            )
         return tex
     number = hit["text"].strip().removeprefix("(").removesuffix(")")
     return f"{tex.rstrip()} \\tag{{{number}}}"
@@ -413,11 +516,21 @@ def _tagged(tex: str, label: str | None, ctx: Context) -> str:
 
 def _display_math(body: str, label: str | None, ctx: Context) -> str:
     """A ``{math}`` block as ``$$...$$``, wrapped as Sphinx wraps it for MathJax."""
-    parts = [p.strip() for p in re.split(r"\n\s*\n", body.strip()) if p.strip()]
+    parts = [
+        p.strip() for p in re.split(r"\n\s*\n", body.strip()) if p.strip()
+    ]
     parts = [expand_macros(p, ctx.macros) for p in parts]
     if len(parts) > 1:
-        tex = "\\begin{aligned}\n" + " \\\\\n".join(parts) + "\n\\end{aligned}"
-    elif parts and "\\\\" in parts[0] and not parts[0].lstrip().startswith("\\begin"):
+        tex = (
+            "\\begin{aligned}\n"
+            + " \\\\\n".join(parts)
+            + "\n\\end{aligned}"
+        )
+    elif (
+        parts
+        and "\\\\" in parts[0]
+        and not parts[0].lstrip().startswith("\\begin")
+    ):
         tex = "\\begin{aligned}\n" + parts[0] + "\n\\end{aligned}"
     else:
         tex = parts[0] if parts else ""
@@ -457,7 +570,9 @@ def _close_index(lines: list[str], start: int, fence: str) -> int:
     return len(lines)
 
 
-def _next_block(ctx: Context, kind: str, label: str | None, typ: str = "") -> str | None:
+def _next_block(
+    ctx: Context, kind: str, label: str | None, typ: str = ""
+) -> str | None:
     """The book's header ("Theorem 9.2") of a numbered block of the page.
 
     A labelled block is looked up by its label; an unlabelled one is the next block of the
@@ -472,14 +587,18 @@ def _next_block(ctx: Context, kind: str, label: str | None, typ: str = "") -> st
             if b["kind"] == kind and b.get("id") == label:
                 ctx._block_index = max(ctx._block_index, k + 1)
                 return b.get("number") or None
-        ctx.problems.append(f"no {kind} block labelled {label!r} in the build")
+        ctx.problems.append(
+            f"no {kind} block labelled {label!r} in the build"
+        )
         return None
     for k in range(ctx._block_index, len(blocks)):
         b = blocks[k]
         if b["kind"] == kind and (not typ or b.get("type", typ) == typ):
             ctx._block_index = k + 1
             return b.get("number") or None
-    ctx.problems.append(f"no {typ or kind} block left in the build for an unlabelled block")
+    ctx.problems.append(
+        f"no {typ or kind} block left in the build for an unlabelled block"
+    )
     return None
 
 
@@ -487,7 +606,9 @@ def _boxed(header: str, body: list[str]) -> list[str]:
     return ["", RULE, "", header, "", *body, "", RULE, ""]
 
 
-def _directive(name: str, arg: str, body_lines: list[str], ctx: Context) -> list[str]:
+def _directive(
+    name: str, arg: str, body_lines: list[str], ctx: Context
+) -> list[str]:
     opts, content = _parse_options(body_lines)
     label = opts.get("label") or None
     title = convert_inline(arg.strip(), ctx) if arg.strip() else ""
@@ -502,32 +623,68 @@ def _directive(name: str, arg: str, body_lines: list[str], ctx: Context) -> list
             _next_block(ctx, "prf", None, "proof")
             lead = "*Proof.*" + (f" {title}" if title else "")
             return ["", lead, "", *inner, "", "∎", ""]
-        header = None if "nonumber" in opts else _next_block(ctx, "prf", label, kind)
+        header = (
+            None
+            if "nonumber" in opts
+            else _next_block(ctx, "prf", label, kind)
+        )
         header = header or PRF_NAMES.get(kind, kind.title())
-        return _boxed(f"**{header}**" + (f" ({title})" if title else ""), inner)
+        return _boxed(
+            f"**{header}**" + (f" ({title})" if title else ""), inner
+        )
     if name in ("exercise", "exercise-start"):
         header = _next_block(ctx, "exercise", label) or "Exercise"
-        start = _boxed(f"**{header}**" + (f" ({title})" if title else ""), inner)
-        return start[:-2] if name == "exercise-start" else start  # the rule comes at exercise-end
+        start = _boxed(
+            f"**{header}**" + (f" ({title})" if title else ""), inner
+        )
+        return (
+            start[:-2] if name == "exercise-start" else start
+        )  # the rule comes at exercise-end
     if name in ("exercise-end",):
         return ["", RULE, ""]
     if name in ("solution", "solution-start"):
-        header = _next_block(ctx, "solution", arg.strip() or None) or "Solution"
+        header = (
+            _next_block(ctx, "solution", arg.strip() or None) or "Solution"
+        )
         lines = ["", RULE, "", f"**{header}**", "", *inner]
-        return lines if name == "solution-start" else lines + ["", RULE, ""]
+        return (
+            lines if name == "solution-start" else lines + ["", RULE, ""]
+        )
     if name == "solution-end":
         return ["", RULE, ""]
     if name == "admonition" or name in ADMONITIONS:
-        head = title if name == "admonition" else name.title() + (f": {title}" if title else "")
+        head = (
+            title
+            if name == "admonition"
+            else name.title() + (f": {title}" if title else "")
+        )
         return _boxed(f"**{head}**", inner)
     if name in ("figure", "image"):
         alt = opts.get("alt", "")
         return ["", f"![{alt}]({arg.strip()})", "", *inner]
-    if name in ("bibliography", "tableofcontents", "toctree", "glue:figure", "raw"):
+    if name in (
+        "bibliography",
+        "tableofcontents",
+        "toctree",
+        "glue:figure",
+        "raw",
+    ):
         if name == "glue:figure":
-            ctx.problems.append(f"glue:figure {arg.strip()!r} is not converted")
+            ctx.problems.append(
+                f"glue:figure {arg.strip()!r} is not converted"
+            )
         return []
-    if name in ("margin", "sidebar", "epigraph", "topic", "div", "container", "card", "dropdown", "tab-item"):
+    if name in (
+        "margin",
+        "sidebar",
+        "epigraph",
+        "topic",
+        "div",
+        "container",
+        "card",
+        "dropdown",
+        "tab-item",
+    ):
         return ["", *([f"**{title}**", ""] if title else []), *inner, ""]
     ctx.problems.append(f"directive {name!r} rendered as a plain block")
     return _boxed(f"**{title or name}**", inner)
@@ -547,22 +704,34 @@ def convert_lines(lines: list[str], ctx: Context) -> list[str]:
     while i < len(lines):
         line = lines[i]
         m = FENCE_RE.match(line)
-        if m and not (m.group("fence")[0] == ":" and not m.group("name") and not m.group("arg").strip()):
+        if m and not (
+            m.group("fence")[0] == ":"
+            and not m.group("name")
+            and not m.group("arg").strip()
+        ):
             flush()
-            fence, name, arg = m.group("fence"), m.group("name"), m.group("arg")
+            fence, name, arg = (
+                m.group("fence"),
+                m.group("name"),
+                m.group("arg"),
+            )
             j = _close_index(lines, i, fence)
             if j == len(lines) and name:
                 ctx.problems.append(f"unclosed directive {line.strip()!r}")
             body = lines[i + 1 : j]
             if name is None and fence[0] != ":":
-                out.extend(lines[i : j + 1])  # an ordinary code block: verbatim
+                out.extend(
+                    lines[i : j + 1]
+                )  # an ordinary code block: verbatim
             elif name is None:
                 out.extend(convert_lines(body, ctx))
             else:
                 out.extend(_directive(name, arg, body, ctx))
             i = j + 1
             continue
-        if LABEL_LINE_RE.match(line) or (COMMENT_LINE_RE.match(line) and not _inside_math(text)):
+        if LABEL_LINE_RE.match(line) or (
+            COMMENT_LINE_RE.match(line) and not _inside_math(text)
+        ):
             i += 1
             continue
         text.append(line)
@@ -585,7 +754,7 @@ def _convert_paragraphs(lines: list[str], ctx: Context) -> list[str]:
         prev_blank = i == 0 or not lines[i - 1].strip()
         if m and prev_blank and not _inside_math(lines[:i]):
             env = m.group("env")
-            end_re = re.compile(r"\\end\{%s\}\s*$" % re.escape(env))
+            end_re = re.compile(r"\\end\{" + re.escape(env) + r"\}\s*$")
             j = i
             while j < len(lines) and not end_re.search(lines[j]):
                 j += 1
@@ -597,7 +766,12 @@ def _convert_paragraphs(lines: list[str], ctx: Context) -> list[str]:
         j = i
         run = []
         while j < len(lines):
-            if j > i and BEGIN_ENV_RE.match(lines[j]) and not lines[j - 1].strip() and not _inside_math(lines[:j]):
+            if (
+                j > i
+                and BEGIN_ENV_RE.match(lines[j])
+                and not lines[j - 1].strip()
+                and not _inside_math(lines[:j])
+            ):
                 break
             run.append(lines[j])
             j += 1
@@ -626,8 +800,12 @@ def rewrite_install_url(code: str, repo_url: str) -> str:
         return code
     lines = code.split("\n")
     for k, line in enumerate(lines):
-        if line.lstrip().startswith(("%pip install", "!pip install", "pip install")):
-            lines[k] = INSTALL_LINE_RE.sub(lambda m: m.group(1) + repo_url.rstrip("/"), line)
+        if line.lstrip().startswith(
+            ("%pip install", "!pip install", "pip install")
+        ):
+            lines[k] = INSTALL_LINE_RE.sub(
+                lambda m: m.group(1) + repo_url.rstrip("/"), line
+            )
     return "\n".join(lines)
 
 
@@ -642,11 +820,14 @@ def references_cell(ctx: Context) -> str | None:
         entry = ctx.bibliography[key]
         lines.append(f"- **[{entry['label']}]** {entry['entry']}")
     if ctx.site_url:
-        lines += ["", f"The book's full bibliography: {ctx.url('chapters/bibliography.html')}"]
+        lines += [
+            "",
+            f"The book's full bibliography: {ctx.url('chapters/bibliography.html')}",
+        ]
     return "\n".join(lines)
 
 
-def convert_notebook(nb, ctx: Context, *, notice: bool = True):
+def convert_notebook(nb: Any, ctx: Context, *, notice: bool = True) -> Any:
     """A copy of ``nb`` with plain Markdown cells, the install URL of ``ctx``, and references.
 
     ``ctx.problems`` lists what could not be resolved; ``ctx.cited`` the citations.
@@ -666,12 +847,26 @@ def convert_notebook(nb, ctx: Context, *, notice: bool = True):
         nb.cells.append(nbformat.v4.new_markdown_cell(refs))
     if notice and ctx.site_url:
         page = ctx.url(ctx.docname + ".html")
-        note = (f"*This notebook is a chapter of [the online book]({page}), converted to plain "
-                "Jupyter Markdown: numbers of theorems and equations link to the book, and the numbers "
-                "quoted in the text are those the book computed (run the cells to reproduce them).*")
-        idx = next((k for k, c in enumerate(nb.cells) if c.cell_type == "markdown"), 0)
-        nb.cells.insert(idx + 1 if idx < len(nb.cells) and nb.cells[idx].source.lstrip().startswith("#") else idx,
-                        nbformat.v4.new_markdown_cell(note))
+        note = (
+            f"*This notebook is a chapter of [the online book]({page}), converted to plain "
+            "Jupyter Markdown: numbers of theorems and equations link to the book, and the numbers "
+            "quoted in the text are those the book computed (run the cells to reproduce them).*"
+        )
+        idx = next(
+            (
+                k
+                for k, c in enumerate(nb.cells)
+                if c.cell_type == "markdown"
+            ),
+            0,
+        )
+        nb.cells.insert(
+            idx + 1
+            if idx < len(nb.cells)
+            and nb.cells[idx].source.lstrip().startswith("#")
+            else idx,
+            nbformat.v4.new_markdown_cell(note),
+        )
     if nb.nbformat_minor < 5:  # cell ids exist from nbformat 4.5 on
         for cell in nb.cells:
             cell.pop("id", None)
@@ -683,7 +878,9 @@ def leftovers(text: str) -> list[str]:
     found = []
     stripped = _strip_code(text)
     for what, pattern in LEFTOVER_PATTERNS.items():
-        for m in pattern.finditer(text if what == "unresolved glue" else stripped):
+        for m in pattern.finditer(
+            text if what == "unresolved glue" else stripped
+        ):
             found.append(f"{what}: {m.group(0).strip()[:60]!r}")
     return found
 
@@ -721,13 +918,17 @@ def _strip_code(text: str) -> str:
 
 
 # ------------------------------------------------------------------- the bibliography
-def _person_last(person) -> str:
+def _person_last(person: Any) -> str:
     from pybtex.richtext import Text
 
-    return str(Text(*person.rich_last_names).render_as("text")) if person.rich_last_names else str(person)
+    return (
+        str(Text(*person.rich_last_names).render_as("text"))
+        if person.rich_last_names
+        else str(person)
+    )
 
 
-def _author_text(persons) -> str:
+def _author_text(persons: Any) -> str:
     names = [_person_last(p) for p in persons]
     if not names:
         return ""
@@ -755,7 +956,9 @@ def _latex_to_text(s: str) -> str:
     return "".join(out)
 
 
-def load_bibliography(bibfiles: list[pathlib.Path], style: str = "plain") -> dict[str, dict[str, str]]:
+def load_bibliography(
+    bibfiles: list[pathlib.Path], style: str = "plain"
+) -> dict[str, dict[str, str]]:
     """``{key: {"label", "author", "year", "entry"}}`` for every entry of ``bibfiles``.
 
     ``label`` is the author-year text of the book's citations ("Li *et al.*, 2021",
@@ -775,8 +978,14 @@ def load_bibliography(bibfiles: list[pathlib.Path], style: str = "plain") -> dic
     out: dict[str, dict[str, str]] = {}
     for formatted in formatter.format_entries(data.entries.values()):
         entry = data.entries[formatted.key]
-        persons = entry.persons.get("author") or entry.persons.get("editor") or []
-        author = _latex_to_text(_author_text(persons)) or entry.fields.get("title", formatted.key)
+        persons = (
+            entry.persons.get("author")
+            or entry.persons.get("editor")
+            or []
+        )
+        author = _latex_to_text(_author_text(persons)) or entry.fields.get(
+            "title", formatted.key
+        )
         year = entry.fields.get("year", "n.d.")
         out[formatted.key] = {
             "label": f"{author}, {year}",

@@ -3,7 +3,7 @@
  * section title contains the whole query ("curse of memory", "Riesz") comes first,
  * a page title before a section title. Sphinx's own title rule scores such a page at
  * most 16, below pages that merely contain one of the words in their title, and
- * scores each page by its best single word. tests/test_mobile.py searches in a browser.
+ * scores each page by its best single word. tests/book/test_mobile.py searches in a browser.
  */
 var Scorer = {
   score: (result) => {

@@ -8,6 +8,7 @@ Modules follow the mathematics:
 - :mod:`dynapprox.reproducibility` - seeding and determinism;
 - :mod:`dynapprox.plotting` - the book's figure style.
 """
+
 from .reproducibility import seed_everything
 
 __version__ = "0.1.0"

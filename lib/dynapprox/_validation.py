@@ -4,6 +4,7 @@ Every public function of :mod:`dynapprox` validates its input with these helpers
 so that bad input fails at once with a message that names the argument and the
 expected form, instead of failing later with an obscure shape error.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -30,25 +31,35 @@ __all__ = [
 def check_positive_int(name: str, value: Any) -> int:
     """Return ``value`` as an ``int`` if it is an integer >= 1, else raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive integer, got {value!r} of type {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a positive integer, got {value!r} of type {type(value).__name__}"
+        )
     if value < 1:
-        raise ValueError(f"{name} must be a positive integer (>= 1), got {value}")
+        raise ValueError(
+            f"{name} must be a positive integer (>= 1), got {value}"
+        )
     return int(value)
 
 
 def check_nonnegative_int(name: str, value: Any) -> int:
     """Return ``value`` as an ``int`` if it is an integer >= 0, else raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a non-negative integer, got {value!r} of type {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a non-negative integer, got {value!r} of type {type(value).__name__}"
+        )
     if value < 0:
-        raise ValueError(f"{name} must be a non-negative integer (>= 0), got {value}")
+        raise ValueError(
+            f"{name} must be a non-negative integer (>= 0), got {value}"
+        )
     return int(value)
 
 
 def check_finite_float(name: str, value: Any) -> float:
     """Return ``value`` as a finite ``float``, else raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a real number, got {value!r} of type {type(value).__name__}"
+        )
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
@@ -88,13 +99,19 @@ def check_real_array(
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of real numbers, got {type(value).__name__}") from exc
+        raise TypeError(
+            f"{name} must be an array of real numbers, got {type(value).__name__}"
+        ) from exc
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
-            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimension(s), got shape {arr.shape}")
+            raise ValueError(
+                f"{name} must have {' or '.join(map(str, allowed))} dimension(s), got shape {arr.shape}"
+            )
     if arr.size < min_size:
-        raise ValueError(f"{name} must have at least {min_size} entries, got {arr.size}")
+        raise ValueError(
+            f"{name} must have at least {min_size} entries, got {arr.size}"
+        )
     if finite and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite values")
     return arr
@@ -103,7 +120,9 @@ def check_real_array(
 def check_callable(name: str, value: Any) -> Any:
     """Return ``value`` if it is callable, else raise ``TypeError``."""
     if not callable(value):
-        raise TypeError(f"{name} must be callable, got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be callable, got {type(value).__name__}"
+        )
     return value
 
 

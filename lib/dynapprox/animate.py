@@ -33,6 +33,7 @@ animations to 1.5 MB.
 Used in chapters 2, 3, 5 and 10 (flows separating data, the one-dimensional
 obstruction, the sweeps of the method of successive approximations, training plateaus).
 """
+
 from __future__ import annotations
 
 import base64
@@ -41,14 +42,25 @@ import html
 import io
 import json
 import numbers
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._validation import check_callable, check_positive_int
 
-__all__ = ["Animation", "record_animation", "from_funcanimation", "PALETTE_COLOURS"]
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "Animation",
+    "record_animation",
+    "from_funcanimation",
+    "PALETTE_COLOURS",
+]
 
 #: Default number of palette colours of a quantised frame (``None`` keeps full colour).
 PALETTE_COLOURS: int = 128
@@ -83,8 +95,12 @@ def _svg(name: str) -> str:
 def _png_size(data: bytes) -> tuple[int, int]:
     """Width and height of a PNG image, read from its IHDR chunk."""
     if len(data) < 24 or not data.startswith(_PNG_SIGNATURE):
-        raise ValueError("frames must be PNG images (bytes starting with the PNG signature)")
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        raise ValueError(
+            "frames must be PNG images (bytes starting with the PNG signature)"
+        )
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(
+        data[20:24], "big"
+    )
 
 
 def _script_json(value: Any) -> str:
@@ -125,6 +141,12 @@ class Animation:
     ----------
     width, height : int
         Size of a frame in pixels.
+
+    Used in
+    -------
+    The result of :func:`dynapprox.animate.record_animation`, shown in
+    :doc:`/chapters/02_composition_dynamics`, :doc:`/chapters/03_flow_approximation`,
+    :doc:`/chapters/05_optimal_control` and :doc:`/chapters/10_curse_of_memory`.
     """
 
     frames: tuple[bytes, ...]
@@ -138,41 +160,73 @@ class Animation:
 
     def __post_init__(self) -> None:
         frames = self.frames
-        if isinstance(frames, (bytes, bytearray)) or not isinstance(frames, Sequence):
-            raise TypeError(f"frames must be a sequence of PNG images (bytes), got {type(frames).__name__}")
+        if isinstance(frames, (bytes, bytearray)) or not isinstance(
+            frames, Sequence
+        ):
+            raise TypeError(
+                f"frames must be a sequence of PNG images (bytes), got {type(frames).__name__}"
+            )
         frames = tuple(frames)
         if not frames:
             raise ValueError("frames must contain at least one PNG image")
         for i, fr in enumerate(frames):
             if not isinstance(fr, (bytes, bytearray)):
-                raise TypeError(f"frames[{i}] must be bytes (a PNG image), got {type(fr).__name__}")
+                raise TypeError(
+                    f"frames[{i}] must be bytes (a PNG image), got {type(fr).__name__}"
+                )
         sizes = {_png_size(bytes(fr)) for fr in frames}
         if len(sizes) != 1:
-            raise ValueError(f"frames must all have the same size in pixels, got {sorted(sizes)}")
+            raise ValueError(
+                f"frames must all have the same size in pixels, got {sorted(sizes)}"
+            )
         if not isinstance(self.alt, str) or not self.alt.strip():
-            raise ValueError("alt must be a non-empty text describing the animation (for screen readers)")
-        if isinstance(self.interval_ms, bool) or not isinstance(self.interval_ms, numbers.Integral):
-            raise TypeError(f"interval_ms must be an integer number of milliseconds, got {self.interval_ms!r}")
+            raise ValueError(
+                "alt must be a non-empty text describing the animation (for screen readers)"
+            )
+        if isinstance(self.interval_ms, bool) or not isinstance(
+            self.interval_ms, numbers.Integral
+        ):
+            raise TypeError(
+                f"interval_ms must be an integer number of milliseconds, got {self.interval_ms!r}"
+            )
         if self.interval_ms < 20:
-            raise ValueError(f"interval_ms must be at least 20 (ms between frames), got {self.interval_ms}")
-        if isinstance(self.still, bool) or not isinstance(self.still, numbers.Integral):
-            raise TypeError(f"still must be an integer frame index, got {self.still!r}")
+            raise ValueError(
+                f"interval_ms must be at least 20 (ms between frames), got {self.interval_ms}"
+            )
+        if isinstance(self.still, bool) or not isinstance(
+            self.still, numbers.Integral
+        ):
+            raise TypeError(
+                f"still must be an integer frame index, got {self.still!r}"
+            )
         if not -len(frames) <= self.still < len(frames):
-            raise ValueError(f"still must index one of the {len(frames)} frames, got {self.still}")
+            raise ValueError(
+                f"still must index one of the {len(frames)} frames, got {self.still}"
+            )
         labels = self.labels
         if labels is not None:
             if isinstance(labels, str) or not isinstance(labels, Sequence):
-                raise TypeError("labels must be a sequence of strings, one per frame, or None")
+                raise TypeError(
+                    "labels must be a sequence of strings, one per frame, or None"
+                )
             labels = tuple(labels)
-            if len(labels) != len(frames) or not all(isinstance(s, str) for s in labels):
-                raise ValueError(f"labels must be {len(frames)} strings (one per frame), got {len(labels)} items")
+            if len(labels) != len(frames) or not all(
+                isinstance(s, str) for s in labels
+            ):
+                raise ValueError(
+                    f"labels must be {len(frames)} strings (one per frame), got {len(labels)} items"
+                )
         still_png = self.still_png
         if still_png is not None:
             if not isinstance(still_png, (bytes, bytearray)):
-                raise TypeError(f"still_png must be bytes (a PNG image), got {type(still_png).__name__}")
+                raise TypeError(
+                    f"still_png must be bytes (a PNG image), got {type(still_png).__name__}"
+                )
             _png_size(bytes(still_png))
             still_png = bytes(still_png)
-        object.__setattr__(self, "frames", tuple(bytes(fr) for fr in frames))
+        object.__setattr__(
+            self, "frames", tuple(bytes(fr) for fr in frames)
+        )
         object.__setattr__(self, "labels", labels)
         object.__setattr__(self, "still_png", still_png)
         object.__setattr__(self, "interval_ms", int(self.interval_ms))
@@ -192,7 +246,11 @@ class Animation:
 
     def still_image(self) -> bytes:
         """The PNG printed in the PDF: ``still_png`` if given, else the still frame."""
-        return self.still_png if self.still_png is not None else self.frames[self.still_index]
+        return (
+            self.still_png
+            if self.still_png is not None
+            else self.frames[self.still_index]
+        )
 
     @property
     def element_id(self) -> str:
@@ -205,7 +263,17 @@ class Animation:
         """
         digest = hashlib.sha256()
         digest.update(self.alt.encode("utf-8"))
-        digest.update(repr((self.labels, len(self.frames), self.width, self.height, self.interval_ms)).encode("utf-8"))
+        digest.update(
+            repr(
+                (
+                    self.labels,
+                    len(self.frames),
+                    self.width,
+                    self.height,
+                    self.interval_ms,
+                )
+            ).encode("utf-8")
+        )
         return "dynapprox-anim-" + digest.hexdigest()[:12]
 
     # ------------------------------------------------------------------ rendering
@@ -218,7 +286,10 @@ class Animation:
         current frame index in the ``data-frame`` attribute of its ``<div>``.
         """
         n = len(self.frames)
-        uris = ["data:image/png;base64," + base64.b64encode(fr).decode("ascii") for fr in self.frames]
+        uris = [
+            "data:image/png;base64," + base64.b64encode(fr).decode("ascii")
+            for fr in self.frames
+        ]
         aid = self.element_id
         alt = html.escape(self.alt.strip(), quote=True)
         label0 = html.escape(self.labels[0]) if self.labels else ""
@@ -228,7 +299,8 @@ class Animation:
             'padding:2px 6px;line-height:0;cursor:pointer;">{svg}</button>'
         )
         buttons = "".join(
-            button.format(a=a, t=_TITLES[a], svg=_svg(a)) for a in ("first", "previous", "play", "next", "last")
+            button.format(a=a, t=_TITLES[a], svg=_svg(a))
+            for a in ("first", "previous", "play", "next", "last")
         )
         script = f"""<script>
 (function () {{
@@ -295,7 +367,9 @@ class Animation:
             f'<input type="range" min="0" max="{n - 1}" step="1" value="0" aria-label="Frame" '
             f'style="flex:1 1 10em;min-width:6em;">'
             f'<output style="font-variant-numeric:tabular-nums;">1 / {n}</output>'
-            f'<span class="dynapprox-animation-label" style="font-variant-numeric:tabular-nums;margin-left:0.6em;">{label0}</span>'
+            '<span class="dynapprox-animation-label" '
+            'style="font-variant-numeric:tabular-nums;margin-left:0.6em;">'
+            f"{label0}</span>"
             f"</div>\n{script}\n</div>"
         )
 
@@ -310,11 +384,15 @@ class Animation:
             f"still frame {self.still_index + 1}>"
         )
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> dict[str, str]:
         """The player for HTML front ends, the still frame for print, a line of text."""
         return {
             "text/html": self.to_html(),
-            "image/png": base64.b64encode(self.still_image()).decode("ascii"),
+            "image/png": base64.b64encode(self.still_image()).decode(
+                "ascii"
+            ),
             "text/plain": repr(self),
         }
 
@@ -328,7 +406,9 @@ def _png(image: Any) -> bytes:
 _PACK = np.array([65536, 256, 1], dtype=np.uint32)
 
 
-def _encode_frames(rgbas: Sequence[np.ndarray], colours: int | None) -> list[bytes]:
+def _encode_frames(
+    rgbas: Sequence[np.ndarray], colours: int | None
+) -> list[bytes]:
     """PNG bytes of RGBA canvas buffers (alpha dropped), quantised to one shared palette.
 
     The palette has ``colours`` entries: the most frequent colours of all frames exactly
@@ -345,10 +425,20 @@ def _encode_frames(rgbas: Sequence[np.ndarray], colours: int | None) -> list[byt
     if colours is None:
         return [_png(Image.fromarray(r, mode="RGB")) for r in rgbs]
     per_frame = [
-        np.unique(r.reshape(-1, 3).astype(np.uint32) @ _PACK, return_inverse=True, return_counts=True) for r in rgbs
+        np.unique(
+            r.reshape(-1, 3).astype(np.uint32) @ _PACK,
+            return_inverse=True,
+            return_counts=True,
+        )
+        for r in rgbs
     ]
-    every, where = np.unique(np.concatenate([u for u, _, _ in per_frame]), return_inverse=True)
-    counts = np.bincount(where, weights=np.concatenate([c for _, _, c in per_frame]).astype(float))
+    every, where = np.unique(
+        np.concatenate([u for u, _, _ in per_frame]), return_inverse=True
+    )
+    counts = np.bincount(
+        where,
+        weights=np.concatenate([c for _, _, c in per_frame]).astype(float),
+    )
 
     def unpack(p: np.ndarray) -> np.ndarray:
         p = p.astype(np.int64)
@@ -359,20 +449,40 @@ def _encode_frames(rgbas: Sequence[np.ndarray], colours: int | None) -> list[byt
     else:
         n_exact = max(1, colours // 4)
         order = np.argsort(-counts, kind="stable")
-        exact, rest = every[order[:n_exact]], np.sort(every[order[n_exact:]])
-        strip = Image.fromarray(unpack(rest).astype(np.uint8)[None, :, :], mode="RGB")
-        cut = strip.quantize(colors=colours - n_exact, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        exact, rest = (
+            every[order[:n_exact]],
+            np.sort(every[order[n_exact:]]),
+        )
+        strip = Image.fromarray(
+            unpack(rest).astype(np.uint8)[None, :, :], mode="RGB"
+        )
+        cut = strip.quantize(
+            colors=colours - n_exact,
+            method=Image.Quantize.MEDIANCUT,
+            dither=Image.Dither.NONE,
+        )
         used = np.unique(np.asarray(cut))
-        table = np.array(cut.getpalette(), dtype=np.int64).reshape(-1, 3)[used]
+        table = np.array(cut.getpalette(), dtype=np.int64).reshape(-1, 3)[
+            used
+        ]
         palette = np.concatenate([unpack(exact), table])
-    nearest = np.argmin(((unpack(every)[:, None, :] - palette[None, :, :]) ** 2).sum(axis=2), axis=1)
-    flat_palette = [int(v) for v in palette.ravel()] + [0] * (3 * (256 - len(palette)))
+    nearest = np.argmin(
+        ((unpack(every)[:, None, :] - palette[None, :, :]) ** 2).sum(
+            axis=2
+        ),
+        axis=1,
+    )
+    flat_palette = [int(v) for v in palette.ravel()] + [0] * (
+        3 * (256 - len(palette))
+    )
     out = []
     offset = 0
-    for r, (u, inverse, _) in zip(rgbs, per_frame):
+    for r, (u, inverse, _) in zip(rgbs, per_frame, strict=True):
         index = nearest[where[offset : offset + len(u)]]
         offset += len(u)
-        image = Image.fromarray(index[inverse].reshape(r.shape[:2]).astype(np.uint8), mode="P")
+        image = Image.fromarray(
+            index[inverse].reshape(r.shape[:2]).astype(np.uint8), mode="P"
+        )
         image.putpalette(flat_palette)
         out.append(_png(image))
     return out
@@ -443,28 +553,52 @@ def record_animation(
     -------
     animation : Animation
         The frames with the HTML player and the still frame.
+
+    Used in
+    -------
+    :doc:`/chapters/02_composition_dynamics`, :doc:`/chapters/03_flow_approximation`,
+    :doc:`/chapters/05_optimal_control`, :doc:`/chapters/10_curse_of_memory`.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     if not isinstance(fig, Figure):
-        raise TypeError(f"fig must be a matplotlib.figure.Figure, got {type(fig).__name__}")
+        raise TypeError(
+            f"fig must be a matplotlib.figure.Figure, got {type(fig).__name__}"
+        )
     check_callable("update", update)
     n_frames = check_positive_int("n_frames", n_frames)
     if colours is not None:
-        if isinstance(colours, bool) or not isinstance(colours, numbers.Integral):
-            raise TypeError(f"colours must be an integer number of palette colours or None, got {colours!r}")
+        if isinstance(colours, bool) or not isinstance(
+            colours, numbers.Integral
+        ):
+            raise TypeError(
+                f"colours must be an integer number of palette colours or None, got {colours!r}"
+            )
         if not 2 <= colours <= 256:
-            raise ValueError(f"colours must lie in [2, 256] (a PNG palette), got {colours}")
+            raise ValueError(
+                f"colours must lie in [2, 256] (a PNG palette), got {colours}"
+            )
     if not -n_frames <= still < n_frames:
-        raise ValueError(f"still must index one of the {n_frames} frames, got {still}")
-    if labels is not None and (isinstance(labels, str) or len(labels) != n_frames):
-        raise ValueError(f"labels must be a sequence of {n_frames} strings (one per frame)")
+        raise ValueError(
+            f"still must index one of the {n_frames} frames, got {still}"
+        )
+    if labels is not None and (
+        isinstance(labels, str) or len(labels) != n_frames
+    ):
+        raise ValueError(
+            f"labels must be a sequence of {n_frames} strings (one per frame)"
+        )
     for name, value in (("dpi", dpi), ("still_dpi", still_dpi)):
         if value is not None and (
-            isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Real)
+            or not np.isfinite(value)
+            or value <= 0
         ):
-            raise ValueError(f"{name} must be a positive number or None, got {value!r}")
+            raise ValueError(
+                f"{name} must be a positive number or None, got {value!r}"
+            )
     if dpi is not None:
         fig.set_dpi(float(dpi))
     if animated is not None:
@@ -472,40 +606,60 @@ def record_animation(
 
         animated = list(animated)
         for a in animated:
-            if not isinstance(a, Artist) or a.get_figure(root=True) is not fig:
-                raise ValueError("animated must be a sequence of artists of fig (lines, collections, texts)")
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+            if (
+                not isinstance(a, Artist)
+                or a.get_figure(root=True) is not fig
+            ):
+                raise ValueError(
+                    "animated must be a sequence of artists of fig (lines, collections, texts)"
+                )
+    canvas = (
+        fig.canvas
+        if isinstance(fig.canvas, FigureCanvasAgg)
+        else FigureCanvasAgg(fig)
+    )
     still_index = still % n_frames
     rgbas: list[np.ndarray] = []
     background: Any = None
     was_animated = [a.get_animated() for a in animated] if animated else []
     try:
         for a in animated or []:
-            a.set_animated(True)  # left out of full draws: the background has no trace of them
+            a.set_animated(
+                True
+            )  # left out of full draws: the background has no trace of them
         for i in range(n_frames):
             update(i)
             if i == 0 or not animated:
                 canvas.draw()
             if i == 0:
                 if fig.get_layout_engine() is not None:
-                    fig.set_layout_engine("none")  # freeze the positions computed on the first frame
+                    fig.set_layout_engine(
+                        "none"
+                    )  # freeze the positions computed on the first frame
                 if animated:
                     background = canvas.copy_from_bbox(fig.bbox)
             if animated:
                 canvas.restore_region(background)
                 for a in animated:
                     fig.draw_artist(a)
-            rgbas.append(np.array(canvas.buffer_rgba()))  # a copy: the canvas buffer is reused
-        for a, was in zip(animated or [], was_animated):
+            rgbas.append(
+                np.array(canvas.buffer_rgba())
+            )  # a copy: the canvas buffer is reused
+        for a, was in zip(animated or [], was_animated, strict=True):
             a.set_animated(was)
         still_png = None
         if still_dpi is not None:
             update(still_index)
             buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=float(still_dpi), metadata={"Software": None})
+            fig.savefig(
+                buf,
+                format="png",
+                dpi=float(still_dpi),
+                metadata={"Software": None},
+            )
             still_png = buf.getvalue()
     finally:
-        for a, was in zip(animated or [], was_animated):
+        for a, was in zip(animated or [], was_animated, strict=True):
             a.set_animated(was)
         if close:
             import matplotlib.pyplot as plt
@@ -518,7 +672,9 @@ def record_animation(
         interval_ms=interval_ms,
         still=still,
         labels=None if labels is None else tuple(labels),
-        still_png=still_png if still_png is not None else _encode_frames([rgbas[still_index]], None)[0],
+        still_png=still_png
+        if still_png is not None
+        else _encode_frames([rgbas[still_index]], None)[0],
     )
 
 
@@ -547,32 +703,49 @@ def from_funcanimation(
     Returns
     -------
     animation : Animation
+
+    Used in
+    -------
+    No chapter: the bridge for existing ``FuncAnimation`` code; chapters call
+    :func:`dynapprox.animate.record_animation`.
     """
     from matplotlib import animation as mpl_animation
 
     if not isinstance(anim, mpl_animation.FuncAnimation):
-        raise TypeError(f"anim must be a matplotlib.animation.FuncAnimation, got {type(anim).__name__}")
+        raise TypeError(
+            f"anim must be a matplotlib.animation.FuncAnimation, got {type(anim).__name__}"
+        )
 
     class _Collect(mpl_animation.AbstractMovieWriter):
         def __init__(self) -> None:
             super().__init__(fps=5)
             self.rgba: list[np.ndarray] = []
 
-        def setup(self, fig, outfile, dpi=None):  # noqa: D102 - matplotlib's interface
+        def setup(
+            self,
+            fig: Figure,
+            outfile: str | Path,
+            dpi: float | None = None,
+        ) -> None:  # matplotlib's writer interface
             super().setup(fig, outfile, dpi=dpi)
 
-        def grab_frame(self, **savefig_kwargs):  # noqa: D102
+        def grab_frame(self, **savefig_kwargs: Any) -> None:
             from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-            canvas = self.fig.canvas if isinstance(self.fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(self.fig)
+            canvas = (
+                self.fig.canvas
+                if isinstance(self.fig.canvas, FigureCanvasAgg)
+                else FigureCanvasAgg(self.fig)
+            )
             canvas.draw()
             self.rgba.append(np.array(canvas.buffer_rgba()))
 
-        def finish(self):  # noqa: D102
+        def finish(self) -> None:
             pass
 
     writer = _Collect()
-    fig = anim._fig  # the figure of the animation (matplotlib keeps it there)
+    # the figure of the animation: matplotlib keeps it in a private attribute
+    fig = anim._fig  # type: ignore[attr-defined]
     if dpi is not None:
         fig.set_dpi(float(dpi))
     anim.save("unused.png", writer=writer, dpi=fig.dpi)
@@ -580,9 +753,15 @@ def from_funcanimation(
         raise ValueError("the animation produced no frame")
     n = len(writer.rgba)
     if not -n <= still < n:
-        raise ValueError(f"still must index one of the {n} frames, got {still}")
-    if colours is not None and not (isinstance(colours, numbers.Integral) and 2 <= colours <= 256):
-        raise ValueError(f"colours must be an integer in [2, 256] or None, got {colours!r}")
+        raise ValueError(
+            f"still must index one of the {n} frames, got {still}"
+        )
+    if colours is not None and not (
+        isinstance(colours, numbers.Integral) and 2 <= colours <= 256
+    ):
+        raise ValueError(
+            f"colours must be an integer in [2, 256] or None, got {colours!r}"
+        )
     frames = tuple(_encode_frames(writer.rgba, colours))
     interval = max(20, int(round(float(getattr(anim, "_interval", 200)))))
     return Animation(

@@ -5,7 +5,7 @@ carry (environment variables for the BLAS threads, the seeding calls, the figure
 that a reader sees the chapter's own imports right after it and a change of policy is made
 in one place.
 
-Threads are limited *after* NumPy has been imported, through :mod:`threadpoolctl` (the BLAS
+Threads are limited *after* NumPy has been imported, through ``threadpoolctl`` (the BLAS
 libraries read ``OMP_NUM_THREADS`` only when they are loaded, which happens on the first
 ``import numpy``, before any chapter code runs). One thread is the book's default: its two
 cores execute two chapters at a time, and a reduction computed with a different number of
@@ -16,6 +16,7 @@ Used in
 The setup cell of every chapter, from :doc:`/chapters/01_approximation` to
 :doc:`/chapters/12_state_space_models`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,7 +30,9 @@ __all__ = ["setup"]
 _LIMITS: list = []  # the threadpoolctl limiter in force (kept alive for the session)
 
 
-def setup(seed: int = 0, threads: int = 1, style: bool = True) -> np.random.Generator:
+def setup(
+    seed: int = 0, threads: int = 1, style: bool = True
+) -> np.random.Generator:
     """Prepare a chapter's kernel: BLAS and PyTorch threads, every seed, the figure style.
 
     Parameters

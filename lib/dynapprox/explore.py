@@ -26,13 +26,15 @@ recomputes in well under a second, so that the figure follows the slider.
 
 Used in chapters 3, 8 and 10 (horizon, memory exponent and width, perturbation radius).
 """
+
 from __future__ import annotations
 
 import numbers
 import os
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ._validation import check_callable
 
@@ -57,6 +59,11 @@ class Control:
         The slider's description (plain text, e.g. ``"omega"`` or ``"width m"``).
     fmt : str
         Format specification of the numbers shown (``"g"``, ``".0e"``, ...).
+
+    Used in
+    -------
+    Made by :func:`dynapprox.explore.control` (in :doc:`/chapters/03_flow_approximation`,
+    :doc:`/chapters/08_riesz_density`, :doc:`/chapters/10_curse_of_memory`).
     """
 
     name: str
@@ -73,7 +80,11 @@ class Control:
 
 
 def control(
-    name: str, values: Sequence[Any], default: Any = None, label: str | None = None, fmt: str = "g"
+    name: str,
+    values: Sequence[Any],
+    default: Any = None,
+    label: str | None = None,
+    fmt: str = "g",
 ) -> Control:
     """Make a :class:`Control` after checking its arguments.
 
@@ -94,23 +105,40 @@ def control(
     Returns
     -------
     control : Control
+
+    Used in
+    -------
+    :doc:`/chapters/03_flow_approximation`, :doc:`/chapters/08_riesz_density`,
+    :doc:`/chapters/10_curse_of_memory`.
     """
     if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"name must be a Python identifier (a keyword argument), got {name!r}")
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise TypeError(f"values must be a sequence of numbers or strings, got {type(values).__name__}")
+        raise ValueError(
+            f"name must be a Python identifier (a keyword argument), got {name!r}"
+        )
+    if isinstance(values, (str, bytes)) or not isinstance(
+        values, Sequence
+    ):
+        raise TypeError(
+            f"values must be a sequence of numbers or strings, got {type(values).__name__}"
+        )
     vals = tuple(values)
     if len(vals) < 2:
-        raise ValueError(f"values must offer at least two choices, got {len(vals)}")
+        raise ValueError(
+            f"values must offer at least two choices, got {len(vals)}"
+        )
     if len(set(vals)) != len(vals):
         raise ValueError(f"values must be distinct, got {vals}")
     for v in vals:
         if isinstance(v, bool) or not isinstance(v, (numbers.Real, str)):
-            raise TypeError(f"values must be numbers or strings, got {v!r} of type {type(v).__name__}")
+            raise TypeError(
+                f"values must be numbers or strings, got {v!r} of type {type(v).__name__}"
+            )
     if default is None:
         default = vals[0]
     if default not in vals:
-        raise ValueError(f"default must be one of values {vals}, got {default!r}")
+        raise ValueError(
+            f"default must be one of values {vals}, got {default!r}"
+        )
     if label is None:
         label = name
     if not isinstance(label, str) or not label.strip():
@@ -118,11 +146,20 @@ def control(
     try:
         format(1.0, fmt)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"fmt must be a format specification for numbers such as 'g' or '.0e', got {fmt!r}") from exc
-    labels = [format(v, fmt) if isinstance(v, numbers.Real) else str(v) for v in vals]
+        raise ValueError(
+            f"fmt must be a format specification for numbers such as 'g' or '.0e', got {fmt!r}"
+        ) from exc
+    labels = [
+        format(v, fmt) if isinstance(v, numbers.Real) else str(v)
+        for v in vals
+    ]
     if len(set(labels)) != len(labels):
-        raise ValueError(f"fmt {fmt!r} shows distinct values alike: {labels}")
-    return Control(name=name, values=vals, default=default, label=label, fmt=fmt)
+        raise ValueError(
+            f"fmt {fmt!r} shows distinct values alike: {labels}"
+        )
+    return Control(
+        name=name, values=vals, default=default, label=label, fmt=fmt
+    )
 
 
 def _widget_frontend() -> bool:
@@ -151,11 +188,18 @@ def controls_mode() -> str:
     -------
     mode : str
         ``"static"`` or ``"live"``.
+
+    Used in
+    -------
+    Used by :func:`dynapprox.explore.explore` (in :doc:`/chapters/03_flow_approximation`,
+    :doc:`/chapters/08_riesz_density`, :doc:`/chapters/10_curse_of_memory`).
     """
     env = os.environ.get("DYNAPPROX_CONTROLS", "").strip().lower()
     if env and env != "auto":
         if env not in MODES:
-            raise ValueError(f"DYNAPPROX_CONTROLS must be one of {MODES} or 'auto', got {env!r}")
+            raise ValueError(
+                f"DYNAPPROX_CONTROLS must be one of {MODES} or 'auto', got {env!r}"
+            )
         return env
     try:
         import ipywidgets  # noqa: F401
@@ -175,19 +219,30 @@ class Explorer:
         a few lines of text (the same lines for the same values).
     controls : Sequence[Control]
         The knobs, with distinct names.
+
+    Used in
+    -------
+    Made by :func:`dynapprox.explore.explore` (in :doc:`/chapters/03_flow_approximation`,
+    :doc:`/chapters/08_riesz_density`, :doc:`/chapters/10_curse_of_memory`).
     """
 
-    def __init__(self, draw: Callable[..., Any], controls: Sequence[Control]):
+    def __init__(
+        self, draw: Callable[..., Any], controls: Sequence[Control]
+    ):
         self.draw = check_callable("draw", draw)
         controls = tuple(controls)
         if not controls:
             raise ValueError("controls must contain at least one Control")
         for c in controls:
             if not isinstance(c, Control):
-                raise TypeError(f"controls must be Control objects (dynapprox.explore.control), got {type(c).__name__}")
+                raise TypeError(
+                    f"controls must be Control objects (dynapprox.explore.control), got {type(c).__name__}"
+                )
         names = [c.name for c in controls]
         if len(set(names)) != len(names):
-            raise ValueError(f"controls must have distinct names, got {names}")
+            raise ValueError(
+                f"controls must have distinct names, got {names}"
+            )
         self.controls = controls
         self._layout: list[tuple[float, float, float, float]] | None = None
 
@@ -212,16 +267,24 @@ class Explorer:
         by_name = {c.name: c for c in self.controls}
         for k, v in params.items():
             if k not in by_name:
-                raise ValueError(f"{k!r} is not a control of this explorer (controls: {sorted(by_name)})")
+                raise ValueError(
+                    f"{k!r} is not a control of this explorer (controls: {sorted(by_name)})"
+                )
             if v not in by_name[k].values:
-                raise ValueError(f"{k} must be one of {by_name[k].values}, got {v!r}")
+                raise ValueError(
+                    f"{k} must be one of {by_name[k].values}, got {v!r}"
+                )
             values[k] = v
         fig = self.draw(**values)
         if not isinstance(fig, Figure):
-            raise TypeError(f"draw must return a matplotlib.figure.Figure, got {type(fig).__name__}")
+            raise TypeError(
+                f"draw must return a matplotlib.figure.Figure, got {type(fig).__name__}"
+            )
         return fig
 
-    def render(self, reuse_layout: bool = False, **params: Any) -> tuple[str, bytes]:
+    def render(
+        self, reuse_layout: bool = False, **params: Any
+    ) -> tuple[str, bytes]:
         """The text ``draw`` prints and its figure as PNG bytes, for the given values.
 
         The PNG is drawn at the figure's own ``dpi`` without the tight bounding box of the
@@ -255,14 +318,20 @@ class Explorer:
         with contextlib.redirect_stdout(out):
             fig = self.figure(**params)
         try:
-            if reuse_layout and self._layout is not None and len(fig.axes) == len(self._layout):
+            if (
+                reuse_layout
+                and self._layout is not None
+                and len(fig.axes) == len(self._layout)
+            ):
                 fig.set_layout_engine("none")
-                for ax, box in zip(fig.axes, self._layout):
+                for ax, box in zip(fig.axes, self._layout, strict=True):
                     ax.set_position(box)
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=fig.dpi)
             if self._layout is None:
-                self._layout = [ax.get_position().bounds for ax in fig.axes]
+                self._layout = [
+                    ax.get_position().bounds for ax in fig.axes
+                ]
         finally:
             plt.close(fig)
         return out.getvalue(), buf.getvalue()
@@ -273,7 +342,11 @@ class Explorer:
             f"{c.label} = {c.format(c.default)} (live: {', '.join(c.format(v) for v in c.values)})"
             for c in self.controls
         ]
-        return "Shown: " + "; ".join(parts) + ". Run the notebook in Jupyter to move the sliders."
+        return (
+            "Shown: "
+            + "; ".join(parts)
+            + ". Run the notebook in Jupyter to move the sliders."
+        )
 
     def show_static(self) -> None:
         """Display the default figure and print :meth:`note` (the book's and the tests' view)."""
@@ -352,7 +425,9 @@ class Explorer:
             self.show_static()
 
 
-def explore(draw: Callable[..., Any], *controls: Control, mode: str | None = None) -> None:
+def explore(
+    draw: Callable[..., Any], *controls: Control, mode: str | None = None
+) -> None:
     """Show ``draw``'s figure for the defaults, with live sliders where a front end allows.
 
     Parameters
@@ -367,5 +442,10 @@ def explore(draw: Callable[..., Any], *controls: Control, mode: str | None = Non
     Examples
     --------
     >>> explore(draw_error, control("omega", [0.5, 1.0, 2.0], default=1.0))  # doctest: +SKIP
+
+    Used in
+    -------
+    :doc:`/chapters/03_flow_approximation`, :doc:`/chapters/08_riesz_density`,
+    :doc:`/chapters/10_curse_of_memory`.
     """
     Explorer(draw, controls).show(mode)

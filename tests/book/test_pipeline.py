@@ -6,6 +6,7 @@
   draws at random (cell ids) and changes with any output; the ledger counts the
   executions per chapter and fails above two.
 """
+
 from __future__ import annotations
 
 import nbformat
@@ -27,18 +28,28 @@ def fake_build(tmp_path, monkeypatch):
     return build
 
 
-def test_guard_clears_cache_and_doctrees_only_when_lib_changes(fake_build, monkeypatch):
+def test_guard_clears_cache_and_doctrees_only_when_lib_changes(
+    fake_build, monkeypatch
+):
     hashes = iter(["aaa", "aaa", "bbb"])
     monkeypatch.setattr(cache_guard, "lib_hash", lambda: next(hashes))
     cache_guard.guard()  # no stamp: the cache's package is unknown, so it is cleared
     assert (fake_build / ".lib-hash").read_text().strip() == "aaa"
-    assert not (fake_build / ".jupyter_cache").exists() and not (fake_build / ".doctrees").exists()
+    assert (
+        not (fake_build / ".jupyter_cache").exists()
+        and not (fake_build / ".doctrees").exists()
+    )
     (fake_build / ".jupyter_cache").mkdir()
     (fake_build / ".doctrees").mkdir()
     cache_guard.guard()  # same lib/: both kept
-    assert (fake_build / ".jupyter_cache").exists() and (fake_build / ".doctrees").exists()
+    assert (fake_build / ".jupyter_cache").exists() and (
+        fake_build / ".doctrees"
+    ).exists()
     cache_guard.guard()  # lib/ changed: both cleared, new stamp
-    assert not (fake_build / ".jupyter_cache").exists() and not (fake_build / ".doctrees").exists()
+    assert (
+        not (fake_build / ".jupyter_cache").exists()
+        and not (fake_build / ".doctrees").exists()
+    )
     assert (fake_build / ".lib-hash").read_text().strip() == "bbb"
 
 
@@ -50,15 +61,21 @@ def test_lib_hash_covers_lib_and_requirements():
 def test_timeout_is_the_builds():
     config = yaml.safe_load((cache_guard.ROOT / "_config.yml").read_text())
     assert cache_guard.config_timeout() == config["execute"]["timeout"]
-    assert config["execute"]["execute_notebooks"] == "cache"  # the build reads the cache we fill
+    assert (
+        config["execute"]["execute_notebooks"] == "cache"
+    )  # the build reads the cache we fill
 
 
 def _notebook(outputs: list[str]) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("text")]
     for i, text in enumerate(outputs):
-        cell = nbformat.v4.new_code_cell(f"print({i})")  # each new cell gets a random id
-        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+        cell = nbformat.v4.new_code_cell(
+            f"print({i})"
+        )  # each new cell gets a random id
+        cell.outputs = [
+            nbformat.v4.new_output("stream", name="stdout", text=text)
+        ]
         nb.cells.append(cell)
     return nb
 
@@ -67,7 +84,9 @@ def test_comparison_key_ignores_cell_ids_and_sees_every_output():
     a, b = _notebook(["0\n", "1\n"]), _notebook(["0\n", "1\n"])
     assert [c.id for c in a.cells] != [c.id for c in b.cells]
     assert chapters.comparison_key(a) == chapters.comparison_key(b)
-    assert chapters.comparison_key(a) != chapters.comparison_key(_notebook(["0\n", "1.0\n"]))
+    assert chapters.comparison_key(a) != chapters.comparison_key(
+        _notebook(["0\n", "1.0\n"])
+    )
 
 
 def test_ledger_counts_and_fails_above_two(tmp_path, monkeypatch, capsys):
@@ -76,7 +95,10 @@ def test_ledger_counts_and_fails_above_two(tmp_path, monkeypatch, capsys):
     first = str(chapters.code_chapters()[0].relative_to(chapters.ROOT))
     ledger.write_text(f"build {first}\nnbval {first}\n")
     assert chapters.ledger() == 0
-    assert f"{first}: executed 2 time(s) (build, nbval)" in capsys.readouterr().out
+    assert (
+        f"{first}: executed 2 time(s) (build, nbval)"
+        in capsys.readouterr().out
+    )
     ledger.write_text(f"build {first}\nnbval {first}\nnbval {first}\n")
     assert chapters.ledger() == 1
     assert "more than 2" in capsys.readouterr().out

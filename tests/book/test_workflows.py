@@ -19,6 +19,7 @@ distribution (so no Debian package is needed, and there is no ``apt.txt``), and
 ``start`` (which repo2docker runs around every session) points Jupyter at
 ``jupyter-config/``, as ``make lab`` does: chapters open as notebooks, with the macros.
 """
+
 from __future__ import annotations
 
 import ast
@@ -39,27 +40,37 @@ import yaml
 from chapters import code_chapters
 from ci import skip_or_fail
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(sys.executable).parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 #: Every make target a workflow may call, and the test that runs it.
 TESTED_TARGETS = {
     "system-deps": "test_system_deps_are_installed (CHECK=1)",
     "test": "the whole suite (.ci/run runs `make test`)",
-    "book": "tests/test_book_build.py (the strict build `make book` runs)",
+    "book": "tests/book/test_book_build.py (the strict build `make book` runs)",
     "check-repository": "test_check_repository",
     "linkcheck": "test_linkcheck_finds_broken_links",
     "publish": "test_publish_pushes_gh_pages",
     "lint-workflows": "test_workflows_pass_actionlint",
-    "dist": "tests/test_wheel.py",
+    "dist": "tests/book/test_wheel.py",
 }
 
 
-def _make(*args: str, cwd: pathlib.Path = ROOT, env: dict | None = None, check: bool = False):
+def _make(
+    *args: str,
+    cwd: pathlib.Path = ROOT,
+    env: dict | None = None,
+    check: bool = False,
+):
     full_env = {k: v for k, v in os.environ.items() if k != "MAKEFLAGS"}
     full_env.update(env or {})
-    proc = subprocess.run(["make", "--no-print-directory", *args, f"BIN={BIN}"], cwd=cwd, env=full_env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        ["make", "--no-print-directory", *args, f"BIN={BIN}"],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+    )
     if check:
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
@@ -72,49 +83,93 @@ def test_workflows_exist() -> None:
 
 def test_workflows_pass_actionlint(tmp_path) -> None:
     if not (BIN / "jactionlint").exists():
-        skip_or_fail("jactionlint is not installed (pip install -r requirements.txt)")
+        skip_or_fail(
+            "jactionlint is not installed (pip install -r requirements.txt)"
+        )
     proc = _make("lint-workflows")
-    assert proc.returncode == 0, "actionlint:\n" + proc.stdout + proc.stderr
+    assert proc.returncode == 0, (
+        "actionlint:\n" + proc.stdout + proc.stderr
+    )
     # the linter is not a no-op: the same target fails on a copy with a broken workflow
     copy = tmp_path / ".github" / "workflows"
     shutil.copytree(ROOT / ".github" / "workflows", copy)
     (copy / "broken.yml").write_text(
-        "on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ matrix.nope }}\n")
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ matrix.nope }}\n"
+    )
     proc = _make("lint-workflows", f"WORKFLOWS_DIR={copy}")
-    assert proc.returncode != 0 and "broken.yml" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    assert (
+        proc.returncode != 0 and "broken.yml" in proc.stdout + proc.stderr
+    ), proc.stdout + proc.stderr
 
 
 def _run_steps(path: pathlib.Path) -> list[str]:
     doc = yaml.safe_load(path.read_text())
-    return [step["run"] for job in doc["jobs"].values() for step in job.get("steps", []) if "run" in step]
+    return [
+        step["run"]
+        for job in doc["jobs"].values()
+        for step in job.get("steps", [])
+        if "run" in step
+    ]
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_workflows_call_only_tested_make_targets(path: pathlib.Path) -> None:
+def test_workflows_call_only_tested_make_targets(
+    path: pathlib.Path,
+) -> None:
     runs = _run_steps(path)
     assert runs, f"{path.name}: no run step"
     makefile = (ROOT / "Makefile").read_text()
     for run in runs:
-        m = re.fullmatch(r"make ([\w-]+)(?: [A-Z_]+=\"[^\"]*\")*", run.strip())
-        assert m, f"{path.name}: a run step that is not one make target: {run!r}"
+        m = re.fullmatch(
+            r"make ([\w-]+)(?: [A-Z_]+=\"[^\"]*\")*", run.strip()
+        )
+        assert m, (
+            f"{path.name}: a run step that is not one make target: {run!r}"
+        )
         target = m.group(1)
-        assert re.search(rf"^{re.escape(target)}:", makefile, re.M), f"{path.name}: no make target {target!r}"
-        assert target in TESTED_TARGETS, f"{path.name}: make {target} is not run by any test"
+        assert re.search(rf"^{re.escape(target)}:", makefile, re.M), (
+            f"{path.name}: no make target {target!r}"
+        )
+        assert target in TESTED_TARGETS, (
+            f"{path.name}: make {target} is not run by any test"
+        )
 
 
 def test_test_workflow_keeps_the_cache_and_uploads_reports() -> None:
-    doc = yaml.safe_load((ROOT / ".github" / "workflows" / "test.yml").read_text())
-    on = doc.get("on", doc.get(True))  # YAML 1.1 reads the key `on` as True
+    doc = yaml.safe_load(
+        (ROOT / ".github" / "workflows" / "test.yml").read_text()
+    )
+    on = doc.get(
+        "on", doc.get(True)
+    )  # YAML 1.1 reads the key `on` as True
     assert "pull_request" in on
     steps = doc["jobs"]["test"]["steps"]
-    caches = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache@")]
-    assert any("_build/.jupyter_cache" in s["with"]["path"] for s in caches)
-    uploads = [s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
-    assert uploads and uploads[0]["if"] == "failure()" and "_build/html/reports/" in uploads[0]["with"]["path"]
-    publish = yaml.safe_load((ROOT / ".github" / "workflows" / "publish.yml").read_text())
+    caches = [
+        s
+        for s in steps
+        if str(s.get("uses", "")).startswith("actions/cache@")
+    ]
+    assert any(
+        "_build/.jupyter_cache" in s["with"]["path"] for s in caches
+    )
+    uploads = [
+        s
+        for s in steps
+        if str(s.get("uses", "")).startswith("actions/upload-artifact@")
+    ]
+    assert (
+        uploads
+        and uploads[0]["if"] == "failure()"
+        and "_build/html/reports/" in uploads[0]["with"]["path"]
+    )
+    publish = yaml.safe_load(
+        (ROOT / ".github" / "workflows" / "publish.yml").read_text()
+    )
     on = publish.get("on", publish.get(True))
     assert on["push"]["branches"] == ["main"] and on["push"]["tags"]
-    link = yaml.safe_load((ROOT / ".github" / "workflows" / "linkcheck.yml").read_text())
+    link = yaml.safe_load(
+        (ROOT / ".github" / "workflows" / "linkcheck.yml").read_text()
+    )
     assert "schedule" in link.get("on", link.get(True))
 
 
@@ -125,17 +180,31 @@ def test_system_deps_are_installed() -> None:
     if proc.returncode != 0:
         skip_or_fail(proc.stdout.strip() or proc.stderr.strip())
     # the check is real: a package that does not exist is reported
-    proc = _make("system-deps", "CHECK=1", "SYSTEM_DEPS=no-such-package-xyz")
+    proc = _make(
+        "system-deps", "CHECK=1", "SYSTEM_DEPS=no-such-package-xyz"
+    )
     assert proc.returncode != 0 and "no-such-package-xyz" in proc.stdout
 
 
 def test_check_repository() -> None:
-    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"][
+        "url"
+    ]
     owner, repo = url.rstrip("/").split("/")[-2:]
     _make("check-repository", f"REPOSITORY={url}", check=True)
-    _make("check-repository", f"REPOSITORY=git@github.com:{owner.upper()}/{repo}.git", check=True)
-    proc = _make("check-repository", "REPOSITORY=https://github.com/someone/else")
-    assert proc.returncode != 0 and "repository: url: https://github.com/someone/else" in proc.stderr
+    _make(
+        "check-repository",
+        f"REPOSITORY=git@github.com:{owner.upper()}/{repo}.git",
+        check=True,
+    )
+    proc = _make(
+        "check-repository", "REPOSITORY=https://github.com/someone/else"
+    )
+    assert (
+        proc.returncode != 0
+        and "repository: url: https://github.com/someone/else"
+        in proc.stderr
+    )
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -156,93 +225,175 @@ def test_linkcheck_finds_broken_links(tmp_path) -> None:
     site = tmp_path / "html"
     (site / "chapters").mkdir(parents=True)
     (site / "index.html").write_text(
-        f'<a href="chapters/a.html#sec">ok</a><a href="{base}/ok">ok</a><p id="top"></p>')
-    (site / "chapters" / "a.html").write_text('<h1 id="sec">A</h1><a href="../index.html#top">back</a>')
+        f'<a href="chapters/a.html#sec">ok</a><a href="{base}/ok">ok</a><p id="top"></p>'
+    )
+    (site / "chapters" / "a.html").write_text(
+        '<h1 id="sec">A</h1><a href="../index.html#top">back</a>'
+    )
     try:
         _make("linkcheck", f"LINKCHECK_DIR={site}", check=True)
         (site / "chapters" / "b.html").write_text(
             f'<a href="missing.html">x</a><a href="a.html#nowhere">y</a><a href="{base}/gone">z</a>'
-            '<a href="https://mybinder.org/v2/gh/o/r/main">launch</a>')
+            '<a href="https://mybinder.org/v2/gh/o/r/main">launch</a>'
+        )
         proc = _make("linkcheck", f"LINKCHECK_DIR={site}")
     finally:
         httpd.shutdown()
         httpd.server_close()
     out = proc.stdout
     assert proc.returncode != 0
-    assert "missing.html: no such file" in out and "no element with id 'nowhere'" in out
+    assert (
+        "missing.html: no such file" in out
+        and "no element with id 'nowhere'" in out
+    )
     assert f"{base}/gone: HTTP 404" in out and "mybinder" not in out
     assert out.count("BROKEN") == 3, out
 
 
 def _git(*args: str, cwd: pathlib.Path) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def test_publish_pushes_gh_pages(tmp_path) -> None:
     if not (BIN / "ghp-import").exists():
-        skip_or_fail("ghp-import is not installed (pip install -r requirements.txt)")
+        skip_or_fail(
+            "ghp-import is not installed (pip install -r requirements.txt)"
+        )
     remote = tmp_path / "remote.git"
     work = tmp_path / "work"
     _git("init", "--bare", "-q", str(remote), cwd=tmp_path)
     work.mkdir()
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
     os.environ.update({})  # (nothing global is changed)
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "start"], cwd=work, check=True, env={**os.environ, **env})
+    subprocess.run(
+        ["git", "commit", "-q", "--allow-empty", "-m", "start"],
+        cwd=work,
+        check=True,
+        env={**os.environ, **env},
+    )
     _git("remote", "add", "origin", str(remote), cwd=work)
     html = work / "_build" / "html"
     (html / "_static").mkdir(parents=True)
     (html / "index.html").write_text("<h1>book</h1>")
     (html / "_static" / "x.css").write_text("p {}")
-    proc = _make("-f", str(ROOT / "Makefile"), "publish", cwd=work, env=env)
+    proc = _make(
+        "-f", str(ROOT / "Makefile"), "publish", cwd=work, env=env
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    files = _git("ls-tree", "-r", "--name-only", "gh-pages", cwd=remote).split()
-    assert set(files) == {".nojekyll", "index.html", "_static/x.css"}, files
+    files = _git(
+        "ls-tree", "-r", "--name-only", "gh-pages", cwd=remote
+    ).split()
+    assert set(files) == {".nojekyll", "index.html", "_static/x.css"}, (
+        files
+    )
 
 
 def test_binder_files_are_consistent() -> None:
     runtime = (ROOT / "runtime.txt").read_text().strip()
-    assert runtime == f"python-{sys.version_info.major}.{sys.version_info.minor}", (
-        f"runtime.txt says {runtime}, the book's environment is Python {sys.version_info[:2]}")
+    assert (
+        runtime
+        == f"python-{sys.version_info.major}.{sys.version_info.minor}"
+    ), (
+        f"runtime.txt says {runtime}, the book's environment is Python {sys.version_info[:2]}"
+    )
     pyproject = (ROOT / "pyproject.toml").read_text()
-    minimum = re.search(r'requires-python = ">=(\d+\.\d+)"', pyproject).group(1)
+    minimum = re.search(
+        r'requires-python = ">=(\d+\.\d+)"', pyproject
+    ).group(1)
     assert runtime.removeprefix("python-") >= minimum
     for wf in WORKFLOWS:
-        assert f"python:{runtime.removeprefix('python-')}-" in wf.read_text(), f"{wf.name}: another Python"
-    lines = [ln.strip() for ln in (ROOT / "requirements.txt").read_text().splitlines()
-             if ln.strip() and not ln.startswith("#")]
-    assert "-e ." in lines, "requirements.txt must install the package (-e .)"
+        assert (
+            f"python:{runtime.removeprefix('python-')}-" in wf.read_text()
+        ), f"{wf.name}: another Python"
+    lines = [
+        ln.strip()
+        for ln in (ROOT / "requirements.txt").read_text().splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
+    assert "-e ." in lines, (
+        "requirements.txt must install the package (-e .)"
+    )
     pins = [ln for ln in lines if ln != "-e ."]
-    assert all(re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.+!-]+", p) for p in pins), [
-        p for p in pins if "==" not in p]
+    assert all(
+        re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.+!-]+", p) for p in pins
+    ), [p for p in pins if "==" not in p]
     names = {re.split(r"==", p)[0].lower().replace("_", "-") for p in pins}
-    for needed in ("jupytext", "jupyterlab", "jupyterlab-myst", "ipykernel"):
-        assert needed in names, f"Binder needs {needed} in requirements.txt"
-    assert not (ROOT / "apt.txt").exists() or (ROOT / "apt.txt").read_text().strip()
+    for needed in (
+        "jupytext",
+        "jupyterlab",
+        "jupyterlab-myst",
+        "ipykernel",
+    ):
+        assert needed in names, (
+            f"Binder needs {needed} in requirements.txt"
+        )
+    assert (
+        not (ROOT / "apt.txt").exists()
+        or (ROOT / "apt.txt").read_text().strip()
+    )
     # `start` (run by Binder around every session) points Jupyter at jupyter-config/
     assert os.access(ROOT / "start", os.X_OK), "start must be executable"
-    assert (ROOT / "jupyter-config/labconfig/default_setting_overrides.json").exists()
+    assert (
+        ROOT / "jupyter-config/labconfig/default_setting_overrides.json"
+    ).exists()
     assert (ROOT / "jupyter-config/jupyter_server_config.py").exists()
 
 
 def test_binder_start_loads_the_book_configuration(tmp_path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_CONFIG_PATH", "PYTHONPATH")}
-    proc = subprocess.run(["bash", str(ROOT / "start"), str(BIN / "jupyter"), "server", "--show-config"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("JUPYTER_CONFIG_PATH", "PYTHONPATH")
+    }
+    proc = subprocess.run(
+        [
+            "bash",
+            str(ROOT / "start"),
+            str(BIN / "jupyter"),
+            "server",
+            "--show-config",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
-    assert "contents_manager_class = 'lab_contents.BookContentsManager'" in out, out[-3000:]
+    assert (
+        "contents_manager_class = 'lab_contents.BookContentsManager'"
+        in out
+    ), out[-3000:]
     assert "jupyterlab_myst | extension was successfully loaded" in out
     import json
 
-    overrides = json.loads((ROOT / "jupyter-config/labconfig/default_setting_overrides.json").read_text())
-    viewers = overrides["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
+    overrides = json.loads(
+        (
+            ROOT
+            / "jupyter-config/labconfig/default_setting_overrides.json"
+        ).read_text()
+    )
+    viewers = overrides["@jupyterlab/docmanager-extension:plugin"][
+        "defaultViewers"
+    ]
     assert viewers["markdown"] == "Jupytext Notebook"
 
 
 def _imports(code: str) -> set[str]:
-    code = "\n".join(ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!")))
+    code = "\n".join(
+        ln
+        for ln in code.splitlines()
+        if not ln.lstrip().startswith(("%", "!"))
+    )
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -251,22 +402,41 @@ def _imports(code: str) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             out |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and not node.level
+        ):
             out.add(node.module.split(".")[0])
     return out
 
 
 def test_chapter_imports_come_from_the_pinned_requirements() -> None:
-    pins = {re.split(r"==", ln)[0].lower().replace("_", "-")
-            for ln in (ROOT / "requirements.txt").read_text().splitlines() if "==" in ln}
+    pins = {
+        re.split(r"==", ln)[0].lower().replace("_", "-")
+        for ln in (ROOT / "requirements.txt").read_text().splitlines()
+        if "==" in ln
+    }
     providers = metadata.packages_distributions()
     missing = {}
     for src in code_chapters():
-        for module in sorted(set().union(*(_imports(c.source) for c in jupytext.read(src).cells
-                                           if c.cell_type == "code"))):
+        for module in sorted(
+            set().union(
+                *(
+                    _imports(c.source)
+                    for c in jupytext.read(src).cells
+                    if c.cell_type == "code"
+                )
+            )
+        ):
             if module in sys.stdlib_module_names or module == "dynapprox":
                 continue
-            dists = {d.lower().replace("_", "-") for d in providers.get(module, [])}
+            dists = {
+                d.lower().replace("_", "-")
+                for d in providers.get(module, [])
+            }
             if not dists & pins:
                 missing.setdefault(module, []).append(src.name)
-    assert not missing, f"modules imported by chapters but not pinned in requirements.txt: {missing}"
+    assert not missing, (
+        f"modules imported by chapters but not pinned in requirements.txt: {missing}"
+    )

@@ -7,6 +7,7 @@ check (after the build, marker ``html``) reads the built table: every row has a 
 its "Chapters" and "Exercises" cells, and each link resolves (no unresolved-reference
 marker).
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,10 @@ import pytest
 from chapters import code_chapters
 from ci import skip_or_fail
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-HTML_DIR = pathlib.Path(os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html")).resolve()
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+HTML_DIR = pathlib.Path(
+    os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html")
+).resolve()
 PAGE = ROOT / "instructors.md"
 LINK = re.compile(r"\{(ref|numref|doc)\}`[^`]+`|\[[^\]]+\]\([^)]+\)")
 
@@ -30,7 +33,10 @@ def plan_rows(text: str) -> list[list[str]]:
     rows = [ln for ln in section.splitlines() if ln.startswith("|")]
     header = [c.strip() for c in rows[0].strip("|").split("|")]
     assert header == ["Week", "Topic", "Chapters", "Exercises"], header
-    return [[c.strip() for c in r.strip().strip("|").split("|")] for r in rows[2:]]
+    return [
+        [c.strip() for c in r.strip().strip("|").split("|")]
+        for r in rows[2:]
+    ]
 
 
 def test_every_week_links_chapters_and_exercises() -> None:
@@ -49,14 +55,28 @@ def test_the_plan_covers_every_chapter_and_exercise() -> None:
     for src in code_chapters():
         source = src.read_text(encoding="utf-8")
         label = re.search(r"^\(([\w-]+)\)=", source, re.M).group(1)
-        assert f"{{ref}}`{label}`" in plan, f"{src.name} ({label}) is in no week of the plan"
-        for ex in re.findall(r"^(?:`{3,}|:{3,})\{exercise(?:-start)?\}[^\n]*\n:label: ([\w-]+)", source, re.M):
-            assert f"`{ex}`" in plan, f"exercise {ex} of {src.name} is in no week of the plan"
+        assert f"{{ref}}`{label}`" in plan, (
+            f"{src.name} ({label}) is in no week of the plan"
+        )
+        for ex in re.findall(
+            r"^(?:`{3,}|:{3,})\{exercise(?:-start)?\}[^\n]*\n:label: ([\w-]+)",
+            source,
+            re.M,
+        ):
+            assert f"`{ex}`" in plan, (
+                f"exercise {ex} of {src.name} is in no week of the plan"
+            )
     labels = set()
     for src in code_chapters():
-        labels |= set(re.findall(r":label: (ex-[\w-]+)", src.read_text(encoding="utf-8")))
+        labels |= set(
+            re.findall(
+                r":label: (ex-[\w-]+)", src.read_text(encoding="utf-8")
+            )
+        )
     for ex in re.findall(r"`(ex-[\w-]+)`", plan):
-        assert ex in labels, f"the plan links exercise {ex}, which no chapter defines"
+        assert ex in labels, (
+            f"the plan links exercise {ex}, which no chapter defines"
+        )
 
 
 @pytest.mark.html
@@ -74,9 +94,17 @@ def test_built_plan_rows_have_links() -> None:
     for tr in rows:
         cells = tr.find_all("td")
         week = cells[0].get_text(strip=True)
-        for name, cell in (("chapters", cells[2]), ("exercises", cells[3])):
+        for name, cell in (
+            ("chapters", cells[2]),
+            ("exercises", cells[3]),
+        ):
             links = cell.find_all("a", href=True)
             assert links, f"week {week}: no link in the {name} cell"
-            assert not cell.select(".xref.missing, .problematic"), f"week {week}: an unresolved {name} link"
-        assert all(re.fullmatch(r"Exercise \d+(\.\d+)?", a.get_text(strip=True)) for a in cells[3].find_all("a")
-                   if "ex-" in a["href"]), f"week {week}: an exercise link without its number"
+            assert not cell.select(".xref.missing, .problematic"), (
+                f"week {week}: an unresolved {name} link"
+            )
+        assert all(
+            re.fullmatch(r"Exercise \d+(\.\d+)?", a.get_text(strip=True))
+            for a in cells[3].find_all("a")
+            if "ex-" in a["href"]
+        ), f"week {week}: an exercise link without its number"

@@ -1,4 +1,5 @@
 """dynapprox.book.setup: the one setup line of every chapter."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,11 +18,19 @@ def test_setup_seeds_and_limits_threads() -> None:
     import torch
 
     assert torch.get_num_threads() == 1
-    assert np.random.rand() == np.random.RandomState(3).rand()  # global NumPy state seeded too
+    assert (
+        np.random.rand() == np.random.RandomState(3).rand()  # noqa: NPY002
+    )  # global NumPy state seeded too
 
 
-@pytest.mark.parametrize("kwargs, name", [({"seed": -1}, "seed"), ({"threads": 0}, "threads"),
-                                          ({"style": "yes"}, "style")])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"seed": -1}, "seed"),
+        ({"threads": 0}, "threads"),
+        ({"style": "yes"}, "style"),
+    ],
+)
 def test_setup_names_the_bad_argument(kwargs: dict, name: str) -> None:
     with pytest.raises((TypeError, ValueError), match=name):
         setup(**kwargs)

@@ -1,7 +1,7 @@
 """The built book on a phone, and its search, in a real browser (after the build).
 
 Every page of ``_toc.yml`` is opened in headless Chromium (the set-up of
-``tests/test_browser.py``: Debian's ``chromium``, the book served on 127.0.0.1, every
+``tests/book/test_browser.py``: Debian's ``chromium``, the book served on 127.0.0.1, every
 other host blocked) with a 390 px wide mobile viewport (an iPhone 12-15), and must
 
 * not scroll horizontally itself: the document is no wider than the viewport (a wide
@@ -17,11 +17,11 @@ representation, "curse of memory" the chapter on the curse of memory, as the fir
 result (the book's scorer, ``scripts/search_scorer.js``, puts a page whose title holds
 the whole query first; Sphinx's own weights rank that chapter fourth).
 """
+
 from __future__ import annotations
 
 import functools
 import http.server
-import os
 import pathlib
 import threading
 from urllib.parse import quote, urljoin, urlparse
@@ -34,7 +34,7 @@ from ci import skip_or_fail
 
 pytestmark = pytest.mark.html
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 HTML_DIR = tb.HTML_DIR
 SHOTS = tb.SHOTS / "phone"
 PHONE = {"width": 390, "height": 844}
@@ -44,7 +44,9 @@ PAGES = built_pages()
 @pytest.fixture(scope="module")
 def site():
     if not (HTML_DIR / "index.html").exists():
-        skip_or_fail(f"no built book at {HTML_DIR}: run `make book` (or set BOOK_HTML_DIR)")
+        skip_or_fail(
+            f"no built book at {HTML_DIR}: run `make book` (or set BOOK_HTML_DIR)"
+        )
     handler = functools.partial(tb._QuietHandler, directory=str(HTML_DIR))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -57,11 +59,15 @@ def site():
 def chromium():
     exe = tb.find_chromium()
     if exe is None:
-        skip_or_fail("no Chromium found: install it with `apt-get install -y chromium` (or set CHROMIUM)")
+        skip_or_fail(
+            "no Chromium found: install it with `apt-get install -y chromium` (or set CHROMIUM)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=exe, args=tb.CHROMIUM_FLAGS)
+        browser = pw.chromium.launch(
+            executable_path=exe, args=tb.CHROMIUM_FLAGS
+        )
         yield browser
         browser.close()
 
@@ -71,7 +77,10 @@ def _context(browser, **kw):
 
     def route(r):
         host = urlparse(r.request.url).hostname
-        if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+        if r.request.url.startswith(("data:", "blob:")) or host in (
+            "127.0.0.1",
+            "localhost",
+        ):
             r.continue_()
         else:
             r.abort()
@@ -89,7 +98,8 @@ async () => {
   const scrolls = (e) => { for (let p = e.parentElement; p; p = p.parentElement) {
       const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; }
     return false; };
-  const describe = (e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} (${Math.round(e.getBoundingClientRect().width)} px)`;
+  const describe = (e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} `
+                          + `(${Math.round(e.getBoundingClientRect().width)} px)`;
   const wide = [...document.querySelectorAll('body *')].filter(e => {
       const r = e.getBoundingClientRect();
       return r.width > 0 && r.right > vw + 1 && getComputedStyle(e).position !== 'fixed' && !scrolls(e);
@@ -108,8 +118,16 @@ async () => {
 @pytest.mark.parametrize("entry", PAGES)
 def test_page_fits_a_phone(entry: str, site: str, chromium) -> None:
     if not (HTML_DIR / f"{entry}.html").exists():
-        skip_or_fail(f"{entry}.html is not in {HTML_DIR} (a partial build?)")
-    context = _context(chromium, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+        skip_or_fail(
+            f"{entry}.html is not in {HTML_DIR} (a partial build?)"
+        )
+    context = _context(
+        chromium,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     page = context.new_page()
     try:
         page.goto(urljoin(site, f"{entry}.html"), wait_until="load")
@@ -117,16 +135,24 @@ def test_page_fits_a_phone(entry: str, site: str, chromium) -> None:
         page.wait_for_timeout(300)
         fit = page.evaluate(FIT_JS)
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{entry.replace('/', '__')}.png"))
+        page.screenshot(
+            path=str(SHOTS / f"{entry.replace('/', '__')}.png")
+        )
     finally:
         context.close()
     problems = []
     if max(fit["doc"], fit["body"]) > fit["vw"] + 1:
-        problems.append(f"the page scrolls sideways: {max(fit['doc'], fit['body'])} px wide in a "
-                        f"{fit['vw']} px viewport; too wide: {fit['wide']}")
+        problems.append(
+            f"the page scrolls sideways: {max(fit['doc'], fit['body'])} px wide in a "
+            f"{fit['vw']} px viewport; too wide: {fit['wide']}"
+        )
     if fit["badImgs"]:
-        problems.append(f"figures wider than the screen: {fit['badImgs'][:5]}")
-    assert not problems, f"{entry} at {PHONE['width']} px:\n  " + "\n  ".join(problems)
+        problems.append(
+            f"figures wider than the screen: {fit['badImgs'][:5]}"
+        )
+    assert not problems, (
+        f"{entry} at {PHONE['width']} px:\n  " + "\n  ".join(problems)
+    )
 
 
 SEARCHES = [
@@ -135,22 +161,34 @@ SEARCHES = [
 ]
 
 
-@pytest.mark.parametrize("query,expected", SEARCHES, ids=[q for q, _ in SEARCHES])
-def test_search_finds_the_chapter_of_a_theorem(query: str, expected: str, site: str, chromium) -> None:
+@pytest.mark.parametrize(
+    "query,expected", SEARCHES, ids=[q for q, _ in SEARCHES]
+)
+def test_search_finds_the_chapter_of_a_theorem(
+    query: str, expected: str, site: str, chromium
+) -> None:
     if not (HTML_DIR / "search.html").exists():
         skip_or_fail(f"no search page in {HTML_DIR}")
     context = _context(chromium, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        page.goto(urljoin(site, f"search.html?q={quote(query)}"), wait_until="load")
+        page.goto(
+            urljoin(site, f"search.html?q={quote(query)}"),
+            wait_until="load",
+        )
         page.wait_for_function(
             "() => document.querySelectorAll('#search-results ul.search li').length > 0 || "
-            "/did not match|no results|Search finished/i.test((document.querySelector('#search-results') || {}).textContent || '')",
-            timeout=60_000)
+            "/did not match|no results|Search finished/i.test("
+            "(document.querySelector('#search-results') || {}).textContent || '')",
+            timeout=60_000,
+        )
         hrefs = page.evaluate(
-            "() => [...document.querySelectorAll('#search-results ul.search li > a')].map(a => a.href)")
+            "() => [...document.querySelectorAll('#search-results ul.search li > a')].map(a => a.href)"
+        )
     finally:
         context.close()
     pages = [urlparse(h).path.lstrip("/") for h in hrefs]
     assert pages, f"search for {query!r}: no result"
-    assert pages[0] == expected, f"search for {query!r}: the first result is {pages[0]}, not {expected} ({pages[:6]})"
+    assert pages[0] == expected, (
+        f"search for {query!r}: the first result is {pages[0]}, not {expected} ({pages[:6]})"
+    )

@@ -4,7 +4,7 @@
 folder that holds a copy of the chapter (so that nothing of the repository is written),
 with Lab settings and workspaces in temporary folders too (a reader's own settings do not
 count). Then, in a real browser (Debian's ``chromium`` through playwright, every request
-to another host blocked, as in ``tests/test_browser.py``):
+to another host blocked, as in ``tests/book/test_browser.py``):
 
 * ``test_chapter_runs_in_jupyterlab``: the chapter's ``.md`` opened by its URL opens as a
   *notebook* (jupytext, the book's default viewer from ``jupyter-config/``); its MyST
@@ -24,12 +24,13 @@ to another host blocked, as in ``tests/test_browser.py``):
 Without Chromium or JupyterLab the tests skip, saying what to install, except on CI
 (``CI=true``), where they fail.
 """
+
 from __future__ import annotations
 
 import json
 import os
-import re
 import pathlib
+import re
 import secrets
 import shutil
 import signal
@@ -45,9 +46,13 @@ import pytest
 from chapters import code_chapters
 from ci import skip_or_fail
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-HTML_DIR = pathlib.Path(os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html")).resolve()
-SHOTS = pathlib.Path(os.environ.get("BOOK_SCREENSHOT_DIR", ROOT / "_build" / "screenshots")).resolve()
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+HTML_DIR = pathlib.Path(
+    os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html")
+).resolve()
+SHOTS = pathlib.Path(
+    os.environ.get("BOOK_SCREENSHOT_DIR", ROOT / "_build" / "screenshots")
+).resolve()
 BIN = pathlib.Path(sys.executable).parent
 #: The chapter of the every-run JupyterLab test and of the wheel test: the quickest to
 #: execute (16 s in the build's execution, two chapters at a time on the shared two-core
@@ -69,51 +74,97 @@ def _chromium() -> str:
 
     exe = find_chromium()
     if exe is None:
-        skip_or_fail("no Chromium found: install it with `apt-get install -y chromium` (or set CHROMIUM)")
+        skip_or_fail(
+            "no Chromium found: install it with `apt-get install -y chromium` (or set CHROMIUM)"
+        )
     return exe
 
 
-def start_lab(root: pathlib.Path, tmp: pathlib.Path, disable_myst: bool = False) -> "Lab":
+def start_lab(
+    root: pathlib.Path, tmp: pathlib.Path, disable_myst: bool = False
+) -> Lab:
     """A :class:`Lab`; a second try on another port if the first one did not come up."""
     try:
         return Lab(root, tmp, disable_myst)
     except RuntimeError as first:
-        print(f"JupyterLab did not start, trying again on another port: {first}")
+        print(
+            f"JupyterLab did not start, trying again on another port: {first}"
+        )
         return Lab(root, tmp, disable_myst)
 
 
 class Lab:
     """``make lab`` in its own process group, serving ``root`` on a free local port."""
 
-    def __init__(self, root: pathlib.Path, tmp: pathlib.Path, disable_myst: bool = False) -> None:
+    def __init__(
+        self,
+        root: pathlib.Path,
+        tmp: pathlib.Path,
+        disable_myst: bool = False,
+    ) -> None:
         if not (BIN / "jupyter-lab").exists():
-            skip_or_fail(f"JupyterLab is not installed in {BIN} (pip install -r requirements.txt)")
+            skip_or_fail(
+                f"JupyterLab is not installed in {BIN} (pip install -r requirements.txt)"
+            )
         self.port, self.token = _free_port(), secrets.token_hex(16)
         config = tmp / "config"
         (config / "labconfig").mkdir(parents=True, exist_ok=True)
         # every cell in the DOM (no windowing), so that the checks see the whole notebook
-        overrides = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
-                     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
-                                                                     "checkForUpdates": False}}
-        (config / "labconfig" / "default_setting_overrides.json").write_text(json.dumps(overrides))
+        overrides = {
+            "@jupyterlab/notebook-extension:tracker": {
+                "windowingMode": "none"
+            },
+            "@jupyterlab/apputils-extension:notification": {
+                "fetchNews": "false",
+                "checkForUpdates": False,
+            },
+        }
+        (
+            config / "labconfig" / "default_setting_overrides.json"
+        ).write_text(json.dumps(overrides))
         if disable_myst:
             (config / "labconfig" / "page_config.json").write_text(
-                json.dumps({"disabledExtensions": {"jupyterlab-myst": True}}))
-        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "JUPYTER_CONFIG_DIR")}
-        env.update({
-            "JUPYTER_CONFIG_PATH": str(config),
-            "JUPYTERLAB_SETTINGS_DIR": str(tmp / "user-settings"),
-            "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-            "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        })
-        args = (f"--no-browser --port={self.port} --IdentityProvider.token={self.token} "
-                "--ServerApp.port_retries=0 --LabApp.news_url=None")
+                json.dumps(
+                    {"disabledExtensions": {"jupyterlab-myst": True}}
+                )
+            )
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("PYTHONPATH", "JUPYTER_CONFIG_DIR")
+        }
+        env.update(
+            {
+                "JUPYTER_CONFIG_PATH": str(config),
+                "JUPYTERLAB_SETTINGS_DIR": str(tmp / "user-settings"),
+                "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
+                "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+                "OMP_NUM_THREADS": "1",
+                "OPENBLAS_NUM_THREADS": "1",
+                "MKL_NUM_THREADS": "1",
+            }
+        )
+        args = (
+            f"--no-browser --port={self.port} --IdentityProvider.token={self.token} "
+            "--ServerApp.port_retries=0 --LabApp.news_url=None"
+        )
         self.log = open(tmp / "lab.log", "w")
         self.proc = subprocess.Popen(
-            ["make", "--no-print-directory", "-C", str(ROOT), "lab", f"LAB_DIR={root}", f"LAB_ARGS={args}",
-             f"BIN={BIN}"],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            [
+                "make",
+                "--no-print-directory",
+                "-C",
+                str(ROOT),
+                "lab",
+                f"LAB_DIR={root}",
+                f"LAB_ARGS={args}",
+                f"BIN={BIN}",
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
         self.url = f"http://127.0.0.1:{self.port}"
         self._wait()
 
@@ -123,16 +174,22 @@ class Lab:
             if self.proc.poll() is not None:
                 text = self.logtext()
                 self.log.close()
-                raise RuntimeError(f"make lab exited with {self.proc.returncode}:\n{text}")
+                raise RuntimeError(
+                    f"make lab exited with {self.proc.returncode}:\n{text}"
+                )
             try:
-                with urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=5) as r:
+                with urllib.request.urlopen(
+                    f"{self.url}/api/status?token={self.token}", timeout=5
+                ) as r:
                     if r.status == 200:
                         return
             except OSError:
                 time.sleep(0.5)
         text = self.logtext()
         self.stop()
-        raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n{text}")
+        raise RuntimeError(
+            f"JupyterLab did not answer within {timeout} s:\n{text}"
+        )
 
     def logtext(self) -> str:
         self.log.flush()
@@ -140,7 +197,9 @@ class Lab:
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)  # our own process group: make and its jupyter
+            os.killpg(
+                self.proc.pid, signal.SIGTERM
+            )  # our own process group: make and its jupyter
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -158,7 +217,10 @@ def _browser_context(pw, exe: str):
 
     def route(r):
         host = urlparse(r.request.url).hostname
-        if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+        if r.request.url.startswith(("data:", "blob:")) or host in (
+            "127.0.0.1",
+            "localhost",
+        ):
             r.continue_()
         else:
             blocked.append(r.request.url)
@@ -195,14 +257,28 @@ NOTEBOOK_STATE_JS = r"""
 }
 """
 
-RAW_MYST = ("```{", ":::{", "{prf:ref}", "{eq}`", "{cite}`", "{glue:text}`", "{func}`", "(ch-")
+RAW_MYST = (
+    "```{",
+    ":::{",
+    "{prf:ref}",
+    "{eq}`",
+    "{cite}`",
+    "{glue:text}`",
+    "{func}`",
+    "(ch-",
+)
 
 
 def _open_notebook(page, lab: Lab, path: str) -> dict:
-    page.goto(f"{lab.url}/lab/tree/{path}?token={lab.token}", wait_until="domcontentloaded")
+    page.goto(
+        f"{lab.url}/lab/tree/{path}?token={lab.token}",
+        wait_until="domcontentloaded",
+    )
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
-    page.wait_for_function("() => document.querySelectorAll('.jp-NotebookPanel .jp-MarkdownCell').length > 0",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.jp-NotebookPanel .jp-MarkdownCell').length > 0",
+        timeout=60_000,
+    )
     page.wait_for_timeout(2000)  # markdown and maths render asynchronously
     return page.evaluate(NOTEBOOK_STATE_JS)
 
@@ -224,41 +300,66 @@ def _run_chapter_in_lab(stem: str, tmp_path: pathlib.Path) -> None:
             console: list[str] = []
             page.on("pageerror", lambda e: console.append(str(e)))
             state = _open_notebook(page, lab, f"chapters/{src.name}")
-            assert state is not None, "the chapter's .md did not open as a notebook (jupytext default viewer)"
-            assert state["code"] > 0 and state["cells"] > state["code"], state
+            assert state is not None, (
+                "the chapter's .md did not open as a notebook (jupytext default viewer)"
+            )
+            assert state["code"] > 0 and state["cells"] > state["code"], (
+                state
+            )
             # MyST renders in JupyterLab (jupyterlab-myst): no directive or role left as text
             raw = [m for m in RAW_MYST if m in state["mdText"]]
             assert not raw, f"raw MyST in the rendered chapter: {raw}"
             assert state["math"] > 0, "no typeset mathematics"
-            assert state["mathErrors"] == 0, f"{state['mathErrors']} TeX errors (a macro of the book unknown?)"
+            assert state["mathErrors"] == 0, (
+                f"{state['mathErrors']} TeX errors (a macro of the book unknown?)"
+            )
             # Run all cells (the Run menu), wait until every code cell has an execution count
             page.click(".lm-MenuBar-itemLabel:text-is('Run')")
             page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
             t0 = time.monotonic()
             while True:
                 state = page.evaluate(NOTEBOOK_STATE_JS)
-                if state["errors"] or (state["done"] == state["code"] and not state["busy"]):
+                if state["errors"] or (
+                    state["done"] == state["code"] and not state["busy"]
+                ):
                     break
                 if time.monotonic() - t0 > RUN_TIMEOUT:
                     break
                 page.wait_for_timeout(1000)
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / f"lab-{stem}.png"))
-            assert not state["errors"], f"{stem}: error output in JupyterLab:\n" + "\n".join(state["errors"])
+            assert not state["errors"], (
+                f"{stem}: error output in JupyterLab:\n"
+                + "\n".join(state["errors"])
+            )
             assert state["done"] == state["code"], (
-                f"{stem}: {state['done']} of {state['code']} code cells ran within {RUN_TIMEOUT} s: {state['prompts']}")
-            assert any(w > 0 and h > 0 for w, h in state["images"]), f"{stem}: no figure displayed"
+                f"{stem}: {state['done']} of {state['code']} code cells ran within {RUN_TIMEOUT} s: {state['prompts']}"
+            )
+            assert any(w > 0 and h > 0 for w, h in state["images"]), (
+                f"{stem}: no figure displayed"
+            )
             # Saving keeps the MyST text: Ctrl+S writes the .md back unchanged
             saved = root / "chapters" / src.name
             before = saved.stat().st_mtime_ns
-            page.click(".jp-NotebookPanel .jp-Cell .jp-InputPrompt >> nth=0")
+            page.click(
+                ".jp-NotebookPanel .jp-Cell .jp-InputPrompt >> nth=0"
+            )
             page.keyboard.press("Control+s")
             t0 = time.monotonic()
-            while time.monotonic() - t0 < 30 and saved.stat().st_mtime_ns == before:
+            while (
+                time.monotonic() - t0 < 30
+                and saved.stat().st_mtime_ns == before
+            ):
                 page.wait_for_timeout(500)
-            assert saved.stat().st_mtime_ns != before, f"{stem}: Ctrl+S did not save the chapter"
-            _assert_same_chapter(original, saved.read_text(encoding="utf-8"), stem)
-            assert not blocked, f"JupyterLab requested other hosts: {sorted(set(blocked))[:5]}"
+            assert saved.stat().st_mtime_ns != before, (
+                f"{stem}: Ctrl+S did not save the chapter"
+            )
+            _assert_same_chapter(
+                original, saved.read_text(encoding="utf-8"), stem
+            )
+            assert not blocked, (
+                f"JupyterLab requested other hosts: {sorted(set(blocked))[:5]}"
+            )
             assert not console, f"JavaScript exceptions: {console[:5]}"
             context.close()
             browser.close()
@@ -274,22 +375,49 @@ def _assert_same_chapter(original: str, after: str, stem: str) -> None:
     """
     import jupytext
 
-    a, b = jupytext.reads(original, fmt="md:myst"), jupytext.reads(after, fmt="md:myst")
-    assert b.metadata["jupytext"]["text_representation"]["format_name"] == "myst", f"{stem}: not MyST any more"
-    assert b.metadata["kernelspec"] == a.metadata["kernelspec"], f"{stem}: the kernelspec changed"
-    assert "jupytext_version" not in after.split("---", 2)[1], f"{stem}: the header gained a jupytext version"
-    cells = lambda nb: [(c.cell_type, c.source, dict(c.metadata)) for c in nb.cells]  # noqa: E731
+    a, b = (
+        jupytext.reads(original, fmt="md:myst"),
+        jupytext.reads(after, fmt="md:myst"),
+    )
+    assert (
+        b.metadata["jupytext"]["text_representation"]["format_name"]
+        == "myst"
+    ), f"{stem}: not MyST any more"
+    assert b.metadata["kernelspec"] == a.metadata["kernelspec"], (
+        f"{stem}: the kernelspec changed"
+    )
+    assert "jupytext_version" not in after.split("---", 2)[1], (
+        f"{stem}: the header gained a jupytext version"
+    )
+
+    def cells(nb):
+        return [
+            (c.cell_type, c.source, dict(c.metadata)) for c in nb.cells
+        ]
+
     if cells(a) != cells(b):
-        first = next(i for i, (x, y) in enumerate(zip(cells(a) + [None], cells(b) + [None])) if x != y)
-        raise AssertionError(f"{stem}: saving from JupyterLab changed cell {first}: "
-                             f"{(cells(a) + [None])[first]!r:.300} -> {(cells(b) + [None])[first]!r:.300}")
+        first = next(
+            i
+            for i, (x, y) in enumerate(
+                zip(cells(a) + [None], cells(b) + [None], strict=False)
+            )
+            if x != y
+        )
+        raise AssertionError(
+            f"{stem}: saving from JupyterLab changed cell {first}: "
+            f"{(cells(a) + [None])[first]!r:.300} -> {(cells(b) + [None])[first]!r:.300}"
+        )
 
 
 def test_same_chapter_comparison_fails_on_a_change() -> None:
-    text = (ROOT / "chapters" / f"{FAST_CHAPTER}.md").read_text(encoding="utf-8")
+    text = (ROOT / "chapters" / f"{FAST_CHAPTER}.md").read_text(
+        encoding="utf-8"
+    )
     _assert_same_chapter(text, text, FAST_CHAPTER)
     with pytest.raises(AssertionError, match="changed cell"):
-        _assert_same_chapter(text, text.replace("## ", "### ", 1), FAST_CHAPTER)
+        _assert_same_chapter(
+            text, text.replace("## ", "### ", 1), FAST_CHAPTER
+        )
 
 
 def test_fast_chapter_is_a_chapter() -> None:
@@ -304,12 +432,16 @@ def test_chapter_runs_in_jupyterlab(tmp_path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("jupyterlab")
-@pytest.mark.parametrize("stem", [p.stem for p in CHAPTERS if p.stem != FAST_CHAPTER])
+@pytest.mark.parametrize(
+    "stem", [p.stem for p in CHAPTERS if p.stem != FAST_CHAPTER]
+)
 def test_every_chapter_runs_in_jupyterlab(stem: str, tmp_path) -> None:
     # `make test` runs the slow mark among the checks of the build; these eleven chapter
     # runs (about 35 s each) are for `make test-lab`, which sets BOOK_LAB_ALL=1
     if os.environ.get("BOOK_LAB_ALL") != "1":
-        pytest.skip("every chapter in JupyterLab: run `make test-lab` (BOOK_LAB_ALL=1)")
+        pytest.skip(
+            "every chapter in JupyterLab: run `make test-lab` (BOOK_LAB_ALL=1)"
+        )
     _run_chapter_in_lab(stem, tmp_path)
 
 
@@ -322,7 +454,9 @@ def test_converted_notebook_reads_without_myst(tmp_path) -> None:
     stem = "09_rates_memory"
     download = HTML_DIR / "_notebooks" / "chapters" / f"{stem}.ipynb"
     if not download.exists():
-        skip_or_fail(f"no downloaded notebook at {download}: run `make book` first")
+        skip_or_fail(
+            f"no downloaded notebook at {download}: run `make book` first"
+        )
     exe = _chromium()
     root = tmp_path / "root"
     root.mkdir()
@@ -334,21 +468,36 @@ def test_converted_notebook_reads_without_myst(tmp_path) -> None:
             page = context.new_page()
             state = _open_notebook(page, lab, download.name)
             assert state is not None
-            page.wait_for_function("() => document.querySelectorAll('mjx-container').length > 20", timeout=60_000)
+            page.wait_for_function(
+                "() => document.querySelectorAll('mjx-container').length > 20",
+                timeout=60_000,
+            )
             state = page.evaluate(NOTEBOOK_STATE_JS)
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / f"lab-plain-{stem}-top.png"))
-            theorem = page.locator(".jp-RenderedMarkdown strong", has_text="Theorem").first
+            theorem = page.locator(
+                ".jp-RenderedMarkdown strong", has_text="Theorem"
+            ).first
             theorem.scroll_into_view_if_needed()
             page.wait_for_timeout(1000)
-            page.screenshot(path=str(SHOTS / f"lab-plain-{stem}-theorem.png"))
+            page.screenshot(
+                path=str(SHOTS / f"lab-plain-{stem}-theorem.png")
+            )
             text = state["mdText"]
             raw = [m for m in RAW_MYST if m in text]
-            assert not raw, f"MyST markup left in the converted notebook: {raw}"
-            assert state["mathErrors"] == 0, f"{state['mathErrors']} MathJax errors (an unexpanded macro?)"
-            assert re.search(r"Theorem \d+", text), "no numbered theorem in the converted notebook"
+            assert not raw, (
+                f"MyST markup left in the converted notebook: {raw}"
+            )
+            assert state["mathErrors"] == 0, (
+                f"{state['mathErrors']} MathJax errors (an unexpanded macro?)"
+            )
+            assert re.search(r"Theorem \d+", text), (
+                "no numbered theorem in the converted notebook"
+            )
             assert "References" in text
-            assert not blocked, f"JupyterLab requested other hosts: {sorted(set(blocked))[:5]}"
+            assert not blocked, (
+                f"JupyterLab requested other hosts: {sorted(set(blocked))[:5]}"
+            )
             context.close()
             browser.close()
     finally:
@@ -359,6 +508,7 @@ def test_macros_cell_is_added_for_jupyterlab_and_never_saved() -> None:
     import copy
 
     import jupytext
+
     import lab_contents
 
     macros = lab_contents.book_macros()
@@ -368,6 +518,9 @@ def test_macros_cell_is_added_for_jupyterlab_and_never_saved() -> None:
     lab_contents.add_macros(nb, macros)
     lab_contents.add_macros(nb, macros)  # once only
     assert len(nb.cells) == len(before.cells) + 1
-    assert nb.cells[0].source.startswith("---\nmath:\n") and "\\mathbb{R}" in nb.cells[0].source
+    assert (
+        nb.cells[0].source.startswith("---\nmath:\n")
+        and "\\mathbb{R}" in nb.cells[0].source
+    )
     lab_contents.strip_macros(nb)
     assert nb.cells == before.cells

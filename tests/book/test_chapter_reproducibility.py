@@ -14,6 +14,7 @@ addresses in the outputs; a run that prints different text fails, and the report
 names the cell and shows both outputs; the sanitize rules mask what legitimately
 varies and never a printed number.
 """
+
 from __future__ import annotations
 
 import pathlib
@@ -37,12 +38,23 @@ CELLS = [
 ]
 
 
-def _executed_notebook(folder: pathlib.Path, cells: list[str] = CELLS) -> pathlib.Path:
+def _executed_notebook(
+    folder: pathlib.Path, cells: list[str] = CELLS
+) -> pathlib.Path:
     """A notebook executed once with nbclient (the stand-in for the build's run)."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(folder)}},
+    ).execute()
     path = folder / "chapter.ipynb"
     nbformat.write(nb, path)
     return path
@@ -60,22 +72,48 @@ def _sanitize(text: str) -> str:
 
 def test_sanitize_rules_mask_what_varies_and_no_number():
     assert len(_rules()) == 4
-    assert _sanitize("<function f at 0x7f3a2b1c9d30>") == "<function f at 0x<address>>"
-    assert _sanitize("/tmp/ipykernel_12345/4021.py:3: UserWarning") == "<ipykernel cell>:3: UserWarning"
-    assert _sanitize("CPU times: user 2 s\nWall time: 1.02 s\nresult 3") == "<timing>\n<timing>\nresult 3"
-    assert _sanitize("iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB\nCAYAAAA=") == "<png image>"
+    assert (
+        _sanitize("<function f at 0x7f3a2b1c9d30>")
+        == "<function f at 0x<address>>"
+    )
+    assert (
+        _sanitize("/tmp/ipykernel_12345/4021.py:3: UserWarning")
+        == "<ipykernel cell>:3: UserWarning"
+    )
+    assert (
+        _sanitize("CPU times: user 2 s\nWall time: 1.02 s\nresult 3")
+        == "<timing>\n<timing>\nresult 3"
+    )
+    assert (
+        _sanitize("iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB\nCAYAAAA=")
+        == "<png image>"
+    )
     # printed numbers survive: decimals, exponents, hex-looking short words, times in a model
-    for text in ("E_m = 1.234e-05 at m = 0x10", "T = 0.5 s, dt = 1e-3 s", "slope -3.50 (R^2 = 0.9999)",
-                 "cafe 0xABC", "Wall-clock is not printed"):
+    for text in (
+        "E_m = 1.234e-05 at m = 0x10",
+        "T = 0.5 s, dt = 1e-3 s",
+        "slope -3.50 (R^2 = 0.9999)",
+        "cafe 0xABC",
+        "Wall-clock is not printed",
+    ):
         assert _sanitize(text) == text
 
 
 @pytest.mark.slow
 def test_identical_second_run_passes(tmp_path):
     nb = _executed_notebook(tmp_path)
-    outputs = {k for c in nbformat.read(nb, as_version=4).cells for o in c.outputs for k in o.get("data", {})}
-    assert {"application/papermill.record/text/plain", "application/papermill.record/image/png",
-            "image/png", "text/plain"} <= outputs  # the comparison sees glue records and figures
+    outputs = {
+        k
+        for c in nbformat.read(nb, as_version=4).cells
+        for o in c.outputs
+        for k in o.get("data", {})
+    }
+    assert {
+        "application/papermill.record/text/plain",
+        "application/papermill.record/image/png",
+        "image/png",
+        "text/plain",
+    } <= outputs  # the comparison sees glue records and figures
     code, outcomes, log = run_nbval([nb], tmp_path, jobs=1, capture=True)
     assert code == 0, log
     assert outcomes == {"chapter": True}
@@ -91,12 +129,20 @@ def test_different_text_fails_and_shows_the_cell(tmp_path):
     record = nb.cells[2].outputs[0]["data"]
     record["application/papermill.record/text/plain"] = "'0.3334'"
     nbformat.write(nb, nb_path)
-    code, outcomes, log = run_nbval([nb_path], tmp_path, jobs=1, capture=True)
+    code, outcomes, log = run_nbval(
+        [nb_path], tmp_path, jobs=1, capture=True
+    )
     assert code != 0 and outcomes == {"chapter": False}
-    assert "chapter.ipynb::Cell 1" in log and "chapter.ipynb::Cell 2" in log
-    assert "0.3333333333333334" in log and "0.3333333333333333" in log  # both outputs are shown
+    assert (
+        "chapter.ipynb::Cell 1" in log and "chapter.ipynb::Cell 2" in log
+    )
+    assert (
+        "0.3333333333333334" in log and "0.3333333333333333" in log
+    )  # both outputs are shown
     assert "'0.3334'" in log and "'0.3333'" in log
-    assert "chapter.ipynb::Cell 4" not in log.split("short test summary")[-1]  # the address is masked
+    assert (
+        "chapter.ipynb::Cell 4" not in log.split("short test summary")[-1]
+    )  # the address is masked
 
 
 def test_comparison_refuses_a_folder_inside_the_repository(tmp_path):
@@ -107,4 +153,6 @@ def test_comparison_refuses_a_folder_inside_the_repository(tmp_path):
 def test_sanitize_file_is_documented():
     text = SANITIZE.read_text()
     assert text.count("regex: ") == text.count("replace: ") == 4
-    assert textwrap.dedent(text) == text  # nbval reads `regex:` / `replace:` at the start of a line
+    assert (
+        textwrap.dedent(text) == text
+    )  # nbval reads `regex:` / `replace:` at the start of a line

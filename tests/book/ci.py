@@ -4,6 +4,7 @@
 there a missing tool is a defect of the set-up, so the test fails instead of
 skipping. On a reader's machine the test skips and says what to install.
 """
+
 from __future__ import annotations
 
 import os

@@ -15,6 +15,7 @@ same function, and check that
   far from the repository, with the installed package, and compares its outputs with
   the build's; so the download is known to run elsewhere without a third execution.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,10 +30,14 @@ import book_reader
 from chapters import code_chapters
 from ci import skip_or_fail
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-HTML_DIR = pathlib.Path(os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html"))
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+HTML_DIR = pathlib.Path(
+    os.environ.get("BOOK_HTML_DIR", ROOT / "_build" / "html")
+)
 CHAPTERS = code_chapters()
-REPO_URL = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"].rstrip("/")
+REPO_URL = yaml.safe_load((ROOT / "_config.yml").read_text())[
+    "repository"
+]["url"].rstrip("/")
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +50,12 @@ def notebooks(tmp_path_factory) -> dict[str, pathlib.Path]:
     for src in CHAPTERS:
         rel = src.relative_to(ROOT).with_suffix(".ipynb")
         built = HTML_DIR / book_reader.NOTEBOOK_DIR / rel
-        fresh = built.exists() and built.stat().st_mtime >= src.stat().st_mtime
-        out[src.stem] = built if fresh else book_reader.write_notebook(src, gen / rel)
+        fresh = (
+            built.exists() and built.stat().st_mtime >= src.stat().st_mtime
+        )
+        out[src.stem] = (
+            built if fresh else book_reader.write_notebook(src, gen / rel)
+        )
     return out
 
 
@@ -57,28 +66,42 @@ def test_every_chapter_is_a_notebook() -> None:
 
 
 @pytest.mark.parametrize("src", CHAPTERS, ids=lambda p: p.stem)
-def test_notebook_is_valid_and_has_no_outputs(src: pathlib.Path, notebooks) -> None:
+def test_notebook_is_valid_and_has_no_outputs(
+    src: pathlib.Path, notebooks
+) -> None:
     nb = nbformat.read(notebooks[src.stem], as_version=4)
     nbformat.validate(nb)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code, f"{src.name}: no code cell"
-    assert all(not c.get("outputs") for c in code), f"{src.name}: the download should have no outputs"
+    assert all(not c.get("outputs") for c in code), (
+        f"{src.name}: the download should have no outputs"
+    )
     # the notebook is the whole chapter: the same code cells as the MyST source, in order
-    source_code = [c.source for c in jupytext.read(src).cells if c.cell_type == "code"]
+    source_code = [
+        c.source for c in jupytext.read(src).cells if c.cell_type == "code"
+    ]
     assert [c.source for c in code] == source_code
 
 
 @pytest.mark.parametrize("src", CHAPTERS, ids=lambda p: p.stem)
-def test_first_cell_installs_the_package_when_missing(src: pathlib.Path) -> None:
+def test_first_cell_installs_the_package_when_missing(
+    src: pathlib.Path,
+) -> None:
     first = book_reader.first_code_cell(src)
     lines = [ln.strip() for ln in first.splitlines()]
-    assert "try:" in lines and "import dynapprox" in lines and "except ImportError:" in lines, (
+    assert (
+        "try:" in lines
+        and "import dynapprox" in lines
+        and "except ImportError:" in lines
+    ), (
         f"{src.name}: the first code cell must start with the setup snippet "
         "(try: import dynapprox / except ImportError: %pip install ...)"
     )
     pip = [ln for ln in lines if ln.startswith("%pip install")]
-    assert pip, f"{src.name}: no `%pip install` fallback in the first code cell"
+    assert pip, (
+        f"{src.name}: no `%pip install` fallback in the first code cell"
+    )
     assert book_reader.install_urls(first) == [REPO_URL], (
         f"{src.name}: installs from {book_reader.install_urls(first)}, _config.yml says {REPO_URL}"
     )
@@ -94,7 +117,9 @@ def test_install_url_parser() -> None:
 
 @pytest.mark.html  # after the build: reads the build's notebooks, executes nothing
 @pytest.mark.parametrize("src", CHAPTERS, ids=lambda p: p.stem)
-def test_download_is_the_notebook_run_elsewhere(src: pathlib.Path, notebooks) -> None:
+def test_download_is_the_notebook_run_elsewhere(
+    src: pathlib.Path, notebooks
+) -> None:
     import chapters
 
     try:
@@ -104,7 +129,9 @@ def test_download_is_the_notebook_run_elsewhere(src: pathlib.Path, notebooks) ->
     # the build's executed notebook, the rendered one and the download: same code cells
     chapters.check_same_code(src, executed, HTML_DIR)
     download = nbformat.read(notebooks[src.stem], as_version=4)
-    assert chapters.code_sources(download) == chapters.code_sources(executed)
+    assert chapters.code_sources(download) == chapters.code_sources(
+        executed
+    )
     # the comparison runs it outside the repository, never inside
     with pytest.raises(ValueError, match="outside the repository"):
         chapters.run_nbval([], ROOT)
@@ -117,16 +144,27 @@ def test_download_is_the_notebook_run_elsewhere(src: pathlib.Path, notebooks) ->
 
 
 def _book_mathjax3() -> dict:
-    return yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]["mathjax3_config"]
+    return yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"][
+        "config"
+    ]["mathjax3_config"]
 
 
 def test_mathjax2_config_keeps_every_macro_and_myst_classes() -> None:
     cfg3 = _book_mathjax3()
-    cfg3 = {**cfg3, "options": {"processHtmlClass": "tex2jax_process|mathjax_process|math|output_area"}}
+    cfg3 = {
+        **cfg3,
+        "options": {
+            "processHtmlClass": "tex2jax_process|mathjax_process|math|output_area"
+        },
+    }
     cfg2 = book_reader.mathjax2_config_from(cfg3)
     assert cfg2["TeX"]["Macros"] == cfg3["tex"]["macros"]
     assert set(cfg2["tex2jax"]["processClass"].split("|")) == {
-        "tex2jax_process", "mathjax_process", "math", "output_area"}
+        "tex2jax_process",
+        "mathjax_process",
+        "math",
+        "output_area",
+    }
     assert "tex2jax_ignore" in cfg2["tex2jax"]["ignoreClass"].split("|")
     assert cfg2["jax"] == ["input/TeX", "output/CommonHTML"]
     assert cfg3.get("TeX") is None  # the input is not modified
@@ -160,9 +198,13 @@ def test_copy_mathjax(tmp_path) -> None:
     assert not any(p.is_symlink() for p in dest.rglob("*"))
 
 
-def test_find_mathjax_ignores_a_directory_without_mathjax(tmp_path, monkeypatch) -> None:
+def test_find_mathjax_ignores_a_directory_without_mathjax(
+    tmp_path, monkeypatch
+) -> None:
     monkeypatch.setenv("DYNAPPROX_MATHJAX_DIR", str(tmp_path))
-    monkeypatch.setattr(book_reader, "DEBIAN_MATHJAX", tmp_path / "missing")
+    monkeypatch.setattr(
+        book_reader, "DEBIAN_MATHJAX", tmp_path / "missing"
+    )
     assert book_reader.find_mathjax() is None
     (tmp_path / "tex-chtml.js").write_text("")
     assert book_reader.find_mathjax() == (tmp_path, 3)
@@ -176,13 +218,24 @@ def test_own_document_drops_the_nested_documents_environment() -> None:
 
     page = new_document("page")
     nested = new_document("docstring")
-    nested.settings.env = {"big": "x" * 1_000_000}  # stands for Sphinx's environment
+    nested.settings.env = {
+        "big": "x" * 1_000_000
+    }  # stands for Sphinx's environment
     para = nodes.paragraph(text="a docstring")
     nested += para
     page += para.deepcopy()
-    page.children[0].document = nested  # what autodoc's nested parse leaves behind
-    page.settings.env = None  # Sphinx clears the page's own reference before pickling
+    page.children[
+        0
+    ].document = nested  # what autodoc's nested parse leaves behind
+    page.settings.env = (
+        None  # Sphinx clears the page's own reference before pickling
+    )
     assert len(pickle.dumps(page)) > 1_000_000
-    assert book_reader.own_document(None, page) == 2  # the paragraph and its text
-    assert page.children[0].document is page and len(pickle.dumps(page)) < 20_000
+    assert (
+        book_reader.own_document(None, page) == 2
+    )  # the paragraph and its text
+    assert (
+        page.children[0].document is page
+        and len(pickle.dumps(page)) < 20_000
+    )
     assert book_reader.own_document(None, page) == 0

@@ -1,4 +1,5 @@
 """Unit tests of dynapprox.explore: controls, the static/live decision, the two views."""
+
 from __future__ import annotations
 
 import types
@@ -24,8 +25,15 @@ def _drawer(calls: list):
     return draw
 
 
-CONTROLS = (ex.control("omega", [0.5, 1.0, 2.0], default=1.0, label="memory exponent omega"),
-            ex.control("m", [4, 8, 16], default=8, label="width m"))
+CONTROLS = (
+    ex.control(
+        "omega",
+        [0.5, 1.0, 2.0],
+        default=1.0,
+        label="memory exponent omega",
+    ),
+    ex.control("m", [4, 8, 16], default=8, label="width m"),
+)
 
 
 def test_control_checks_its_arguments():
@@ -61,24 +69,38 @@ def test_mode_from_the_environment(monkeypatch):
         ex.controls_mode()
 
 
-def test_auto_mode_needs_a_kernel_started_by_a_widget_front_end(monkeypatch):
+def test_auto_mode_needs_a_kernel_started_by_a_widget_front_end(
+    monkeypatch,
+):
     import IPython
 
     monkeypatch.delenv("DYNAPPROX_CONTROLS", raising=False)
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     monkeypatch.setattr(IPython, "get_ipython", lambda: None)
-    assert ex.controls_mode() == "static"  # plain Python (pytest, a script)
+    assert (
+        ex.controls_mode() == "static"
+    )  # plain Python (pytest, a script)
     kernel_shell = types.SimpleNamespace(kernel=object(), user_ns={})
     monkeypatch.setattr(IPython, "get_ipython", lambda: kernel_shell)
-    assert ex.controls_mode() == "static"  # a kernel driven by nbclient (book build, nbval)
+    assert (
+        ex.controls_mode() == "static"
+    )  # a kernel driven by nbclient (book build, nbval)
     monkeypatch.setenv("JPY_SESSION_NAME", "/home/reader/chapter.ipynb")
-    assert ex.controls_mode() == "live"  # a kernel started by a Jupyter server
+    assert (
+        ex.controls_mode() == "live"
+    )  # a kernel started by a Jupyter server
     monkeypatch.delenv("JPY_SESSION_NAME")
-    kernel_shell.user_ns["__vsc_ipynb_file__"] = "/home/reader/chapter.ipynb"
+    kernel_shell.user_ns["__vsc_ipynb_file__"] = (
+        "/home/reader/chapter.ipynb"
+    )
     assert ex.controls_mode() == "live"  # VS Code
-    terminal_shell = types.SimpleNamespace(user_ns={"__vsc_ipynb_file__": "x"})
+    terminal_shell = types.SimpleNamespace(
+        user_ns={"__vsc_ipynb_file__": "x"}
+    )
     monkeypatch.setattr(IPython, "get_ipython", lambda: terminal_shell)
-    assert ex.controls_mode() == "static"  # a terminal IPython has no kernel
+    assert (
+        ex.controls_mode() == "static"
+    )  # a terminal IPython has no kernel
     monkeypatch.setenv("DYNAPPROX_CONTROLS", "static")
     monkeypatch.setattr(IPython, "get_ipython", lambda: kernel_shell)
     assert ex.controls_mode() == "static"  # the environment variable wins
@@ -115,8 +137,10 @@ def test_static_view_prints_the_same_text_and_leaves_no_figure(capsys):
         assert plt.get_fignums() == []
     assert texts[0] == texts[1]
     assert "omega = 1, m = 8: error 0.125" in texts[0]
-    assert ("Shown: memory exponent omega = 1 (live: 0.5, 1, 2); width m = 8 (live: 4, 8, 16)."
-            in texts[0])
+    assert (
+        "Shown: memory exponent omega = 1 (live: 0.5, 1, 2); width m = 8 (live: 4, 8, 16)."
+        in texts[0]
+    )
 
 
 def test_live_view_redraws_when_a_slider_moves():
@@ -125,8 +149,15 @@ def test_live_view_redraws_when_a_slider_moves():
     box = ex.Explorer(_drawer(calls), CONTROLS).widget()
     assert calls == [(1.0, 8)]  # the default figure is drawn at once
     sliders = box.sliders
-    assert [o for o in sliders["m"].options] == [("4", 4), ("8", 8), ("16", 16)]
-    assert sliders["omega"].value == 1.0 and sliders["omega"].continuous_update is False
+    assert [o for o in sliders["m"].options] == [
+        ("4", 4),
+        ("8", 8),
+        ("16", 16),
+    ]
+    assert (
+        sliders["omega"].value == 1.0
+        and sliders["omega"].continuous_update is False
+    )
     sliders["omega"].value = 2.0
     sliders["m"].value = 16
     assert calls == [(1.0, 8), (2.0, 8), (2.0, 16)]
@@ -144,10 +175,15 @@ def test_render_returns_the_text_and_the_png_of_the_figure():
 
     calls: list = []
     text, png = ex.Explorer(_drawer(calls), CONTROLS).render(m=4)
-    assert text == "omega = 1, m = 4: error 0.250\n" and calls == [(1.0, 4)]
+    assert text == "omega = 1, m = 4: error 0.250\n" and calls == [
+        (1.0, 4)
+    ]
     size = Image.open(io.BytesIO(png)).size
     w, h = plt.rcParams["figure.figsize"]
-    assert size == (round(w * plt.rcParams["figure.dpi"]), round(h * plt.rcParams["figure.dpi"]))
+    assert size == (
+        round(w * plt.rcParams["figure.dpi"]),
+        round(h * plt.rcParams["figure.dpi"]),
+    )
     assert plt.get_fignums() == []
 
 
@@ -166,6 +202,10 @@ def test_render_can_reuse_the_first_layout():
     e.render()
     first = figs[-1].axes[0].get_position().bounds
     e.render(reuse_layout=True, title=tall)
-    assert figs[-1].axes[0].get_position().bounds == first  # placed where the first figure had it
+    assert (
+        figs[-1].axes[0].get_position().bounds == first
+    )  # placed where the first figure had it
     e.render(title=tall)
-    assert figs[-1].axes[0].get_position().bounds[3] < first[3]  # solved again: the tall title shrinks the axes
+    assert (
+        figs[-1].axes[0].get_position().bounds[3] < first[3]
+    )  # solved again: the tall title shrinks the axes

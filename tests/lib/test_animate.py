@@ -1,4 +1,5 @@
 """Unit tests of dynapprox.animate: frames, the offline HTML player, the still frame."""
+
 from __future__ import annotations
 
 import base64
@@ -16,7 +17,11 @@ from matplotlib.animation import FuncAnimation  # noqa: E402
 from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from dynapprox.animate import Animation, from_funcanimation, record_animation  # noqa: E402
+from dynapprox.animate import (
+    Animation,
+    from_funcanimation,
+    record_animation,
+)  # noqa: E402
 
 N = 6
 
@@ -38,7 +43,9 @@ def _moving_dot(layout: str | None = None):
 
 
 def _pixels(png: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+    return np.asarray(
+        Image.open(io.BytesIO(png)).convert("RGB"), dtype=float
+    )
 
 
 def _reference_frames() -> list[np.ndarray]:
@@ -56,14 +63,22 @@ def _reference_frames() -> list[np.ndarray]:
 
 def test_full_colour_frames_equal_savefig_and_figure_is_closed():
     fig, update = _moving_dot()
-    anim = record_animation(fig, update, N, alt="a dot moving right", colours=None)
-    assert not plt.fignum_exists(fig.number)  # closed: a notebook shows the player only
+    anim = record_animation(
+        fig, update, N, alt="a dot moving right", colours=None
+    )
+    assert not plt.fignum_exists(
+        fig.number
+    )  # closed: a notebook shows the player only
     assert len(anim) == N and (anim.width, anim.height) == (150, 100)
     ref = _reference_frames()
     for i in range(N):
         np.testing.assert_array_equal(_pixels(anim.frames[i]), ref[i])
     # the dot moves: consecutive frames differ
-    assert all(np.abs(_pixels(anim.frames[i]) - _pixels(anim.frames[i + 1])).max() > 100 for i in range(N - 1))
+    assert all(
+        np.abs(_pixels(anim.frames[i]) - _pixels(anim.frames[i + 1])).max()
+        > 100
+        for i in range(N - 1)
+    )
 
 
 def test_quantised_frames_are_close_and_smaller():
@@ -71,12 +86,15 @@ def test_quantised_frames_are_close_and_smaller():
     full = record_animation(fig, update, N, alt="dot", colours=None)
     fig, update = _moving_dot()
     quant = record_animation(fig, update, N, alt="dot", still_dpi=None)
-    for a, b in zip(full.frames, quant.frames):
+    for a, b in zip(full.frames, quant.frames, strict=True):
         diff = np.abs(_pixels(a) - _pixels(b))
         # 128 palette colours for line art on white: only antialiased edge pixels move,
         # by a few grey levels on average (the largest error is bounded by the palette's
         # coarsest cell, far below the 255 of a wrong colour)
-        assert diff.mean() < 1.0 and diff.max() < 64, (diff.mean(), diff.max())
+        assert diff.mean() < 1.0 and diff.max() < 64, (
+            diff.mean(),
+            diff.max(),
+        )
     assert sum(map(len, quant.frames)) < sum(map(len, full.frames))
     # the still frame stays full colour
     assert quant.still_image() == full.frames[-1]
@@ -85,9 +103,13 @@ def test_quantised_frames_are_close_and_smaller():
 def test_layout_is_frozen_after_the_first_frame():
     fig, update = _moving_dot(layout="constrained")
     ax = fig.axes[0]
-    anim = record_animation(fig, update, N, alt="dot", colours=None, close=False)
+    anim = record_animation(
+        fig, update, N, alt="dot", colours=None, close=False
+    )
     pos0 = ax.get_position().bounds
-    ax.set_title("a title\non three\nlines")  # constrained layout would shrink the axes for it
+    ax.set_title(
+        "a title\non three\nlines"
+    )  # constrained layout would shrink the axes for it
     fig.canvas.draw()
     assert ax.get_position().bounds == pos0
     assert not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
@@ -97,16 +119,44 @@ def test_layout_is_frozen_after_the_first_frame():
 
 def test_html_player_is_offline_deterministic_and_complete():
     fig, update = _moving_dot()
-    a = record_animation(fig, update, N, alt='dot "moving" <right>', labels=[f"t = {i}" for i in range(N)], still=2)
+    a = record_animation(
+        fig,
+        update,
+        N,
+        alt='dot "moving" <right>',
+        labels=[f"t = {i}" for i in range(N)],
+        still=2,
+    )
     fig, update = _moving_dot()
-    b = record_animation(fig, update, N, alt='dot "moving" <right>', labels=[f"t = {i}" for i in range(N)], still=2)
+    b = record_animation(
+        fig,
+        update,
+        N,
+        alt='dot "moving" <right>',
+        labels=[f"t = {i}" for i in range(N)],
+        still=2,
+    )
     html = a.to_html()
-    assert html == b.to_html()  # no random ids: the same frames give the same bytes
+    assert (
+        html == b.to_html()
+    )  # no random ids: the same frames give the same bytes
     # the id does not depend on the images' bytes (fonts may change them), only on the text
-    other = Animation(frames=tuple(f + b"\0" for f in a.frames), alt=a.alt, labels=a.labels, still=2)
+    other = Animation(
+        frames=tuple(f + b"\0" for f in a.frames),
+        alt=a.alt,
+        labels=a.labels,
+        still=2,
+    )
     assert other.element_id == a.element_id
-    assert Animation(frames=a.frames, alt="another text", labels=a.labels).element_id != a.element_id
-    assert not re.search(r"https?://|//cdn|<link", html)  # nothing from the network
+    assert (
+        Animation(
+            frames=a.frames, alt="another text", labels=a.labels
+        ).element_id
+        != a.element_id
+    )
+    assert not re.search(
+        r"https?://|//cdn|<link", html
+    )  # nothing from the network
     assert html.count("data:image/png;base64,") == N
     assert f'id="{a.element_id}"' in html and f'data-frames="{N}"' in html
     assert 'alt="dot &quot;moving&quot; &lt;right&gt;"' in html
@@ -122,17 +172,26 @@ def test_html_player_is_offline_deterministic_and_complete():
 
 def test_mimebundle_offers_player_still_and_text():
     fig, update = _moving_dot()
-    anim = record_animation(fig, update, N, alt="dot", still=1, still_dpi=None)
+    anim = record_animation(
+        fig, update, N, alt="dot", still=1, still_dpi=None
+    )
     bundle = anim._repr_mimebundle_()
     assert set(bundle) == {"text/html", "image/png", "text/plain"}
     assert base64.b64decode(bundle["image/png"]) == anim.still_image()
     # the still frame is frame 1 (full colour): the dot sits at x = 1/5
     png = _pixels(anim.still_image())
-    col = np.flatnonzero((np.abs(png - [213, 94, 0]).sum(axis=2) < 30).any(axis=0))
+    col = np.flatnonzero(
+        (np.abs(png - [213, 94, 0]).sum(axis=2) < 30).any(axis=0)
+    )
     ref = _reference_frames()[1]
-    ref_col = np.flatnonzero((np.abs(ref - [213, 94, 0]).sum(axis=2) < 30).any(axis=0))
+    ref_col = np.flatnonzero(
+        (np.abs(ref - [213, 94, 0]).sum(axis=2) < 30).any(axis=0)
+    )
     np.testing.assert_array_equal(col, ref_col)
-    assert bundle["text/plain"] == f"<Animation: {N} frames of 150x100 px, still frame 2>"
+    assert (
+        bundle["text/plain"]
+        == f"<Animation: {N} frames of 150x100 px, still frame 2>"
+    )
 
 
 def test_from_funcanimation_matches_record_animation():
@@ -143,7 +202,7 @@ def test_from_funcanimation_matches_record_animation():
     assert len(converted) == N and converted.interval_ms == 120
     fig, update = _moving_dot()
     recorded = record_animation(fig, update, N, alt="dot", colours=None)
-    for a, b in zip(converted.frames, recorded.frames):
+    for a, b in zip(converted.frames, recorded.frames, strict=True):
         np.testing.assert_array_equal(_pixels(a), _pixels(b))
 
 
@@ -192,28 +251,52 @@ def test_blitting_gives_the_frames_of_full_draws():
     fig, update = _moving_dot()
     ax = fig.axes[0]
     ax.set_xlim(-0.2, 1.2)
-    anim = record_animation(fig, update, N, alt="dot", colours=None, animated=[ax.lines[0], ax.title])
+    anim = record_animation(
+        fig,
+        update,
+        N,
+        alt="dot",
+        colours=None,
+        animated=[ax.lines[0], ax.title],
+    )
     assert not ax.lines[0].get_animated()  # restored
     fig, update = _moving_dot()
     fig.axes[0].set_xlim(-0.2, 1.2)
     full = record_animation(fig, update, N, alt="dot", colours=None)
-    for a, b in zip(anim.frames, full.frames):
+    for a, b in zip(anim.frames, full.frames, strict=True):
         np.testing.assert_array_equal(_pixels(a), _pixels(b))
     fig, update = _moving_dot()
     other, _ = _moving_dot()
     with pytest.raises(ValueError, match="animated"):
-        record_animation(fig, update, 2, alt="dot", animated=[other.axes[0].lines[0]])
+        record_animation(
+            fig, update, 2, alt="dot", animated=[other.axes[0].lines[0]]
+        )
     plt.close("all")
 
 
 def test_still_frame_is_redrawn_at_print_resolution():
     fig, update = _moving_dot()
-    anim = record_animation(fig, update, N, alt="dot", still=2, still_dpi=150, animated=[fig.axes[0].lines[0]])
+    anim = record_animation(
+        fig,
+        update,
+        N,
+        alt="dot",
+        still=2,
+        still_dpi=150,
+        animated=[fig.axes[0].lines[0]],
+    )
     still = _pixels(anim.still_image())
-    assert still.shape == (300, 450, 3) and (anim.width, anim.height) == (150, 100)  # 3 x 2 inches
+    assert still.shape == (300, 450, 3) and (anim.width, anim.height) == (
+        150,
+        100,
+    )  # 3 x 2 inches
+
     # the dot of frame 2 (x = 2/5), at the same relative place as in the 50-dpi frame
     def dot_x(px):
-        cols = np.flatnonzero((np.abs(px - [213, 94, 0]).sum(axis=2) < 30).any(axis=0))
+        cols = np.flatnonzero(
+            (np.abs(px - [213, 94, 0]).sum(axis=2) < 30).any(axis=0)
+        )
         return cols.mean() / px.shape[1]
+
     assert abs(dot_x(still) - dot_x(_pixels(anim.frames[2]))) < 0.02
     assert abs(dot_x(still) - dot_x(_pixels(anim.frames[4]))) > 0.1
