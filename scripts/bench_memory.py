@@ -41,7 +41,9 @@ DT, T = 0.1, 50.0
 MS = list(range(2, 13))
 KERNELS = {
     "exp(-t)/(1+t)": dict(decay=1.0, scale=1.0, power=1.0),
-    "exp(-t/2)cos(2t)/(1+0.3t)": dict(decay=0.5, freq=2.0, scale=0.3, power=1.0),
+    "exp(-t/2)cos(2t)/(1+0.3t)": dict(
+        decay=0.5, freq=2.0, scale=0.3, power=1.0
+    ),
     "exp(-t/2)/sqrt(1+t)": dict(decay=0.5, scale=1.0, power=0.5),
 }
 
@@ -64,15 +66,20 @@ def ratios(steps: int) -> None:
             try:
                 f = realization.era_fit(rho, DT, m)
                 era_row.append(
-                    realization.l1_distance(rho, f.kernel(t)[:, 0], DT) / sv[m]
+                    realization.l1_distance(rho, f.kernel(t)[:, 0], DT)
+                    / sv[m]
                 )
                 refined = refine_l1(f.to_modal(), rho, DT)
                 ref_row.append(
-                    realization.l1_distance(rho, refined.kernel(t)[:, 0], DT) / sv[m]
+                    realization.l1_distance(
+                        rho, refined.kernel(t)[:, 0], DT
+                    )
+                    / sv[m]
                 )
                 fit = fitting.l1_fit(rho, DT, m)
                 fit_row.append(
-                    realization.l1_distance(rho, fit.kernel(t)[:, 0], DT) / sv[m]
+                    realization.l1_distance(rho, fit.kernel(t)[:, 0], DT)
+                    / sv[m]
                 )
             except ValueError:
                 era_row.append(np.nan)
@@ -81,17 +88,33 @@ def ratios(steps: int) -> None:
             par = "complex" if m % 2 == 0 else "diag"
             try:
                 rnn, _ = fitting.train_linear_rnn(
-                    rho, DT, m, steps=steps, lr=1e-2, seed=0, parameterisation=par
+                    rho,
+                    DT,
+                    m,
+                    steps=steps,
+                    lr=1e-2,
+                    seed=0,
+                    parameterisation=par,
                 )
                 tr_row.append(
-                    realization.l1_distance(rho, rnn.kernel(t)[:, 0], DT) / sv[m]
+                    realization.l1_distance(rho, rnn.kernel(t)[:, 0], DT)
+                    / sv[m]
                 )
             except ValueError:
                 tr_row.append(np.nan)
-        print(f"{name:27s} ERA      " + " ".join(f"{r:<7.3g}" for r in era_row))
-        print(f"{'':27s} ERA+LP   " + " ".join(f"{r:<7.3g}" for r in ref_row))
-        print(f"{'':27s} l1_fit   " + " ".join(f"{r:<7.3g}" for r in fit_row))
-        print(f"{'':27s} trained  " + " ".join(f"{r:<7.3g}" for r in tr_row))
+        print(
+            f"{name:27s} ERA      "
+            + " ".join(f"{r:<7.3g}" for r in era_row)
+        )
+        print(
+            f"{'':27s} ERA+LP   " + " ".join(f"{r:<7.3g}" for r in ref_row)
+        )
+        print(
+            f"{'':27s} l1_fit   " + " ".join(f"{r:<7.3g}" for r in fit_row)
+        )
+        print(
+            f"{'':27s} trained  " + " ".join(f"{r:<7.3g}" for r in tr_row)
+        )
         worst, worst_ref, worst_fit = (
             np.nanmax(era_row),
             np.nanmax(ref_row),
@@ -174,11 +197,14 @@ def timing(repeats: int = 5, figure: str | None = None) -> None:
             for meth in METHODS:
                 reps = repeats if meth in ("fft", "lfilter") else 1
                 res[meth], outs[meth] = _best(
-                    lambda rnn=rnn, x=x, meth=meth: rnn_output(rnn, x, dt, method=meth),
+                    lambda rnn=rnn, x=x, meth=meth: rnn_output(
+                        rnn, x, dt, method=meth
+                    ),
                     reps,
                 )
             res["auto"], outs["auto"] = _best(
-                lambda rnn=rnn, x=x: rnn_output(rnn, x, dt, method="auto"), repeats
+                lambda rnn=rnn, x=x: rnn_output(rnn, x, dt, method="auto"),
+                repeats,
             )
             ref = outs["naive"]
             rel = max(
@@ -191,11 +217,15 @@ def timing(repeats: int = 5, figure: str | None = None) -> None:
             table[(L, m)] = res
             print(
                 f"{L:6d} {m:4d} "
-                + " ".join(f"{1e3 * res[k]:9.2f}" for k in METHODS + ["auto"])
+                + " ".join(
+                    f"{1e3 * res[k]:9.2f}" for k in METHODS + ["auto"]
+                )
                 + f"   {ratio:9.2f}  {choose_method(L, m):7s}  {rel:9.1e}"
             )
     # the fair ratio: the FFT path against the best baseline a reader would pick (lfilter or scan)
-    fair = [min(r["lfilter"], r["scan"]) / r["fft"] for r in table.values()]
+    fair = [
+        min(r["lfilter"], r["scan"]) / r["fft"] for r in table.values()
+    ]
     naive = [r["naive"] / r["fft"] for r in table.values()]
     print(
         f"  FFT vs the best of lfilter/scan: {min(fair):.2f}x .. {max(fair):.2f}x over the grid "
@@ -214,7 +244,10 @@ def timing(repeats: int = 5, figure: str | None = None) -> None:
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
         for meth, mk in zip(METHODS, "osD^", strict=False):
             axes[0].loglog(
-                LS, [1e3 * table[(L, 64)][meth] for L in LS], marker=mk, label=meth
+                LS,
+                [1e3 * table[(L, 64)][meth] for L in LS],
+                marker=mk,
+                label=meth,
             )
             axes[1].loglog(
                 WIDTHS,
@@ -222,8 +255,14 @@ def timing(repeats: int = 5, figure: str | None = None) -> None:
                 marker=mk,
                 label=meth,
             )
-        axes[0].set(xlabel="input length L", ylabel="time (ms)", title="width m = 64")
-        axes[1].set(xlabel="width m", ylabel="time (ms)", title="length L = 16384")
+        axes[0].set(
+            xlabel="input length L",
+            ylabel="time (ms)",
+            title="width m = 64",
+        )
+        axes[1].set(
+            xlabel="width m", ylabel="time (ms)", title="length L = 16384"
+        )
         axes[0].legend()
         fig.tight_layout()
         os.makedirs(os.path.dirname(figure) or ".", exist_ok=True)
@@ -234,9 +273,14 @@ def timing(repeats: int = 5, figure: str | None = None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--steps", type=int, default=500, help="Adam steps of the trained RNNs"
+        "--steps",
+        type=int,
+        default=500,
+        help="Adam steps of the trained RNNs",
     )
-    parser.add_argument("--timing-only", action="store_true", help="run part 2 only")
+    parser.add_argument(
+        "--timing-only", action="store_true", help="run part 2 only"
+    )
     parser.add_argument(
         "--figure",
         default="_build/bench/crossover.png",

@@ -133,7 +133,9 @@ def check_in(name: str, value: Any, allowed: tuple[Any, ...]) -> Any:
     return value
 
 
-def check_kernel_samples(name: str, value: Any, min_rows: int = 1) -> np.ndarray:
+def check_kernel_samples(
+    name: str, value: Any, min_rows: int = 1
+) -> np.ndarray:
     """Return sampled kernel values as a float array of shape ``(n_t, d)`` (``(n_t,)`` is read as ``d = 1``).
 
     At least ``min_rows`` time samples are required.
@@ -141,20 +143,32 @@ def check_kernel_samples(name: str, value: Any, min_rows: int = 1) -> np.ndarray
     arr = check_real_array(name, value, ndim=(1, 2), min_size=min_rows)
     arr = arr[:, None] if arr.ndim == 1 else arr
     if arr.shape[0] < min_rows:
-        raise ValueError(f"{name} must have at least {min_rows} time samples (rows), got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must have at least {min_rows} time samples (rows), got shape {arr.shape}"
+        )
     return arr
 
 
-def check_float_tensor(name: str, value: Any, ndim: int | None = None) -> torch.Tensor:
+def check_float_tensor(
+    name: str, value: Any, ndim: int | None = None
+) -> torch.Tensor:
     """Return ``value`` if it is a non-empty floating-point ``torch.Tensor`` (with ``ndim`` axes), else raise."""
     import torch
 
     if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a torch.Tensor, got {type(value).__name__}"
+        )
     if not torch.is_floating_point(value):
-        raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
+        raise TypeError(
+            f"{name} must be a floating-point tensor, got dtype {value.dtype}"
+        )
     if ndim is not None and value.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {tuple(value.shape)}")
+        raise ValueError(
+            f"{name} must have {ndim} dimension(s), got shape {tuple(value.shape)}"
+        )
     if value.numel() == 0:
-        raise ValueError(f"{name} must not be empty, got shape {tuple(value.shape)}")
+        raise ValueError(
+            f"{name} must not be empty, got shape {tuple(value.shape)}"
+        )
     return value

@@ -111,7 +111,9 @@ def zoh_modes(
         )
     # B = int_0^dt e^{Ws} ds U: in the eigenbasis (e^{lam dt} - 1)/lam, with the limit dt at lam = 0
     small = np.abs(lam * dt) < 1e-8
-    phi = np.where(small, dt, (np.exp(lam * dt) - 1.0) / np.where(small, 1.0, lam))
+    phi = np.where(
+        small, dt, (np.exp(lam * dt) - 1.0) / np.where(small, 1.0, lam)
+    )
     left = c @ V
     right = np.linalg.solve(V, U.astype(complex)) * phi[:, None]
     keep = lam.imag >= 0
@@ -290,7 +292,9 @@ def _scan(z: np.ndarray, r: np.ndarray, xs: np.ndarray) -> np.ndarray:
 
     zt = torch.as_tensor(z)
     rt = torch.as_tensor(r)  # (n, d)
-    xt = torch.as_tensor(xs, dtype=torch.float64).to(torch.complex128)  # (batch, L, d)
+    xt = torch.as_tensor(xs, dtype=torch.float64).to(
+        torch.complex128
+    )  # (batch, L, d)
     drive = xt @ rt.T  # (batch, L, n): r_i . x_k
     h = torch.zeros(xs.shape[0], z.size, dtype=torch.complex128)
     out = torch.empty(xs.shape[0], xs.shape[1], dtype=torch.float64)
@@ -300,7 +304,9 @@ def _scan(z: np.ndarray, r: np.ndarray, xs: np.ndarray) -> np.ndarray:
     return out.numpy()
 
 
-def rnn_output(model: Any, x: ArrayLike, dt: float, method: str = "auto") -> np.ndarray:
+def rnn_output(
+    model: Any, x: ArrayLike, dt: float, method: str = "auto"
+) -> np.ndarray:
     r"""The ZOH outputs :math:`\hat y_k = \sum_{j=1}^{k} g_j^\top x_{k-j}` of a linear RNN.
 
     Equal (to rounding) to :meth:`dynapprox.linear_rnn.LinearRNN.output` with
@@ -343,8 +349,13 @@ def rnn_output(model: Any, x: ArrayLike, dt: float, method: str = "auto") -> np.
     L, m = xs.shape[1], W.shape[0]
     if method == "auto":
         method = choose_method(L, m, U.shape[1])
-        if method != "naive" and np.linalg.cond(np.linalg.eig(W)[1]) >= 1e8:
-            method = "naive"  # W (nearly) defective: no reliable modal form
+        if (
+            method != "naive"
+            and np.linalg.cond(np.linalg.eig(W)[1]) >= 1e8
+        ):
+            method = (
+                "naive"  # W (nearly) defective: no reliable modal form
+            )
     if method == "naive":
         from scipy import linalg
 

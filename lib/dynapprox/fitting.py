@@ -28,7 +28,9 @@ from .realization import era_fit, l1_distance
 __all__ = ["refine_poles_l1", "l1_fit", "train_linear_rnn"]
 
 
-def _weighted_lstsq(B: np.ndarray, rho: np.ndarray, sw: np.ndarray) -> np.ndarray:
+def _weighted_lstsq(
+    B: np.ndarray, rho: np.ndarray, sw: np.ndarray
+) -> np.ndarray:
     """argmin_x |sw * (rho - B x)|_2 by a QR factorisation (the basis is badly conditioned)."""
     Q, R = np.linalg.qr(B * sw[:, None])
     return np.linalg.solve(R, Q.T @ (rho * sw))
@@ -53,7 +55,11 @@ def _modal_from_columns(
 
 
 def refine_poles_l1(
-    model: Any, rho_vals: ArrayLike, dt: float, sweeps: int = 12, max_nfev: int = 60
+    model: Any,
+    rho_vals: ArrayLike,
+    dt: float,
+    sweeps: int = 12,
+    max_nfev: int = 60,
 ) -> LinearRNN:
     r"""Refine the poles *and* residues of a modal RNN towards the best :math:`L^1` approximant.
 
@@ -110,7 +116,9 @@ def refine_poles_l1(
     from .modal import modal_real_basis, refine_l1
 
     if not isinstance(model, LinearRNN):
-        raise TypeError(f"model must be a LinearRNN, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a LinearRNN, got {type(model).__name__}"
+        )
     model = model.to_modal("direct")
     rho = check_kernel_samples("rho_vals", rho_vals, min_rows=3)
     if rho.shape[1] != 1:
@@ -118,7 +126,9 @@ def refine_poles_l1(
             f"rho_vals must be a scalar kernel (shape (n_t,) or (n_t, 1)), got shape {rho.shape}"
         )
     if model.d != 1:
-        raise ValueError(f"model must have input dimension d = 1, got {model.d}")
+        raise ValueError(
+            f"model must have input dimension d = 1, got {model.d}"
+        )
     dt = check_positive_float("dt", dt)
     sweeps = check_positive_int("sweeps", sweeps)
     max_nfev = check_positive_int("max_nfev", max_nfev)
@@ -131,8 +141,12 @@ def refine_poles_l1(
     lo = np.concatenate(
         [np.full(n, np.log(1e-2 / horizon)), np.full(n_osc, -np.pi / dt)]
     )
-    hi = np.concatenate([np.full(n, np.log(5.0 / dt)), np.full(n_osc, np.pi / dt)])
-    theta = np.clip(np.concatenate([np.log(model.decay), model.freq[osc]]), lo, hi)
+    hi = np.concatenate(
+        [np.full(n, np.log(5.0 / dt)), np.full(n_osc, np.pi / dt)]
+    )
+    theta = np.clip(
+        np.concatenate([np.log(model.decay), model.freq[osc]]), lo, hi
+    )
 
     def split(th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return th[:n], th[n:]
@@ -148,7 +162,10 @@ def refine_poles_l1(
     B = basis(theta)
     x = _weighted_lstsq(B, rho, np.ones(n_t))
     r = rho - B @ x
-    cand_err, cand = float(np.sum(np.abs(r)) * dt), (theta.copy(), x.copy())
+    cand_err, cand = (
+        float(np.sum(np.abs(r)) * dt),
+        (theta.copy(), x.copy()),
+    )
     delta = float(np.mean(np.abs(r)))
     floor = 1e-3 * delta
     if delta > 0:
@@ -163,7 +180,9 @@ def refine_poles_l1(
                 th: np.ndarray, sw: Any = sw, scale: Any = scale
             ) -> np.ndarray:
                 Bt = basis(th)
-                return sw * (rho - Bt @ _weighted_lstsq(Bt, rho, sw)) / scale
+                return (
+                    sw * (rho - Bt @ _weighted_lstsq(Bt, rho, sw)) / scale
+                )
 
             with np.errstate(all="ignore"):
                 sol = least_squares(
@@ -188,7 +207,9 @@ def refine_poles_l1(
             if np.isfinite(err) and err < cand_err:
                 cand_err, cand = err, (theta.copy(), x.copy())
             delta = max(0.3 * delta, floor)
-    refined = refine_l1(_modal_from_columns(*split(cand[0]), osc, cand[1]), rho, dt)
+    refined = refine_l1(
+        _modal_from_columns(*split(cand[0]), osc, cand[1]), rho, dt
+    )
     err = float(np.sum(np.abs(rho - refined.kernel(t)[:, 0])) * dt)
     if err < best_err:
         best_model, best_err = refined, err
@@ -244,7 +265,9 @@ def l1_fit(
         )
     m = check_positive_int("m", m)
     era = era_fit(rho, dt, m, size)
-    model = refine_poles_l1(era.to_modal(), rho, dt, sweeps=sweeps, max_nfev=max_nfev)
+    model = refine_poles_l1(
+        era.to_modal(), rho, dt, sweeps=sweeps, max_nfev=max_nfev
+    )
     fit = model.to_dense()
     t = dt * np.arange(rho.shape[0])
     if l1_distance(rho, fit.kernel(t), dt) > l1_distance(
@@ -336,19 +359,26 @@ def train_linear_rnn(
     f64 = torch.float64
     target = torch.tensor(rho, dtype=f64)
     t = torch.arange(n_t, dtype=f64) * dt
-    U = (torch.randn(m, d, generator=g, dtype=f64) / np.sqrt(m)).requires_grad_()
-    c = (torch.randn(m, generator=g, dtype=f64) / np.sqrt(m)).requires_grad_()
+    U = (
+        torch.randn(m, d, generator=g, dtype=f64) / np.sqrt(m)
+    ).requires_grad_()
+    c = (
+        torch.randn(m, generator=g, dtype=f64) / np.sqrt(m)
+    ).requires_grad_()
     n_modes = m // 2 if parameterisation == "complex" else m
     rates = torch.exp(
         np.log(0.1)
-        + (np.log(2.0) - np.log(0.1)) * torch.rand(n_modes, generator=g, dtype=f64)
+        + (np.log(2.0) - np.log(0.1))
+        * torch.rand(n_modes, generator=g, dtype=f64)
     )
     a = torch.log(rates).requires_grad_()
     params = [U, c]
     if parameterisation == "diag":
         params.append(a)
     elif parameterisation == "complex":
-        b = (2.0 * torch.rand(n_modes, generator=g, dtype=f64)).requires_grad_()
+        b = (
+            2.0 * torch.rand(n_modes, generator=g, dtype=f64)
+        ).requires_grad_()
         params += [a, b]
     else:
         Wf = (
@@ -390,7 +420,11 @@ def train_linear_rnn(
         for k in range(steps):
             opt.zero_grad()
             diff = model_kernel() - target
-            value = (diff**2).sum() * dt if loss == "l2" else diff.abs().sum() * dt
+            value = (
+                (diff**2).sum() * dt
+                if loss == "l2"
+                else diff.abs().sum() * dt
+            )
             history[k] = float(value.detach())
             value.backward()
             opt.step()

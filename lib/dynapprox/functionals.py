@@ -108,7 +108,10 @@ def apply_kernel(
 
 
 def probe_kernel(
-    functional: Callable[[np.ndarray], np.ndarray], n_t: int, d: int, dt: float
+    functional: Callable[[np.ndarray], np.ndarray],
+    n_t: int,
+    d: int,
+    dt: float,
 ) -> np.ndarray:
     r"""Recover the kernel of a black-box causal linear functional from its step responses.
 

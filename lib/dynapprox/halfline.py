@@ -117,13 +117,19 @@ class HalfLineL1:
     @property
     def rel_gap(self) -> float:
         """Relative width of the bracket, ``(upper - lower) / upper`` (0 when both are 0)."""
-        return 0.0 if self.upper == 0 else (self.upper - self.lower) / self.upper
+        return (
+            0.0
+            if self.upper == 0
+            else (self.upper - self.lower) / self.upper
+        )
 
     def __float__(self) -> float:
         return self.value
 
 
-def _as_callable(name: str, obj: Any) -> Callable[[np.ndarray], np.ndarray]:
+def _as_callable(
+    name: str, obj: Any
+) -> Callable[[np.ndarray], np.ndarray]:
     if hasattr(obj, "kernel") and callable(obj.kernel):
         return obj.kernel
     if callable(obj):
@@ -161,7 +167,9 @@ def modal_terms(model: Any) -> tuple[np.ndarray, np.ndarray] | None:
     if getattr(model, "form", None) == "modal" and callable(
         getattr(model, "modes", None)
     ):
-        return model.modes()  # a modal LinearRNN: its modes, no eigen-decomposition
+        return (
+            model.modes()
+        )  # a modal LinearRNN: its modes, no eigen-decomposition
     if all(hasattr(model, a) for a in ("W", "U", "c")):
         W = np.asarray(model.W, dtype=float)
         U = np.asarray(model.U, dtype=float)
@@ -212,12 +220,16 @@ def model_tail_bound(model: Any) -> Callable[[float], float] | None:
         if np.any((re >= 0) & (size > 0)):
             return float("inf")
         keep = size > 0
-        return float(np.sum(size[keep] * np.exp(re[keep] * t) / (-re[keep])))
+        return float(
+            np.sum(size[keep] * np.exp(re[keep] * t) / (-re[keep]))
+        )
 
     return bound
 
 
-def _panel_edges_tail(T: float, t_max: float, h: float, growth: float) -> np.ndarray:
+def _panel_edges_tail(
+    T: float, t_max: float, h: float, growth: float
+) -> np.ndarray:
     edges = [T]
     while edges[-1] < t_max:
         edges.append(min(t_max, edges[-1] + max(h, growth * edges[-1])))
@@ -234,7 +246,9 @@ def _check_layout(
     T = check_positive_float("T", T)
     t_max = check_positive_float("t_max", t_max)
     if not t_max > T:
-        raise ValueError(f"t_max must exceed T, got t_max = {t_max} <= T = {T}")
+        raise ValueError(
+            f"t_max must exceed T, got t_max = {t_max} <= T = {T}"
+        )
     return (
         T,
         t_max,
@@ -284,15 +298,22 @@ def quadrature_rule(
     -------
     :doc:`/chapters/10_curse_of_memory`
     """
-    T, t_max, panel, nodes, growth = _check_layout(T, t_max, panel, nodes, growth)
+    T, t_max, panel, nodes, growth = _check_layout(
+        T, t_max, panel, nodes, growth
+    )
     edges = np.concatenate(
-        [_window_edges(T, panel), _panel_edges_tail(T, t_max, panel, growth)[1:]]
+        [
+            _window_edges(T, panel),
+            _panel_edges_tail(T, t_max, panel, growth)[1:],
+        ]
     )
     t, w = _gauss_points(edges, nodes)
     return t.ravel(), w.ravel()
 
 
-def _gauss_points(edges: np.ndarray, nodes: int) -> tuple[np.ndarray, np.ndarray]:
+def _gauss_points(
+    edges: np.ndarray, nodes: int
+) -> tuple[np.ndarray, np.ndarray]:
     x, w = _gauss(nodes)
     a, b = edges[:-1], edges[1:]
     half = 0.5 * (b - a)
@@ -341,19 +362,25 @@ def _integrate(
         return float(per_panel.sum())
     roots_arr = np.sort(np.asarray(roots))
     panel_of = np.clip(
-        np.searchsorted(edges, roots_arr, side="right") - 1, 0, len(edges) - 2
+        np.searchsorted(edges, roots_arr, side="right") - 1,
+        0,
+        len(edges) - 2,
     )
     affected = np.unique(panel_of)
     sub_edges = []
     for k in affected:
-        inside = roots_arr[(roots_arr > edges[k]) & (roots_arr < edges[k + 1])]
+        inside = roots_arr[
+            (roots_arr > edges[k]) & (roots_arr < edges[k + 1])
+        ]
         pts = np.concatenate([[edges[k]], inside, [edges[k + 1]]])
         sub_edges.append(np.stack([pts[:-1], pts[1:]], axis=1))
     pairs = np.concatenate(sub_edges)
     pairs = pairs[pairs[:, 1] > pairs[:, 0]]
     x, wq = _gauss(nodes)
     half = 0.5 * (pairs[:, 1] - pairs[:, 0])
-    ts = (0.5 * (pairs[:, 0] + pairs[:, 1]))[:, None] + half[:, None] * x[None, :]
+    ts = (0.5 * (pairs[:, 0] + pairs[:, 1]))[:, None] + half[:, None] * x[
+        None, :
+    ]
     vals = np.abs(diff(ts.ravel())).sum(axis=1).reshape(ts.shape)
     fixed = float(np.sum(vals * wq[None, :] * half[:, None]))
     return float(per_panel.sum() - per_panel[affected].sum() + fixed)
@@ -418,11 +445,16 @@ def l1_error_halfline(
     :doc:`/chapters/09_rates_memory`, :doc:`/chapters/10_curse_of_memory`,
     :doc:`/chapters/12_state_space_models`
     """
-    T, t_max, panel, nodes, growth = _check_layout(T, t_max, panel, nodes, growth)
+    T, t_max, panel, nodes, growth = _check_layout(
+        T, t_max, panel, nodes, growth
+    )
     f = _as_callable("rho", rho)
     g = _as_callable("rhohat", rhohat)
     tails = []
-    for name, obj, given in (("rho", rho, rho_tail), ("rhohat", rhohat, rhohat_tail)):
+    for name, obj, given in (
+        ("rho", rho, rho_tail),
+        ("rhohat", rhohat, rhohat_tail),
+    ):
         tail = given if given is not None else model_tail_bound(obj)
         if tail is None:
             raise ValueError(
@@ -443,7 +475,9 @@ def l1_error_halfline(
         return a - b
 
     window = _integrate(diff, _window_edges(T, panel), nodes)
-    tail_int = _integrate(diff, _panel_edges_tail(T, t_max, panel, growth), nodes)
+    tail_int = _integrate(
+        diff, _panel_edges_tail(T, t_max, panel, growth), nodes
+    )
     r_rho, r_hat = float(tails[0](t_max)), float(tails[1](t_max))
     if not (r_rho >= 0 and r_hat >= 0):
         raise ValueError(

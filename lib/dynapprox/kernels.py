@@ -95,11 +95,15 @@ class Kernel:
         self._func = check_callable("func", func)
         self.d = check_positive_int("d", d)
         if not isinstance(name, str):
-            raise TypeError(f"name must be a str, got {type(name).__name__}")
+            raise TypeError(
+                f"name must be a str, got {type(name).__name__}"
+            )
         self.name = name
         self._tail = None if tail is None else check_callable("tail", tail)
         self._tail_lower = (
-            None if tail_lower is None else check_callable("tail_lower", tail_lower)
+            None
+            if tail_lower is None
+            else check_callable("tail_lower", tail_lower)
         )
 
     @property
@@ -146,7 +150,9 @@ class Kernel:
         t = check_finite_float("t", t)
         if t < 0:
             raise ValueError(f"t must be non-negative, got {t}")
-        return 0.0 if self._tail_lower is None else float(self._tail_lower(t))
+        return (
+            0.0 if self._tail_lower is None else float(self._tail_lower(t))
+        )
 
     def __call__(self, t: ArrayLike) -> np.ndarray:
         r"""Sample the kernel.
@@ -236,7 +242,9 @@ def exponential(
 
     # exact when every channel's weights have one sign (then |rho_i| = sum_j |w_ji| e^{-beta_j t})
     one_sign = bool(np.all((w >= 0).all(axis=0) | (w <= 0).all(axis=0)))
-    return Kernel(f, d, name, tail=tail, tail_lower=tail if one_sign else None)
+    return Kernel(
+        f, d, name, tail=tail, tail_lower=tail if one_sign else None
+    )
 
 
 def oscillating(beta: float, freq: float) -> Kernel:
@@ -301,7 +309,9 @@ def polynomial(omega: float) -> Kernel:
     )
 
 
-def laplace_quadrature_rnn(omega: float, m: int, grid: str = "geometric") -> LinearRNN:
+def laplace_quadrature_rnn(
+    omega: float, m: int, grid: str = "geometric"
+) -> LinearRNN:
     r"""A width-``m`` linear RNN from a quadrature of the Laplace representation of the polynomial kernel.
 
     The polynomial kernel is completely monotone, a superposition of decaying exponentials:
@@ -380,7 +390,10 @@ def laplace_quadrature_rnn(omega: float, m: int, grid: str = "geometric") -> Lin
         s = np.exp(u)
         w = h * np.exp((1.0 + omega) * u - s) / gamma
     order = np.argsort(s)
-    s, w = np.asarray(s, dtype=float)[order], np.asarray(w, dtype=float)[order]
+    s, w = (
+        np.asarray(s, dtype=float)[order],
+        np.asarray(w, dtype=float)[order],
+    )
     return LinearRNN(-np.diag(s), np.ones((m, 1)), w)
 
 
@@ -409,7 +422,9 @@ def delayed_bump(t0: float, width: float = 1.0) -> Kernel:
     width = check_positive_float("width", width)
 
     def tail(t: float) -> float:
-        return float(0.5 * np.sqrt(np.pi) * width * special.erfc((t - t0) / width))
+        return float(
+            0.5 * np.sqrt(np.pi) * width * special.erfc((t - t0) / width)
+        )
 
     return Kernel(
         lambda t: np.exp(-(((t - t0) / width) ** 2)),
@@ -488,7 +503,9 @@ def sum_kernels(*kernels: Kernel) -> Kernel:
         raise ValueError("kernels must contain at least one Kernel")
     for j, k in enumerate(kernels):
         if not isinstance(k, Kernel):
-            raise TypeError(f"kernels[{j}] must be a Kernel, got {type(k).__name__}")
+            raise TypeError(
+                f"kernels[{j}] must be a Kernel, got {type(k).__name__}"
+            )
     d = kernels[0].d
     if any(k.d != d for k in kernels):
         raise ValueError(
@@ -502,7 +519,9 @@ def sum_kernels(*kernels: Kernel) -> Kernel:
 
         def tail_lower(
             t: float,
-        ) -> float:  # reverse triangle inequality, one term against the others
+        ) -> (
+            float
+        ):  # reverse triangle inequality, one term against the others
             upper = [k.tail_l1(t) for k in kernels]
             total = sum(upper)
             return float(

@@ -82,7 +82,9 @@ def spectral_abscissa(W: ArrayLike) -> float:
     return float(np.max(np.linalg.eigvals(W).real))
 
 
-def check_weights(W: Any, U: Any, c: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def check_weights(
+    W: Any, U: Any, c: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Return ``(W, U, c)`` as float arrays of shapes ``(m, m)``, ``(m, d)``, ``(m,)``, else raise.
 
     ``U`` of shape ``(m,)`` is read as one input channel.
@@ -109,7 +111,9 @@ def check_weights(W: Any, U: Any, c: Any) -> tuple[np.ndarray, np.ndarray, np.nd
     W = check_real_array("W", W, ndim=2)
     m = W.shape[0]
     if W.shape != (m, m):
-        raise ValueError(f"W must be a square matrix (m, m), got shape {W.shape}")
+        raise ValueError(
+            f"W must be a square matrix (m, m), got shape {W.shape}"
+        )
     U = check_real_array("U", U, ndim=(1, 2))
     if U.ndim == 1:
         U = U[:, None]
@@ -199,7 +203,12 @@ class LinearRNN:
     decay: np.ndarray
 
     def __init__(
-        self, W: ArrayLike, U: ArrayLike, c: ArrayLike, *, dt: float | None = None
+        self,
+        W: ArrayLike,
+        U: ArrayLike,
+        c: ArrayLike,
+        *,
+        dt: float | None = None,
     ) -> None:
         W, U, c = check_weights(W, U, c)
         self.dt = None if dt is None else check_positive_float("dt", dt)
@@ -269,7 +278,9 @@ class LinearRNN:
         if not np.all(np.isfinite(co)):
             raise ValueError("coef must be finite")
         if np.any(fr < 0):
-            raise ValueError("freq must be non-negative (one mode per conjugate pair)")
+            raise ValueError(
+                "freq must be non-negative (one mode per conjugate pair)"
+            )
         check_in("parameterisation", parameterisation, PARAMETERISATIONS)
         a, b = check_ab(a, b)
         decay = rate(p, parameterisation, a, b)
@@ -294,7 +305,9 @@ class LinearRNN:
             if self.dt is None
             else f"discrete, dt={self.dt:g}"
         )
-        extra = f", {self.parameterisation}" if self.form == "modal" else ""
+        extra = (
+            f", {self.parameterisation}" if self.form == "modal" else ""
+        )
         return f"LinearRNN(m={self.m}, d={self.d}, {self.form}{extra}, {time})"
 
     # ------------------------------------------------------------------ spectrum
@@ -337,7 +350,10 @@ class LinearRNN:
         if self.form == "modal":
             osc = self.freq > 0
             lam = np.concatenate(
-                [-self.decay + 1j * self.freq, -self.decay[osc] - 1j * self.freq[osc]]
+                [
+                    -self.decay + 1j * self.freq,
+                    -self.decay[osc] - 1j * self.freq[osc],
+                ]
             )
             g = np.concatenate(
                 [
@@ -375,7 +391,9 @@ class LinearRNN:
             )
         t = check_real_array("t", t, ndim=1)
         if np.any(t < 0):
-            raise ValueError("t must be non-negative: the kernel lives on [0, inf)")
+            raise ValueError(
+                "t must be non-negative: the kernel lives on [0, inf)"
+            )
         if self.form == "modal":
             lam = -self.decay + 1j * self.freq
             w = np.where(self.freq > 0, 2.0, 1.0)
@@ -516,7 +534,11 @@ class LinearRNN:
         """
         if self.dt is not None:
             raise ValueError("to_modal needs a continuous-time RNN")
-        par = self.parameterisation if parameterisation is None else parameterisation
+        par = (
+            self.parameterisation
+            if parameterisation is None
+            else parameterisation
+        )
         check_in("parameterisation", par, PARAMETERISATIONS)
         from .parameterisations import weight
 
@@ -536,7 +558,9 @@ class LinearRNN:
             raise ValueError(
                 "W must be diagonalisable (its eigenvector matrix is numerically singular)"
             )
-        g = (self.c @ V)[:, None] * np.linalg.solve(V, self.U.astype(complex))
+        g = (self.c @ V)[:, None] * np.linalg.solve(
+            V, self.U.astype(complex)
+        )
         tol = 1e-9 * max(1.0, np.abs(lam).max())
         decay, freq, coef = [], [], []
         for j in np.flatnonzero(lam.imag >= -tol):
@@ -591,7 +615,14 @@ class LinearRNN:
         method = check_in(
             "method",
             method,
-            ("auto", "recurrence", "fft", "lfilter", "scan", "convolution"),
+            (
+                "auto",
+                "recurrence",
+                "fft",
+                "lfilter",
+                "scan",
+                "convolution",
+            ),
         )
         if self.dt is not None:
             h = np.zeros((xs.shape[0], self.m))
@@ -612,6 +643,9 @@ class LinearRNN:
             from .evaluation import rnn_output
 
             y = rnn_output(
-                self, xs, dt, method="naive" if method == "recurrence" else method
+                self,
+                xs,
+                dt,
+                method="naive" if method == "recurrence" else method,
             )
         return y[0] if single else y

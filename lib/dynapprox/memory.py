@@ -114,7 +114,9 @@ def exp_power_kernel(
     """
     t = check_real_array("t", t, ndim=None)
     if np.any(t < 0):
-        raise ValueError("t must be non-negative (the kernel lives on [0, inf))")
+        raise ValueError(
+            "t must be non-negative (the kernel lives on [0, inf))"
+        )
     decay = check_finite_float("decay", decay)
     freq = check_finite_float("freq", freq)
     scale = check_finite_float("scale", scale)
@@ -132,7 +134,13 @@ def exp_power_kernel(
         if j > 0:
             falling *= -power - (j - 1)
             binom = binom * (k - j + 1) / j
-        total += binom * lam ** (k - j) * falling * scale**j * base ** (-power - j)
+        total += (
+            binom
+            * lam ** (k - j)
+            * falling
+            * scale**j
+            * base ** (-power - j)
+        )
     return np.real(total * np.exp(lam * t))
 
 
@@ -165,7 +173,9 @@ def step_response(rho_vals: ArrayLike, dt: float) -> np.ndarray:
 
 
 def step_response_derivatives(
-    kernel_derivative: Callable[[np.ndarray, int], np.ndarray], t: ArrayLike, order: int
+    kernel_derivative: Callable[[np.ndarray, int], np.ndarray],
+    t: ArrayLike,
+    order: int,
 ) -> np.ndarray:
     r"""Stack the derivatives :math:`y^{(k)}(t) = \rho^{(k-1)}(t)`, ``k = 1..order``.
 
@@ -231,7 +241,9 @@ class MemoryConstants:
     tail: float
 
 
-def memory_constants(derivs: Any, t: ArrayLike, beta: float) -> MemoryConstants:
+def memory_constants(
+    derivs: Any, t: ArrayLike, beta: float
+) -> MemoryConstants:
     r"""The constant :math:`\gamma` of the rate theorem for a given :math:`\beta`.
 
     .. math::
@@ -273,7 +285,11 @@ def memory_constants(derivs: Any, t: ArrayLike, beta: float) -> MemoryConstants:
     beta = check_positive_float("beta", beta)
     K = derivs.shape[0]
     powers = beta ** np.arange(1, K + 1)
-    weighted = np.abs(derivs) * np.exp(beta * t)[None, :, None] / powers[:, None, None]
+    weighted = (
+        np.abs(derivs)
+        * np.exp(beta * t)[None, :, None]
+        / powers[:, None, None]
+    )
     gammas = weighted.max(axis=(1, 2))
     tail = float(weighted[:, -1, :].max())
     return MemoryConstants(
@@ -415,12 +431,18 @@ def memory_function(
     n_t = check_positive_int("n_t", n_t)
     d = check_positive_int("d", d)
     if d > 10:
-        raise ValueError(f"d must be at most 10 (2^d sign vectors are tried), got {d}")
+        raise ValueError(
+            f"d must be at most 10 (2^d sign vectors are tried), got {d}"
+        )
     dt = check_positive_float("dt", dt)
     amps = check_real_array("amplitudes", amplitudes, ndim=1)
     if np.any(amps <= 0):
         raise ValueError("amplitudes must be positive")
-    signs = np.array(np.meshgrid(*([[-1.0, 1.0]] * d), indexing="ij")).reshape(d, -1).T
+    signs = (
+        np.array(np.meshgrid(*([[-1.0, 1.0]] * d), indexing="ij"))
+        .reshape(d, -1)
+        .T
+    )
     xs = (amps[:, None, None] * signs[None, :, :]).reshape(-1, d)
     batch = np.broadcast_to(xs[:, None, :], (xs.shape[0], n_t, d)).copy()
     y = np.asarray(functional(batch), dtype=float)
@@ -430,6 +452,11 @@ def memory_function(
         raise ValueError(
             f"functional must return shape (batch, n_t) = {(xs.shape[0], n_t)}, got {y.shape}"
         )
-    dy = np.diff(np.concatenate([np.zeros((y.shape[0], 1)), y], axis=1), axis=1) / dt
+    dy = (
+        np.diff(
+            np.concatenate([np.zeros((y.shape[0], 1)), y], axis=1), axis=1
+        )
+        / dt
+    )
     scale = np.abs(xs).max(axis=1)
     return (np.abs(dy) / scale[:, None]).max(axis=0)

@@ -82,7 +82,9 @@ def modal_coefficients(x: np.ndarray, osc: np.ndarray) -> np.ndarray:
     return g
 
 
-def refine_l1(model: LinearRNN, rho_vals: ArrayLike, dt: float) -> LinearRNN:
+def refine_l1(
+    model: LinearRNN, rho_vals: ArrayLike, dt: float
+) -> LinearRNN:
     r"""Best :math:`L^1` coefficients for fixed eigenvalues: a refinement of a realisation.
 
     Keeps the eigenvalues :math:`\lambda_j` of ``model`` and solves the convex problem
@@ -117,7 +119,9 @@ def refine_l1(model: LinearRNN, rho_vals: ArrayLike, dt: float) -> LinearRNN:
     from scipy.optimize import linprog
 
     if not isinstance(model, LinearRNN):
-        raise TypeError(f"model must be a LinearRNN, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a LinearRNN, got {type(model).__name__}"
+        )
     model = model.to_modal("direct")
     rho = check_real_array("rho_vals", rho_vals, ndim=(1, 2))
     rho = rho[:, None] if rho.ndim == 1 else rho
@@ -137,7 +141,9 @@ def refine_l1(model: LinearRNN, rho_vals: ArrayLike, dt: float) -> LinearRNN:
     Q, R = np.linalg.qr(B)
     coef = model.coef.copy()
     for i in range(rho.shape[1]):
-        x0 = np.concatenate([model.coef[:, i].real, model.coef[osc, i].imag])
+        x0 = np.concatenate(
+            [model.coef[:, i].real, model.coef[osc, i].imag]
+        )
         r0 = rho[:, i] - B @ x0
         scale = float(np.max(np.abs(r0)))
         if scale == 0.0:
@@ -156,5 +162,7 @@ def refine_l1(model: LinearRNN, rho_vals: ArrayLike, dt: float) -> LinearRNN:
             raise RuntimeError(f"linprog failed: {res.message}")
         z = res.x[:nb]
         if np.sum(np.abs(r0 - Q @ z)) < np.sum(np.abs(r0)):
-            coef[:, i] = modal_coefficients(x0 + scale * np.linalg.solve(R, z), osc)
+            coef[:, i] = modal_coefficients(
+                x0 + scale * np.linalg.solve(R, z), osc
+            )
     return LinearRNN.modal(model.decay.copy(), model.freq.copy(), coef)

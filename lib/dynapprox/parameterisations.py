@@ -117,13 +117,17 @@ def weight(
     check_in("parameterisation", parameterisation, PARAMETERISATIONS)
     a, b = check_ab(a, b)
     if np.any(r <= 0):
-        raise ValueError("r must be positive (a stable mode has a positive decay rate)")
+        raise ValueError(
+            "r must be positive (a stable mode has a positive decay rate)"
+        )
     if parameterisation == "direct":
         return r.copy()
     if parameterisation == "exp":
         return np.log(r)
     if parameterisation == "softplus":
-        return r + np.log(-np.expm1(-r))  # log(e^r - 1), stable for small and large r
+        return r + np.log(
+            -np.expm1(-r)
+        )  # log(e^r - 1), stable for small and large r
     if np.any(r > 1.0 / b):
         raise ValueError(
             f"r must be <= 1/b = {1.0 / b:g} for the 'best' parameterisation"
@@ -205,7 +209,9 @@ def gradient_scale(
         return np.where(r == 0, np.inf, d / np.where(r == 0, 1.0, r) ** 2)
 
 
-def torch_rate(w: Any, parameterisation: str, a: float = 1.0, b: float = 0.5) -> Any:
+def torch_rate(
+    w: Any, parameterisation: str, a: float = 1.0, b: float = 0.5
+) -> Any:
     r"""The decay rate :math:`f(w)` of a ``torch.Tensor`` of weights (differentiable).
 
     Parameters
@@ -233,7 +239,9 @@ def torch_rate(w: Any, parameterisation: str, a: float = 1.0, b: float = 0.5) ->
     check_in("parameterisation", parameterisation, PARAMETERISATIONS)
     a, b = check_ab(a, b)
     if not isinstance(w, torch.Tensor):
-        raise TypeError(f"w must be a torch.Tensor, got {type(w).__name__}")
+        raise TypeError(
+            f"w must be a torch.Tensor, got {type(w).__name__}"
+        )
     if parameterisation == "direct":
         return w
     if parameterisation == "exp":

@@ -229,10 +229,18 @@ def perturbation_error(
     if np.any(deltas < 0):
         raise ValueError("deltas must be non-negative")
     if not isinstance(model, LinearRNN) or model.dt is not None:
-        raise TypeError(f"model must be a continuous-time LinearRNN, got {model!r}")
+        raise TypeError(
+            f"model must be a continuous-time LinearRNN, got {model!r}"
+        )
     if parameterisation is None:
-        parameterisation = "dense" if model.form == "dense" else model.parameterisation
-    check_in("parameterisation", parameterisation, ("dense",) + PARAMETERISATIONS)
+        parameterisation = (
+            "dense" if model.form == "dense" else model.parameterisation
+        )
+    check_in(
+        "parameterisation",
+        parameterisation,
+        ("dense",) + PARAMETERISATIONS,
+    )
     n_random = check_nonnegative_int("n_random", n_random)
     check_in("perturb", perturb, ("all", "recurrent"))
     tail = rho_tail if rho_tail is not None else model_tail_bound(rho)
@@ -244,7 +252,10 @@ def perturbation_error(
     rho_grid = check_real_array("rho(t)", rho_fn(t), ndim=(1, 2))
     rho_grid = rho_grid[:, None] if rho_grid.ndim == 1 else rho_grid
     low = getattr(rho, "tail_l1_lower", None) if rho_tail is None else None
-    rho_rem = (float(low(t_max)) if callable(low) else 0.0, float(tail(t_max)))
+    rho_rem = (
+        float(low(t_max)) if callable(low) else 0.0,
+        float(tail(t_max)),
+    )
     io = 0.0 if perturb == "recurrent" else 1.0
     gen = _rng(seed)
 
@@ -253,7 +264,9 @@ def perturbation_error(
         make_dirs: Callable[[], tuple[list, list]],
         perturbed_modes: Callable[..., Modes],
     ) -> PerturbationResult:
-        lo0, up0 = _halfline_errors([base_modes], rho_grid, t, w, t_max, rho_rem)
+        lo0, up0 = _halfline_errors(
+            [base_modes], rho_grid, t, w, t_max, rho_rem
+        )
         errors, uppers, fractions, worst_names = [], [], [], []
         for d in deltas:
             if d == 0:
@@ -264,7 +277,12 @@ def perturbation_error(
                 continue
             names, dirs = make_dirs()
             lo, up = _halfline_errors(
-                [perturbed_modes(d, *dd) for dd in dirs], rho_grid, t, w, t_max, rho_rem
+                [perturbed_modes(d, *dd) for dd in dirs],
+                rho_grid,
+                t,
+                w,
+                t_max,
+                rho_rem,
             )
             k = int(np.argmax(lo))
             errors.append(lo[k])
@@ -299,7 +317,9 @@ def perturbation_error(
         zU, zc = np.zeros_like(U), np.zeros_like(c)
 
         def make_dirs() -> tuple[list, list]:
-            names = ["first-order", "+ones", "-ones"] + ["random"] * n_random
+            names = ["first-order", "+ones", "-ones"] + [
+                "random"
+            ] * n_random
             dirs: list[tuple[np.ndarray, ...]] = [
                 (np.sign(sens), zU, zc),
                 (np.ones_like(W), zU, zc),
@@ -307,14 +327,19 @@ def perturbation_error(
             ]
             for _ in range(n_random):
                 dirs.append(
-                    tuple(gen.choice([-1.0, 1.0], size=a.shape) for a in (W, U, c))
+                    tuple(
+                        gen.choice([-1.0, 1.0], size=a.shape)
+                        for a in (W, U, c)
+                    )
                 )
             return names, dirs
 
         def perturbed(
             d: float, dW: np.ndarray, dU: np.ndarray, dc: np.ndarray
         ) -> Modes:
-            return _dense_modes(W + d * dW, U + io * d * dU, c + io * d * dc)
+            return _dense_modes(
+                W + d * dW, U + io * d * dU, c + io * d * dc
+            )
 
         return sweep(_dense_modes(W, U, c), make_dirs, perturbed)
 
@@ -336,10 +361,17 @@ def perturbation_error(
         ):  # f is increasing: p - delta lowers every rate
             for s_g in (-1.0, 1.0) if io else (1.0,):
                 names.append(
-                    label if not io else f"{label}, coef{'+' if s_g > 0 else '-'}"
+                    label
+                    if not io
+                    else f"{label}, coef{'+' if s_g > 0 else '-'}"
                 )
                 dirs.append(
-                    (s_p * np.ones_like(p0), np.zeros_like(p0), s_g * sg, zero_g)
+                    (
+                        s_p * np.ones_like(p0),
+                        np.zeros_like(p0),
+                        s_g * sg,
+                        zero_g,
+                    )
                 )
         for _ in range(n_random):
             names.append("random")
@@ -348,13 +380,18 @@ def perturbation_error(
                     gen.choice([-1.0, 1.0], size=p0.shape),
                     gen.choice([-1.0, 1.0], size=p0.shape) * osc,
                     gen.choice([-1.0, 1.0], size=model.coef.shape),
-                    gen.choice([-1.0, 1.0], size=model.coef.shape) * osc[:, None],
+                    gen.choice([-1.0, 1.0], size=model.coef.shape)
+                    * osc[:, None],
                 )
             )
         return names, dirs
 
     def perturbed_modal(
-        d: float, dp: np.ndarray, dom: np.ndarray, dgr: np.ndarray, dgi: np.ndarray
+        d: float,
+        dp: np.ndarray,
+        dom: np.ndarray,
+        dgr: np.ndarray,
+        dgi: np.ndarray,
     ) -> Modes:
         r = rate(p0 + d * dp, parameterisation, pa, pb)
         if np.any(r <= 0):
@@ -362,7 +399,9 @@ def perturbation_error(
                 (1, model.d), complex
             )  # unstable: abscissa 0
         om = np.where(osc, np.maximum(model.freq + d * dom, 1e-300), 0.0)
-        return LinearRNN.modal(r, om, model.coef + io * d * (dgr + 1j * dgi)).modes()
+        return LinearRNN.modal(
+            r, om, model.coef + io * d * (dgr + 1j * dgi)
+        ).modes()
 
     return sweep(model.modes(), make_modal_dirs, perturbed_modal)
 
@@ -413,22 +452,32 @@ def diagonal_sensitivity(
     :doc:`/chapters/10_curse_of_memory` (:prf:ref:`prop-curse-sensitivity`).
     """
     if not isinstance(model, LinearRNN):
-        raise TypeError(f"model must be a LinearRNN, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a LinearRNN, got {type(model).__name__}"
+        )
     W, U, c = model.W, model.U, model.c
     if U.shape[1] != 1:
-        raise ValueError(f"U must have one column (d = 1), got shape {U.shape}")
+        raise ValueError(
+            f"U must have one column (d = 1), got shape {U.shape}"
+        )
     if not np.allclose(W, np.diag(np.diag(W)), rtol=0.0, atol=0.0):
         raise ValueError("W must be diagonal")
     r = -np.diag(W)
     u = U[:, 0]
     if np.any(r <= 0):
-        raise ValueError("W must have negative diagonal entries (positive rates)")
+        raise ValueError(
+            "W must have negative diagonal entries (positive rates)"
+        )
     if np.any(u <= 0) or np.any(c <= 0):
         raise ValueError("U and c must have positive entries")
     deltas = check_real_array("deltas", deltas, ndim=1)
     if np.any(deltas < 0):
         raise ValueError("deltas must be non-negative")
-    check_in("parameterisation", parameterisation, ("dense",) + PARAMETERISATIONS)
+    check_in(
+        "parameterisation",
+        parameterisation,
+        ("dense",) + PARAMETERISATIONS,
+    )
     out = np.full(deltas.shape, np.inf)
     if parameterisation == "dense":
         S = float(np.sum(1.0 / r))
@@ -507,16 +556,23 @@ def modal_error_lower_bound(
         )
     terms = modal_terms(model)
     if terms is None:
-        raise ValueError(f"cannot read the modes of {type(model).__name__}")
+        raise ValueError(
+            f"cannot read the modes of {type(model).__name__}"
+        )
     lam, g = terms
     a = float(-np.max(lam.real))
     if a <= 0:
         raise ValueError("the model must be stable (all Re lambda < 0)")
     if per_mode:
         size = np.abs(g).sum(axis=1)
-        model_tail = np.exp(np.outer(Ts, lam.real)) @ (size / np.abs(lam.real))
+        model_tail = np.exp(np.outer(Ts, lam.real)) @ (
+            size / np.abs(lam.real)
+        )
         return float(
-            max(float(low(float(T))) - mt for T, mt in zip(Ts, model_tail, strict=True))
+            max(
+                float(low(float(T))) - mt
+                for T, mt in zip(Ts, model_tail, strict=True)
+            )
         )
     G = float(np.abs(g).sum())
     return float(max(low(float(T)) - G * np.exp(-a * T) / a for T in Ts))

@@ -64,12 +64,12 @@ class RateFit:
     def __str__(self) -> str:
         pct = round(100 * self.confidence)
         ci = f"[{self.ci_low:+.3f}, {self.ci_high:+.3f}]"
-        return (
-            f"slope {self.slope:+.3f} ± {self.stderr:.3f} ({pct}% CI {ci}, n={self.n})"
-        )
+        return f"slope {self.slope:+.3f} ± {self.stderr:.3f} ({pct}% CI {ci}, n={self.n})"
 
 
-def fit_loglog_rate(m: ArrayLike, err: ArrayLike, confidence: float = 0.95) -> RateFit:
+def fit_loglog_rate(
+    m: ArrayLike, err: ArrayLike, confidence: float = 0.95
+) -> RateFit:
     """Fit ``err ≈ C m^slope`` by least squares on ``(log m, log err)``.
 
     Parameters
@@ -109,7 +109,9 @@ def fit_loglog_rate(m: ArrayLike, err: ArrayLike, confidence: float = 0.95) -> R
     if len(np.unique(m)) < 3:
         raise ValueError("m must contain at least 3 distinct values")
     if not 0 < confidence < 1:
-        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+        raise ValueError(
+            f"confidence must lie in (0, 1), got {confidence}"
+        )
     res = stats.linregress(np.log(m), np.log(err))
     n = m.size
     tq = stats.t.ppf(0.5 + confidence / 2, df=n - 2)

@@ -191,7 +191,9 @@ def _discrete_to_rnn(
             )
     Cm = C @ V
     Bm = np.linalg.solve(V, B.astype(complex))
-    res = Cm[:, None] * Bm  # residues r_j in C^d: C A^k B = sum_j r_j lambda_j^k
+    res = (
+        Cm[:, None] * Bm
+    )  # residues r_j in C^d: C A^k B = sum_j r_j lambda_j^k
     blocks, us, cs = [], [], []
     for j, l in enumerate(lam):
         if l.imag < 0:
@@ -270,7 +272,9 @@ def era_fits(
     rho = check_kernel_samples("rho_vals", rho_vals, min_rows=3)
     d = rho.shape[1]
     ms = [check_positive_int("m", m) for m in np.atleast_1d(ms).tolist()]
-    negative_poles = check_in("negative_poles", negative_poles, NEGATIVE_POLES)
+    negative_poles = check_in(
+        "negative_poles", negative_poles, NEGATIVE_POLES
+    )
     H0 = hankel_matrix(rho, size)
     H1 = hankel_matrix(rho, size, shift=1)
     Us, s, Vt = np.linalg.svd(H0, full_matrices=False)
@@ -356,7 +360,9 @@ def era_fit(
     return era_fits(rho_vals, dt, [m], size, negative_poles)[0]
 
 
-def l1_distance(rho_vals: ArrayLike, rhohat_vals: ArrayLike, dt: float) -> float:
+def l1_distance(
+    rho_vals: ArrayLike, rhohat_vals: ArrayLike, dt: float
+) -> float:
     r"""Riemann sum :math:`\sum_k |\rho(t_k) - \hat\rho(t_k)|_1\,\Delta t` of :math:`\|\rho - \hat\rho\|_{L^1}`.
 
     :math:`|v|_1 = \sum_i |v_i|` is the dual of the max-norm on inputs :math:`x_t \in \R^d`,
@@ -390,7 +396,9 @@ def l1_distance(rho_vals: ArrayLike, rhohat_vals: ArrayLike, dt: float) -> float
     return float(np.sum(np.abs(a - b)) * dt)
 
 
-def exp_sum_hankel_singular_values(rates: ArrayLike, weights: ArrayLike) -> np.ndarray:
+def exp_sum_hankel_singular_values(
+    rates: ArrayLike, weights: ArrayLike
+) -> np.ndarray:
     r"""Hankel singular values of a positive sum of decaying exponentials, in closed form.
 
     For :math:`\rho(t) = \sum_{j=1}^n w_j e^{-s_j t}` with :math:`w_j > 0`, :math:`s_j > 0`,
@@ -480,7 +488,11 @@ class SampledError:
 
 
 def sampled_error(
-    rho_vals: ArrayLike, model: LinearRNN, dt: float, rho_tail: float, pad: int = 16
+    rho_vals: ArrayLike,
+    model: LinearRNN,
+    dt: float,
+    rho_tail: float,
+    pad: int = 16,
 ) -> SampledError:
     r"""The :math:`\ell^1` and :math:`\mathcal H_\infty` errors of the sampled approximant, bracketed.
 
@@ -542,9 +554,13 @@ def sampled_error(
             f"rho_vals must be a scalar kernel (shape (n_t,) or (n_t, 1)), got shape {rho.shape}"
         )
     if not isinstance(model, LinearRNN):
-        raise TypeError(f"model must be a LinearRNN, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a LinearRNN, got {type(model).__name__}"
+        )
     if model.d != 1:
-        raise ValueError(f"model must have input dimension d = 1, got {model.d}")
+        raise ValueError(
+            f"model must have input dimension d = 1, got {model.d}"
+        )
     dt = check_positive_float("dt", dt)
     rho_tail = check_finite_float("rho_tail", rho_tail)
     if rho_tail < 0:
@@ -556,7 +572,9 @@ def sampled_error(
         raise ValueError(
             "model.W must have well-conditioned eigenvectors (condition number < 1e8) for the tail bound"
         )
-    r = np.abs((model.c @ V) * np.linalg.solve(V, model.U[:, 0].astype(complex)))
+    r = np.abs(
+        (model.c @ V) * np.linalg.solve(V, model.U[:, 0].astype(complex))
+    )
     decay = np.exp(lam.real * dt)
     model_tail = float(dt * np.sum(r * decay**n / (1.0 - decay)))
     tail = rho_tail + model_tail
@@ -568,7 +586,8 @@ def sampled_error(
     k = np.arange(n)
     s0, s1, s2 = (float(np.sum(k**p * np.abs(e))) for p in (0, 1, 2))
     upper = min(
-        grid_max + h * s1, float(np.sqrt(grid_max**2 + h**2 * (s0 * s2 + s1**2)))
+        grid_max + h * s1,
+        float(np.sqrt(grid_max**2 + h**2 * (s0 * s2 + s1**2))),
     )
     slack = upper - grid_max
     return SampledError(

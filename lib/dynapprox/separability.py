@@ -33,7 +33,9 @@ from ._validation import check_positive_int, check_real_array
 __all__ = ["best_linear_accuracy_2d", "halfplane_accuracy"]
 
 
-def _check_points_labels(x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def _check_points_labels(
+    x: ArrayLike, y: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
     x = check_real_array("x", x, ndim=2, min_size=2)
     if x.shape[1] != 2:
         raise ValueError(
@@ -51,7 +53,9 @@ def _check_points_labels(x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.nda
     return x, y.astype(bool)
 
 
-def halfplane_accuracy(x: ArrayLike, y: ArrayLike, w: ArrayLike, c: float) -> float:
+def halfplane_accuracy(
+    x: ArrayLike, y: ArrayLike, w: ArrayLike, c: float
+) -> float:
     r"""Accuracy of the linear classifier :math:`\mathbf 1\{w^\top x + c > 0\}`.
 
     Parameters
@@ -81,7 +85,9 @@ def halfplane_accuracy(x: ArrayLike, y: ArrayLike, w: ArrayLike, c: float) -> fl
     return float(np.mean((x @ w + float(c) > 0) == y))
 
 
-def best_linear_accuracy_2d(x: ArrayLike, y: ArrayLike, chunk: int = 4096) -> float:
+def best_linear_accuracy_2d(
+    x: ArrayLike, y: ArrayLike, chunk: int = 4096
+) -> float:
     r"""Exact best accuracy :math:`\mathrm{acc}^*` of a linear classifier on points in the plane.
 
     Enumerates all lines through two data points (see the module docstring), vectorised
@@ -119,10 +125,14 @@ def best_linear_accuracy_2d(x: ArrayLike, y: ArrayLike, chunk: int = 4096) -> fl
         # det(x_j - x_i, x_k - x_i) = d_0 x_{k,2} - d_1 x_{k,1} - (d_0 x_{i,2} - d_1 x_{i,1})
         offset = d[:, 0] * x[i, 1] - d[:, 1] * x[i, 0]
         cross = (
-            np.outer(d[:, 0], x[:, 1]) - np.outer(d[:, 1], x[:, 0]) - offset[:, None]
+            np.outer(d[:, 0], x[:, 1])
+            - np.outer(d[:, 1], x[:, 0])
+            - offset[:, None]
         )  # [P, N]
         rows = np.arange(i.size)
-        cross[rows, i] = 0.0  # the two points on the line are counted apart
+        cross[rows, i] = (
+            0.0  # the two points on the line are counted apart
+        )
         cross[rows, j] = 0.0
         pos = (cross > 0).astype(float)
         neg = (cross < 0).astype(float)
@@ -130,6 +140,11 @@ def best_linear_accuracy_2d(x: ArrayLike, y: ArrayLike, chunk: int = 4096) -> fl
         correct_plus = pos @ yf + neg @ (1.0 - yf)
         correct_minus = neg @ yf + pos @ (1.0 - yf)
         best = max(
-            best, int(round(float(np.max(np.maximum(correct_plus, correct_minus)))))
+            best,
+            int(
+                round(
+                    float(np.max(np.maximum(correct_plus, correct_minus)))
+                )
+            ),
         )
     return min(best + 2, n) / n

@@ -17,7 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_nonnegative_int, check_positive_float, check_positive_int
+from ._validation import (
+    check_nonnegative_int,
+    check_positive_float,
+    check_positive_int,
+)
 from .reproducibility import rng as _rng
 
 __all__ = [
@@ -62,7 +66,9 @@ def _check_channel(n_t: Any, d: Any, i: Any) -> tuple[int, int, int]:
     d = check_positive_int("d", d)
     i = check_nonnegative_int("i", i)
     if i >= d:
-        raise ValueError(f"i must be a channel index in 0..d-1 = 0..{d - 1}, got {i}")
+        raise ValueError(
+            f"i must be a channel index in 0..d-1 = 0..{d - 1}, got {i}"
+        )
     return n_t, d, i
 
 
@@ -172,9 +178,9 @@ def smooth_random(
     s = dt * (np.arange(n) - n // 2)
     g = np.exp(-0.5 * (s / tau) ** 2)
     g = np.fft.ifftshift(g)
-    x = np.fft.irfft(np.fft.rfft(xi, axis=0) * np.fft.rfft(g)[:, None], n=n, axis=0)[
-        pad : pad + n_t
-    ]
+    x = np.fft.irfft(
+        np.fft.rfft(xi, axis=0) * np.fft.rfft(g)[:, None], n=n, axis=0
+    )[pad : pad + n_t]
     rms = np.sqrt(np.mean(x**2, axis=0, keepdims=True))
     return x / rms
 

@@ -13,11 +13,19 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import check_positive_float, check_positive_int, check_real_array
+from ._validation import (
+    check_positive_float,
+    check_positive_int,
+    check_real_array,
+)
 from .linear_rnn import check_weights
 from .reproducibility import rng as _rng
 
-__all__ = ["tanh_rnn_loss_and_grad", "TanhTrainingResult", "train_tanh_rnn"]
+__all__ = [
+    "tanh_rnn_loss_and_grad",
+    "TanhTrainingResult",
+    "train_tanh_rnn",
+]
 
 
 def tanh_rnn_loss_and_grad(
@@ -172,7 +180,9 @@ def train_tanh_rnn(
         gen.standard_normal((m, d)) / np.sqrt(m),
         gen.standard_normal(m) / np.sqrt(m),
     ]
-    tensors = [torch.from_numpy(p) for p in params]  # share memory with params
+    tensors = [
+        torch.from_numpy(p) for p in params
+    ]  # share memory with params
     opt = torch.optim.Adam(tensors, lr=lr)
     losses = np.empty(steps)
     for it in range(steps):

@@ -44,7 +44,10 @@ __all__ = [
 
 
 def _loss_grid(
-    rho_last: int, dt: float | None, t: ArrayLike | None, weights: ArrayLike | None
+    rho_last: int,
+    dt: float | None,
+    t: ArrayLike | None,
+    weights: ArrayLike | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights of the loss: the uniform grid k dt (Riemann weights dt), or given nodes and weights."""
     if t is None and weights is None:
@@ -117,8 +120,13 @@ def kernel_l2_loss_and_grad(
     """
     check_in("parameterisation", parameterisation, PARAMETERISATIONS)
     rho = np.asarray(rho_vals, dtype=float)
-    p, om = np.asarray(params["p"], float), np.asarray(params["omega"], float)
-    g = np.asarray(params["g_re"], float) + 1j * np.asarray(params["g_im"], float)
+    p, om = (
+        np.asarray(params["p"], float),
+        np.asarray(params["omega"], float),
+    )
+    g = np.asarray(params["g_re"], float) + 1j * np.asarray(
+        params["g_im"], float
+    )
     t, wq = _loss_grid(rho.shape[-1], dt, t, weights)
     r = rate(p, parameterisation)
     lam = -r + 1j * om
@@ -250,7 +258,9 @@ def train_modal_rnn(
     init_freq = check_positive_float("init_freq", init_freq)
     init_scale = check_positive_float("init_scale", init_scale)
     if snapshot_every is not None:
-        snapshot_every = check_positive_int("snapshot_every", snapshot_every)
+        snapshot_every = check_positive_int(
+            "snapshot_every", snapshot_every
+        )
     gen = _rng(seed)
     om0 = gen.uniform(0.0, init_freq, size=n)
     gr0 = init_scale * gen.standard_normal(n)
@@ -258,7 +268,12 @@ def train_modal_rnn(
     p0 = weight(np.full(n, init_decay), parameterisation)
     params = {
         k: np.broadcast_to(v, batch_shape + (n,)).copy()
-        for k, v in (("p", p0), ("omega", om0), ("g_re", gr0), ("g_im", gi0))
+        for k, v in (
+            ("p", p0),
+            ("omega", om0),
+            ("g_re", gr0),
+            ("g_im", gi0),
+        )
     }
     tensors = {
         k: torch.from_numpy(v) for k, v in params.items()
@@ -278,7 +293,9 @@ def train_modal_rnn(
             and snapshot_every is not None
             and (it % snapshot_every == 0 or it == steps)
         ):
-            snapshots.append((it, _modal_models(params, n, parameterisation)))
+            snapshots.append(
+                (it, _modal_models(params, n, parameterisation))
+            )
         if it == steps:
             break
         for k, tensor in tensors.items():
@@ -289,11 +306,16 @@ def train_modal_rnn(
                 params["p"], 1e-6, out=params["p"]
             )  # keep the direct model stable
     return TrainingResult(
-        np.array(losses), params, _modal_models(params, n, parameterisation), snapshots
+        np.array(losses),
+        params,
+        _modal_models(params, n, parameterisation),
+        snapshots,
     )
 
 
-def _modal_models(params: dict, n: int, parameterisation: str) -> list[LinearRNN]:
+def _modal_models(
+    params: dict, n: int, parameterisation: str
+) -> list[LinearRNN]:
     """The modal LinearRNN of every batch entry of the trained parameters (row-major order)."""
     models = []
     flat = {k: v.reshape(-1, n) for k, v in params.items()}
@@ -307,7 +329,9 @@ def _modal_models(params: dict, n: int, parameterisation: str) -> list[LinearRNN
         # kept as a pair by a tiny positive frequency so that the width stays 2n
         models.append(
             LinearRNN.modal(
-                rate(flat["p"][b], parameterisation), np.maximum(om, 1e-300), g[:, None]
+                rate(flat["p"][b], parameterisation),
+                np.maximum(om, 1e-300),
+                g[:, None],
             )
         )
     return models
@@ -406,7 +430,14 @@ def kernel_loss_gradients(
     w = torch.tensor(model.weights, requires_grad=True)
     coef = torch.tensor(model.coef[:, 0].real.copy(), requires_grad=True)
     loss = _ssm_kernel_loss(
-        w, coef, torch.tensor(rho), t, dt, model.parameterisation, model.a, model.b
+        w,
+        coef,
+        torch.tensor(rho),
+        t,
+        dt,
+        model.parameterisation,
+        model.a,
+        model.b,
     )
     loss.backward()
     assert w.grad is not None and coef.grad is not None
@@ -510,7 +541,9 @@ def train_diagonal_ssm(
     dt = check_positive_float("dt", dt)
     lam0 = check_real_array("init_eigenvalues", init_eigenvalues, ndim=1)
     if np.any(lam0 >= 0):
-        raise ValueError("init_eigenvalues must be negative (a stable initial model)")
+        raise ValueError(
+            "init_eigenvalues must be negative (a stable initial model)"
+        )
     steps = check_nonnegative_int("steps", steps)
     lr = check_positive_float("lr", lr)
     check_in("parameterisation", parameterisation, PARAMETERISATIONS)

@@ -14,7 +14,9 @@ def _rnn(m: int, d: int, seed: int) -> LinearRNN:
     # real and complex eigenvalues, a dense W
     A = rng.standard_normal((m, m))
     W = A - (np.abs(np.linalg.eigvals(A).real).max() + 0.3) * np.eye(m)
-    return LinearRNN(W, rng.standard_normal((m, d)), rng.standard_normal(m))
+    return LinearRNN(
+        W, rng.standard_normal((m, d)), rng.standard_normal(m)
+    )
 
 
 @pytest.mark.parametrize("m,d", [(1, 1), (5, 1), (6, 2)])
@@ -25,9 +27,13 @@ def test_every_method_equals_the_recurrence(m, d, method):
     ref = rnn.output(x, 0.05, method="recurrence")
     y = ev.rnn_output(rnn, x, 0.05, method=method)
     assert y.shape == ref.shape
-    np.testing.assert_allclose(y, ref, rtol=0, atol=1e-11 * np.abs(ref).max())
+    np.testing.assert_allclose(
+        y, ref, rtol=0, atol=1e-11 * np.abs(ref).max()
+    )
     single = ev.rnn_output(rnn, x[0], 0.05, method=method)
-    np.testing.assert_allclose(single, ref[0], rtol=0, atol=1e-11 * np.abs(ref).max())
+    np.testing.assert_allclose(
+        single, ref[0], rtol=0, atol=1e-11 * np.abs(ref).max()
+    )
 
 
 def test_impulse_response_equals_discrete_kernel():
@@ -41,7 +47,9 @@ def test_impulse_response_equals_discrete_kernel():
 
 def test_zero_eigenvalue_limit_in_zoh_modes():
     # a (marginal) zero eigenvalue: B = dt U in that mode
-    z, r = ev.zoh_modes(np.array([[0.0]]), np.array([[2.0]]), np.array([1.5]), 0.1)
+    z, r = ev.zoh_modes(
+        np.array([[0.0]]), np.array([[2.0]]), np.array([1.5]), 0.1
+    )
     assert z[0] == 1.0 and r[0, 0] == pytest.approx(0.3)
 
 
@@ -73,11 +81,15 @@ def test_bad_input_names_the_argument():
 
 
 def test_auto_falls_back_to_the_loop_for_a_defective_W():
-    W = -np.eye(4) + np.diag(np.ones(3), 1)  # a Jordan block: no eigenbasis
+    W = -np.eye(4) + np.diag(
+        np.ones(3), 1
+    )  # a Jordan block: no eigenbasis
     rnn = LinearRNN(W, np.ones((4, 1)), np.arange(1.0, 5.0))
     x = np.random.default_rng(0).standard_normal((300, 1))
     np.testing.assert_allclose(
-        ev.rnn_output(rnn, x, 0.1), rnn.output(x, 0.1, method="recurrence"), atol=1e-12
+        ev.rnn_output(rnn, x, 0.1),
+        rnn.output(x, 0.1, method="recurrence"),
+        atol=1e-12,
     )
     with pytest.raises(ValueError, match="well-conditioned"):
         ev.rnn_output(rnn, x, 0.1, method="lfilter")

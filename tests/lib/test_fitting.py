@@ -21,14 +21,26 @@ def test_training_fits_a_realisable_kernel(parameterisation, m):
     if parameterisation == "complex":
         rho = kernels.oscillating(0.5, 1.0)(t)
     rnn, hist = fitting.train_linear_rnn(
-        rho, dt, m, steps=400, lr=0.05, seed=1, parameterisation=parameterisation
+        rho,
+        dt,
+        m,
+        steps=400,
+        lr=0.05,
+        seed=1,
+        parameterisation=parameterisation,
     )
     assert hist.shape == (400,)
     final = np.sum((rnn.kernel(t) - rho) ** 2) * dt
     assert final < 1e-3 * hist[0]
     # deterministic
     rnn2, hist2 = fitting.train_linear_rnn(
-        rho, dt, m, steps=400, lr=0.05, seed=1, parameterisation=parameterisation
+        rho,
+        dt,
+        m,
+        steps=400,
+        lr=0.05,
+        seed=1,
+        parameterisation=parameterisation,
     )
     np.testing.assert_array_equal(hist, hist2)
 
@@ -59,9 +71,9 @@ def test_l1_fit_improves_on_era_and_respects_the_hankel_lower_bound():
             assert e_fit < 0.95 * e_era
         # the LP refinement alone (ERA poles) is an upper bound for the refined error
         lp = refine_l1(era.to_modal(), rho, dt)
-        assert e_fit <= realization.l1_distance(rho, lp.kernel(t)[:, 0], dt) * (
-            1 + 1e-12
-        )
+        assert e_fit <= realization.l1_distance(
+            rho, lp.kernel(t)[:, 0], dt
+        ) * (1 + 1e-12)
 
 
 def test_refine_poles_l1_recovers_an_exact_two_mode_kernel_from_a_perturbed_start():
@@ -71,7 +83,9 @@ def test_refine_poles_l1_recovers_an_exact_two_mode_kernel_from_a_perturbed_star
     dt = 0.05
     t = dt * np.arange(600)
     rho = np.exp(-0.5 * t) - 0.5 * np.exp(-2.0 * t)
-    start = LinearRNN.modal(np.array([0.55, 1.8]), np.zeros(2), np.array([1.0, -0.5]))
+    start = LinearRNN.modal(
+        np.array([0.55, 1.8]), np.zeros(2), np.array([1.0, -0.5])
+    )
     e0 = realization.l1_distance(rho, start.kernel(t)[:, 0], dt)
     out = fitting.refine_poles_l1(start, rho, dt)
     assert out.m == 2
@@ -104,13 +118,21 @@ def test_l1_fit_bad_input_is_rejected():
     model = LinearRNN.modal(np.array([1.0]), np.zeros(1), np.array([1.0]))
     with pytest.raises(TypeError, match="model must be a LinearRNN"):
         fitting.refine_poles_l1("not a model", rho, dt)
-    with pytest.raises(ValueError, match="rho_vals must be a scalar kernel"):
+    with pytest.raises(
+        ValueError, match="rho_vals must be a scalar kernel"
+    ):
         fitting.refine_poles_l1(model, np.stack([rho, rho], axis=1), dt)
-    with pytest.raises(ValueError, match="rho_vals must be a scalar kernel"):
+    with pytest.raises(
+        ValueError, match="rho_vals must be a scalar kernel"
+    ):
         fitting.l1_fit(np.stack([rho, rho], axis=1), dt, 2)
-    with pytest.raises(ValueError, match="model must have input dimension d = 1"):
+    with pytest.raises(
+        ValueError, match="model must have input dimension d = 1"
+    ):
         fitting.refine_poles_l1(
-            LinearRNN.modal(np.array([1.0]), np.zeros(1), np.ones((1, 2))), rho, dt
+            LinearRNN.modal(np.array([1.0]), np.zeros(1), np.ones((1, 2))),
+            rho,
+            dt,
         )
     with pytest.raises(ValueError, match="dt must be positive"):
         fitting.refine_poles_l1(model, rho, -1.0)
@@ -120,13 +142,17 @@ def test_l1_fit_bad_input_is_rejected():
         fitting.refine_poles_l1(model, rho, dt, max_nfev=0)
     with pytest.raises(TypeError, match="m must be a positive integer"):
         fitting.l1_fit(rho, dt, 2.5)
-    with pytest.raises(ValueError, match="m must be at most the numerical rank"):
+    with pytest.raises(
+        ValueError, match="m must be at most the numerical rank"
+    ):
         fitting.l1_fit(np.exp(-t), dt, 3)
 
 
 def test_train_linear_rnn_bad_input():
     rho = np.exp(-np.arange(50) * 0.1)
-    with pytest.raises(ValueError, match="parameterisation must be one of"):
+    with pytest.raises(
+        ValueError, match="parameterisation must be one of"
+    ):
         fitting.train_linear_rnn(rho, 0.1, 2, parameterisation="lstm")
     with pytest.raises(ValueError, match="m must be even"):
         fitting.train_linear_rnn(rho, 0.1, 3, parameterisation="complex")

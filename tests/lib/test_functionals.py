@@ -39,14 +39,18 @@ def test_impulse_response_is_the_kernel():
     dt = 0.1
     t = signals.time_grid(10.0, dt)
     rho = kernels.oscillating(0.3, 1.7)(t)
-    y = functionals.apply_kernel(rho, signals.impulse(t.size, 1, 0, dt), dt)
+    y = functionals.apply_kernel(
+        rho, signals.impulse(t.size, 1, 0, dt), dt
+    )
     np.testing.assert_allclose(y, rho[:, 0], atol=1e-12)
 
 
 def test_probe_recovers_kernel_exactly_for_riemann_functional():
     dt = 0.05
     t = signals.time_grid(8.0, dt)
-    rho = kernels.exponential([0.5, 2.0], d=2, weights=[[1.0, -1.0], [0.5, 2.0]])(t)
+    rho = kernels.exponential(
+        [0.5, 2.0], d=2, weights=[[1.0, -1.0], [0.5, 2.0]]
+    )(t)
     rho_hat = functionals.probe_kernel(
         lambda x: functionals.apply_kernel(rho, x, dt), t.size, 2, dt
     )
@@ -58,7 +62,9 @@ def test_probe_of_continuous_system_gives_cell_averages():
     dt = 0.1
     rnn = LinearRNN([[-1.0]], [[1.0]], [1.0])
     n_t = 50
-    rho_hat = functionals.probe_kernel(lambda x: rnn.output(x, dt), n_t, 1, dt)[:, 0]
+    rho_hat = functionals.probe_kernel(
+        lambda x: rnn.output(x, dt), n_t, 1, dt
+    )[:, 0]
     k = np.arange(1, n_t)
     cell_avg = (np.exp(-(k - 1) * dt) - np.exp(-k * dt)) / dt
     assert rho_hat[0] == 0.0
@@ -69,7 +75,9 @@ def test_bad_input_is_rejected():
     with pytest.raises(ValueError, match="x must have d = 2 channels"):
         functionals.apply_kernel(np.ones((5, 2)), np.ones((7, 3)), 0.1)
     with pytest.raises(ValueError, match="method must be one of"):
-        functionals.apply_kernel(np.ones(5), np.ones((7, 1)), 0.1, method="svd")
+        functionals.apply_kernel(
+            np.ones(5), np.ones((7, 1)), 0.1, method="svd"
+        )
     with pytest.raises(ValueError, match="dt must be positive"):
         functionals.apply_kernel(np.ones(5), np.ones((7, 1)), 0.0)
     with pytest.raises(ValueError, match="rho_vals must have 1 or 2"):
@@ -78,5 +86,7 @@ def test_bad_input_is_rejected():
         functionals.apply_kernel(np.ones(5), np.ones(7), 0.1)
     with pytest.raises(TypeError, match="functional must be callable"):
         functionals.probe_kernel(3, 10, 1, 0.1)
-    with pytest.raises(ValueError, match="functional must return outputs of shape"):
+    with pytest.raises(
+        ValueError, match="functional must return outputs of shape"
+    ):
         functionals.probe_kernel(lambda x: x, 10, 1, 0.1)

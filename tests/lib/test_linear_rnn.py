@@ -28,7 +28,9 @@ def test_kernel_of_defective_matrix_uses_expm():
     # a Jordan block: not diagonalisable; rho(t) = c^T e^{Wt} U = t e^{-t} for these weights
     rnn = LinearRNN([[-1.0, 1.0], [0.0, -1.0]], [[0.0], [1.0]], [1.0, 0.0])
     t = np.linspace(0, 5, 11)
-    np.testing.assert_allclose(rnn.kernel(t)[:, 0], t * np.exp(-t), atol=1e-12)
+    np.testing.assert_allclose(
+        rnn.kernel(t)[:, 0], t * np.exp(-t), atol=1e-12
+    )
 
 
 def test_zoh_recurrence_is_exact_for_piecewise_constant_input():
@@ -65,7 +67,9 @@ def test_recurrence_equals_convolution_with_discrete_kernel():
     j = 7
     ref = [
         integrate.quad(
-            lambda s, i=i: rnn.kernel(np.array([s]))[0, i], (j - 1) * dt, j * dt
+            lambda s, i=i: rnn.kernel(np.array([s]))[0, i],
+            (j - 1) * dt,
+            j * dt,
         )[0]
         for i in range(2)
     ]
@@ -82,7 +86,8 @@ def test_recurrence_and_riemann_convolution_converge_at_first_order():
         diffs.append(
             np.max(
                 np.abs(
-                    rnn.output(x, dt, "recurrence") - rnn.output(x, dt, "convolution")
+                    rnn.output(x, dt, "recurrence")
+                    - rnn.output(x, dt, "convolution")
                 )
             )
         )
@@ -100,7 +105,9 @@ def test_batch_output():
 
 
 def test_non_hurwitz_and_bad_shapes_are_rejected():
-    with pytest.raises(ValueError, match=r"W must be Hurwitz.*spectral abscissa.*0\.5"):
+    with pytest.raises(
+        ValueError, match=r"W must be Hurwitz.*spectral abscissa.*0\.5"
+    ):
         LinearRNN([[0.5, 0.0], [0.0, -1.0]], [[1.0], [1.0]], [1.0, 1.0])
     with pytest.raises(ValueError, match="W must be Hurwitz"):
         LinearRNN(
@@ -130,7 +137,11 @@ def test_spectral_abscissa():
 
 def test_discrete_rnn_against_a_loop():
     rng = np.random.default_rng(0)
-    W, U, c = rng.normal(size=(4, 4)) / 2, rng.normal(size=(4, 2)), rng.normal(size=4)
+    W, U, c = (
+        rng.normal(size=(4, 4)) / 2,
+        rng.normal(size=(4, 2)),
+        rng.normal(size=4),
+    )
     x = rng.normal(size=(20, 2))
     h = np.zeros(4)
     ref = []
@@ -143,7 +154,9 @@ def test_discrete_rnn_against_a_loop():
     np.testing.assert_allclose(lin[1], 3 * lin[0], rtol=1e-10, atol=1e-12)
     # its kernel is the impulse response: y_k = sum_j g_j^T x_{k-j}
     g = rnn.impulse_response(20)
-    y = np.array([sum(g[j] @ x[k - j] for j in range(1, k + 1)) for k in range(20)])
+    y = np.array(
+        [sum(g[j] @ x[k - j] for j in range(1, k + 1)) for k in range(20)]
+    )
     np.testing.assert_allclose(y, ref, rtol=1e-10, atol=1e-12)
 
 
@@ -154,7 +167,9 @@ def test_discretise_is_scipy_zero_order_hold():
     W = rng.normal(size=(3, 3)) - 4 * np.eye(3)
     U, c = rng.normal(size=(3, 2)), rng.normal(size=3)
     rnn = LinearRNN(W, U, c)
-    A, B, _, _, _ = cont2discrete((W, U, c[None], np.zeros((1, 2))), 0.2, method="zoh")
+    A, B, _, _, _ = cont2discrete(
+        (W, U, c[None], np.zeros((1, 2))), 0.2, method="zoh"
+    )
     disc = rnn.discretise(0.2)
     np.testing.assert_allclose(disc.W, A, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(disc.U, B, rtol=1e-12, atol=1e-14)
@@ -164,14 +179,19 @@ def test_discretise_is_scipy_zero_order_hold():
         disc.output(x), rnn.output(x, 0.2), rtol=1e-10, atol=1e-12
     )
     np.testing.assert_allclose(
-        disc.impulse_response(30), rnn.discrete_kernel(30, 0.2), rtol=1e-12, atol=1e-15
+        disc.impulse_response(30),
+        rnn.discrete_kernel(30, 0.2),
+        rtol=1e-12,
+        atol=1e-15,
     )
 
 
 def test_modal_and_dense_forms_have_the_same_kernel():
     rng = np.random.default_rng(3)
     mod = LinearRNN.modal(
-        [0.3, 1.0, 2.0], [0.0, 1.5, 0.0], [[0.5, 1.0], [0.2 - 0.3j, 0.1j], [1.0, -1.0]]
+        [0.3, 1.0, 2.0],
+        [0.0, 1.5, 0.0],
+        [[0.5, 1.0], [0.2 - 0.3j, 0.1j], [1.0, -1.0]],
     )
     assert mod.form == "modal" and mod.m == 4 and mod.d == 2
     t = np.linspace(0, 6, 13)
@@ -184,7 +204,9 @@ def test_modal_and_dense_forms_have_the_same_kernel():
     np.testing.assert_allclose(back.kernel(t), ref, atol=1e-10)
     assert np.allclose(np.sort(back.decay), [0.3, 1.0, 2.0])
     lam, g = mod.modes()
-    np.testing.assert_allclose(np.real(np.exp(np.outer(t, lam)) @ g), ref, atol=1e-12)
+    np.testing.assert_allclose(
+        np.real(np.exp(np.outer(t, lam)) @ g), ref, atol=1e-12
+    )
     assert (
         mod.spectral_abscissa
         == pytest.approx(-0.3)
@@ -202,7 +224,9 @@ def test_modal_parameterisations_give_the_same_model(par):
     other = mod.to_modal(par)
     assert other.parameterisation == par
     t = np.linspace(0, 10, 21)
-    np.testing.assert_allclose(other.kernel(t), mod.kernel(t), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        other.kernel(t), mod.kernel(t), rtol=1e-12, atol=1e-14
+    )
     np.testing.assert_allclose(other.decay, mod.decay, rtol=1e-12)
 
 
@@ -221,11 +245,15 @@ def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="parameterisation"):
         LinearRNN.modal([1.0], None, [1.0], "tanh")
     with pytest.raises(ValueError, match="dt must be given"):
-        LinearRNN(-np.eye(1), np.ones((1, 1)), np.ones(1)).output(np.ones((3, 1)))
+        LinearRNN(-np.eye(1), np.ones((1, 1)), np.ones(1)).output(
+            np.ones((3, 1))
+        )
     with pytest.raises(ValueError, match="dt must be positive"):
         LinearRNN(np.eye(1), np.ones((1, 1)), np.ones(1), dt=0.0)
     with pytest.raises(ValueError, match="impulse_response"):
-        LinearRNN(np.eye(1), np.ones((1, 1)), np.ones(1), dt=0.1).kernel([0.0])
+        LinearRNN(np.eye(1), np.ones((1, 1)), np.ones(1), dt=0.1).kernel(
+            [0.0]
+        )
 
 
 def test_modal_form_kernel_matches_expm():
@@ -243,7 +271,9 @@ def test_modal_form_kernel_matches_expm():
     Wr, Ur, cr = dense.W, dense.U, dense.c
     ref2 = np.array([cr @ linalg.expm(Wr * s) @ Ur for s in t])
     assert np.allclose(ref2, ref, atol=1e-10)
-    assert mod.spectral_abscissa == pytest.approx(np.max(np.linalg.eigvals(W).real))
+    assert mod.spectral_abscissa == pytest.approx(
+        np.max(np.linalg.eigvals(W).real)
+    )
 
 
 def test_modal_form_rejects_unstable_W():

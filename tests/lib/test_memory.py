@@ -33,14 +33,18 @@ def test_exp_power_kernel_closed_forms():
     t = np.linspace(0, 4, 9)
     assert np.allclose(mem.exp_power_kernel(t, decay=2.0), np.exp(-2 * t))
     assert np.allclose(
-        mem.exp_power_kernel(t, decay=0.0, scale=1.0, power=2.0), (1 + t) ** -2.0
+        mem.exp_power_kernel(t, decay=0.0, scale=1.0, power=2.0),
+        (1 + t) ** -2.0,
     )
     assert np.allclose(
-        mem.exp_power_kernel(t, decay=0.5, freq=3.0), np.exp(-0.5 * t) * np.cos(3 * t)
+        mem.exp_power_kernel(t, decay=0.5, freq=3.0),
+        np.exp(-0.5 * t) * np.cos(3 * t),
     )
     # second derivative of (1+t)^-2 is 6 (1+t)^-4
     assert np.allclose(
-        mem.exp_power_kernel(t, decay=0.0, scale=1.0, power=2.0, derivative=2),
+        mem.exp_power_kernel(
+            t, decay=0.0, scale=1.0, power=2.0, derivative=2
+        ),
         6 * (1 + t) ** -4.0,
     )
 
@@ -55,7 +59,9 @@ def test_step_response_is_the_integral_of_the_kernel():
     # and it is what the package's convolution returns for the step input
     from dynapprox.functionals import apply_kernel
 
-    yk = apply_kernel(rho[:, None], np.ones((t.size, 1)), dt, method="direct")
+    yk = apply_kernel(
+        rho[:, None], np.ones((t.size, 1)), dt, method="direct"
+    )
     assert np.allclose(y[:, 0], yk, rtol=1e-10, atol=1e-12)
 
 
@@ -95,7 +101,9 @@ def test_memory_constants_brute_force_sup():
 
 
 def test_rnn_rate_bound():
-    b = mem.rnn_rate_bound(np.array([1.0, 2.0, 4.0]), alpha=2, beta=0.5, gamma=3.0, d=2)
+    b = mem.rnn_rate_bound(
+        np.array([1.0, 2.0, 4.0]), alpha=2, beta=0.5, gamma=3.0, d=2
+    )
     assert np.allclose(b, 3.0 * 2 / (0.5 * np.array([1, 4, 16])))
 
 
@@ -119,7 +127,9 @@ def test_memory_function_of_linear_functional_is_l1_norm_of_kernel():
     rho = np.stack([np.exp(-t) * np.cos(3 * t), -np.exp(-2 * t)], axis=1)
     func = lambda x: apply_kernel(rho, x, dt, method="direct")  # noqa: E731
     M = mem.memory_function(func, 200, 2, dt, amplitudes=(0.5, 2.0))
-    assert np.allclose(M, mem.linear_memory_function(rho), rtol=1e-9, atol=1e-12)
+    assert np.allclose(
+        M, mem.linear_memory_function(rho), rtol=1e-9, atol=1e-12
+    )
 
 
 def test_memory_function_of_a_static_nonlinearity_brute_force():

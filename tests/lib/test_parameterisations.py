@@ -30,14 +30,18 @@ def test_parameterisations_round_trip_and_stability():
 @pytest.mark.parametrize("p", PARAMETERISATIONS)
 def test_rate_weight_round_trip(p):
     r = np.array([1e-3, 0.05, 0.5, 1.0, 1.9])
-    np.testing.assert_allclose(rate(weight(r, p, 1.0, 0.5), p, 1.0, 0.5), r, rtol=1e-12)
+    np.testing.assert_allclose(
+        rate(weight(r, p, 1.0, 0.5), p, 1.0, 0.5), r, rtol=1e-12
+    )
 
 
 def test_closed_forms_of_the_parameterisations():
     w = np.linspace(-3, 3, 13)
     np.testing.assert_allclose(rate(w, "exp"), np.exp(w))
     np.testing.assert_allclose(rate(w, "softplus"), np.log1p(np.exp(w)))
-    np.testing.assert_allclose(rate(w, "best", a=2.0, b=0.5), 1 / (2 * w**2 + 0.5))
+    np.testing.assert_allclose(
+        rate(w, "best", a=2.0, b=0.5), 1 / (2 * w**2 + 0.5)
+    )
     np.testing.assert_allclose(rate(w, "direct"), w)
 
 
@@ -45,8 +49,12 @@ def test_closed_forms_of_the_parameterisations():
 def test_rate_derivative_and_gradient_scale_against_finite_differences(p):
     w = np.linspace(0.2, 2.5, 9)
     h = 1e-6
-    fprime = (rate(w + h, p, 1.0, 0.3) - rate(w - h, p, 1.0, 0.3)) / (2 * h)
-    np.testing.assert_allclose(rate_derivative(w, p, 1.0, 0.3), fprime, rtol=1e-6)
+    fprime = (rate(w + h, p, 1.0, 0.3) - rate(w - h, p, 1.0, 0.3)) / (
+        2 * h
+    )
+    np.testing.assert_allclose(
+        rate_derivative(w, p, 1.0, 0.3), fprime, rtol=1e-6
+    )
     np.testing.assert_allclose(
         gradient_scale(w, p, 1.0, 0.3),
         np.abs(fprime) / rate(w, p, 1.0, 0.3) ** 2,
@@ -57,7 +65,9 @@ def test_rate_derivative_and_gradient_scale_against_finite_differences(p):
 def test_best_gradient_scale_is_linear_in_the_weight():
     w = np.linspace(-4, 4, 17)
     np.testing.assert_allclose(
-        gradient_scale(w, "best", a=1.5, b=0.2), 3.0 * np.abs(w), atol=1e-12
+        gradient_scale(w, "best", a=1.5, b=0.2),
+        3.0 * np.abs(w),
+        atol=1e-12,
     )
 
 

@@ -50,10 +50,14 @@ def test_era_recovers_an_exact_low_order_system():
     fit = realization.era_fit(rho, dt, 4)
     assert fit.m == 4
     t_long = signals.time_grid(60.0, dt)  # also beyond the fitting window
-    err = realization.l1_distance(true.kernel(t_long), fit.kernel(t_long), dt)
+    err = realization.l1_distance(
+        true.kernel(t_long), fit.kernel(t_long), dt
+    )
     assert err < 1e-8 * realization.l1_distance(rho, 0 * rho, dt)
     np.testing.assert_allclose(
-        np.sort(np.linalg.eigvals(fit.W).real), [-2.0, -0.5, -0.3, -0.3], atol=1e-8
+        np.sort(np.linalg.eigvals(fit.W).real),
+        [-2.0, -0.5, -0.3, -0.3],
+        atol=1e-8,
     )
 
 
@@ -68,7 +72,9 @@ def test_era_recovers_an_exact_low_order_system():
         ),
     ],
 )
-def test_era_error_is_within_a_small_factor_of_the_hankel_singular_value(kernel):
+def test_era_error_is_within_a_small_factor_of_the_hankel_singular_value(
+    kernel,
+):
     dt = 0.05
     t = signals.time_grid(30.0, dt)
     rho = kernel(t)
@@ -92,7 +98,9 @@ def test_l1_distance():
 def test_bad_input_is_rejected():
     rho = np.exp(-np.arange(50) * 0.1)
 
-    with pytest.raises(ValueError, match="m must be at most the numerical rank 1"):
+    with pytest.raises(
+        ValueError, match="m must be at most the numerical rank 1"
+    ):
         realization.era_fit(rho, 0.1, 3)
     with pytest.raises(ValueError, match="size must be at most"):
         realization.hankel_singular_values(rho, 0.1, size=100)
@@ -112,7 +120,9 @@ def test_era_refuses_a_negative_real_pole_by_default():
     # log(0.6)/dt with the residue unchanged, which missed the samples by 0.6 without a warning
     k = np.arange(80)
     rho = 0.9**k + 0.5 * (-0.6) ** k
-    with pytest.raises(ValueError, match=r"negative real discrete pole lambda = -0\.6"):
+    with pytest.raises(
+        ValueError, match=r"negative real discrete pole lambda = -0\.6"
+    ):
         realization.era_fit(rho, 0.5, 2)
 
 
@@ -121,8 +131,12 @@ def test_era_pairs_a_negative_real_pole_and_reproduces_the_samples():
     k = np.arange(80)
     rho = 0.9**k + 0.5 * (-0.6) ** k
     fit = realization.era_fit(rho, dt, 2, negative_poles="pair")
-    assert fit.m == 3  # one real state for 0.9, two for the Nyquist pair of -0.6
-    np.testing.assert_allclose(fit.kernel(dt * k)[:, 0], rho, rtol=0, atol=1e-12)
+    assert (
+        fit.m == 3
+    )  # one real state for 0.9, two for the Nyquist pair of -0.6
+    np.testing.assert_allclose(
+        fit.kernel(dt * k)[:, 0], rho, rtol=0, atol=1e-12
+    )
     lam = np.linalg.eigvals(fit.W)
     np.testing.assert_allclose(
         np.sort(np.abs(lam.imag)), [0.0, np.pi / dt, np.pi / dt], atol=1e-9
@@ -139,13 +153,20 @@ def test_discrete_to_rnn_reproduces_real_negative_and_complex_poles():
     A = linalg.block_diag([[0.8]], [[-0.5]], [[0.6, 0.3], [-0.3, 0.6]])
     B, C = rng.normal(size=(4, 1)), rng.normal(size=4)
     dt, n = 0.2, 60
-    ref = np.array([C @ np.linalg.matrix_power(A, j) @ B for j in range(n)])
+    ref = np.array(
+        [C @ np.linalg.matrix_power(A, j) @ B for j in range(n)]
+    )
     rnn = realization._discrete_to_rnn(A, B, C, dt, "pair", n_check=n)
     assert rnn.m == 5
     np.testing.assert_allclose(
-        rnn.kernel(dt * np.arange(n)), ref, rtol=0, atol=1e-12 * np.abs(ref).max()
+        rnn.kernel(dt * np.arange(n)),
+        ref,
+        rtol=0,
+        atol=1e-12 * np.abs(ref).max(),
     )
-    with pytest.raises(ValueError, match="negative real discrete pole lambda = -0.5"):
+    with pytest.raises(
+        ValueError, match="negative real discrete pole lambda = -0.5"
+    ):
         realization._discrete_to_rnn(A, B, C, dt)
     with pytest.raises(ValueError, match="pole lambda = 0"):
         realization._discrete_to_rnn(
@@ -155,7 +176,9 @@ def test_discrete_to_rnn_reproduces_real_negative_and_complex_poles():
 
 def test_era_negative_poles_option_is_checked():
     with pytest.raises(ValueError, match="negative_poles must be one of"):
-        realization.era_fit(np.exp(-0.1 * np.arange(50)), 0.1, 1, negative_poles="drop")
+        realization.era_fit(
+            np.exp(-0.1 * np.arange(50)), 0.1, 1, negative_poles="drop"
+        )
 
 
 # ------------------------------------------------------------------ continuous Hankel singular values
@@ -175,9 +198,9 @@ def test_exp_sum_hankel_singular_values_match_the_gramians():
     got = realization.exp_sum_hankel_singular_values(s, w)
     np.testing.assert_allclose(got, ref, rtol=1e-8)
     # one exponential: sigma_1 = w / (2 s)
-    assert realization.exp_sum_hankel_singular_values([0.7], [3.0])[0] == pytest.approx(
-        3.0 / 1.4, rel=1e-14
-    )
+    assert realization.exp_sum_hankel_singular_values([0.7], [3.0])[
+        0
+    ] == pytest.approx(3.0 / 1.4, rel=1e-14)
 
 
 def test_exp_sum_hankel_singular_values_are_the_limit_of_the_sampled_ones():
@@ -190,7 +213,9 @@ def test_exp_sum_hankel_singular_values_are_the_limit_of_the_sampled_ones():
         t = dt * np.arange(
             int(24 / dt)
         )  # the section on [0, 12] misses e^{-2 s 12} <= e^{-12} of sigma
-        disc = realization.hankel_singular_values(np.exp(-np.outer(t, s)) @ w, dt)[:2]
+        disc = realization.hankel_singular_values(
+            np.exp(-np.outer(t, s)) @ w, dt
+        )[:2]
         errs.append(np.max(np.abs(disc - cont) / cont))
     # first order in dt: halving dt halves the relative error (measured 7.1% and 3.5%)
     assert 0.4 < errs[1] / errs[0] < 0.6 and errs[1] < 0.05
@@ -222,7 +247,10 @@ def test_sampled_error_brackets_a_closed_form():
     assert res.l1[0] <= exact <= res.l1[1]
     assert res.hinf[0] <= exact <= res.hinf[1]
     # the second-order grid bound leaves 1.2e-4 of relative slack here (the first-order one alone 1%)
-    assert res.l1[1] - res.l1[0] < 1e-10 and res.hinf[1] - res.hinf[0] < 1e-3 * exact
+    assert (
+        res.l1[1] - res.l1[0] < 1e-10
+        and res.hinf[1] - res.hinf[0] < 1e-3 * exact
+    )
     assert res.slack < 0.1 * np.pi / (16 * n) * np.sum(
         np.arange(n) * dt * (q1 ** np.arange(n) - q2 ** np.arange(n))
     )

@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from dynapprox.separability import best_linear_accuracy_2d, halfplane_accuracy
+from dynapprox.separability import (
+    best_linear_accuracy_2d,
+    halfplane_accuracy,
+)
 
 
 def _angle_grid_accuracy(x, y, n_angles=720):
@@ -27,14 +30,19 @@ def _separable_by_lp(x, y):
     s = np.where(y == 1, 1.0, -1.0)
     # find (w, c) with s_i (w.x_i + c) >= 1
     A = -s[:, None] * np.c_[x, np.ones(len(x))]
-    res = linprog(np.zeros(3), A_ub=A, b_ub=-np.ones(len(x)), bounds=[(None, None)] * 3)
+    res = linprog(
+        np.zeros(3),
+        A_ub=A,
+        b_ub=-np.ones(len(x)),
+        bounds=[(None, None)] * 3,
+    )
     return res.status == 0
 
 
 def test_xor_has_accuracy_three_quarters():
-    x = np.array([[0, 0], [1, 1], [1, 0], [0, 1]], float) + 1e-3 * np.array(
-        [[0, 1], [2, 0], [1, 3], [3, 2]]
-    )
+    x = np.array(
+        [[0, 0], [1, 1], [1, 0], [0, 1]], float
+    ) + 1e-3 * np.array([[0, 1], [2, 0], [1, 3], [3, 2]])
     y = np.array([1, 1, 0, 0], float)
     assert best_linear_accuracy_2d(x, y) == 0.75
     assert not _separable_by_lp(x, y)
@@ -67,7 +75,12 @@ def test_separable_labels_give_one_and_agree_with_linprog():
     [
         (np.zeros((3, 3)), np.zeros(3), ValueError, r"shape \[N, 2\]"),
         (np.zeros((3, 2)), np.zeros(2), ValueError, "one label per point"),
-        (np.zeros((3, 2)), np.array([0, 1, 2.0]), ValueError, "labels 0 and 1"),
+        (
+            np.zeros((3, 2)),
+            np.array([0, 1, 2.0]),
+            ValueError,
+            "labels 0 and 1",
+        ),
         (np.zeros(3), np.zeros(3), ValueError, "dimension"),
         ([[np.nan, 0], [1, 1]], [0, 1], ValueError, "finite"),
     ],

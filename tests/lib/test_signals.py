@@ -59,22 +59,35 @@ def test_piecewise_constant_and_white_noise():
 
 def test_kernel_closed_forms():
     t = np.linspace(0, 5, 11)
-    np.testing.assert_allclose(kernels.exponential(2.0)(t)[:, 0], np.exp(-2 * t))
-    k = kernels.exponential([1.0, 3.0], d=2, weights=[[1.0, 0.0], [2.0, -1.0]])
     np.testing.assert_allclose(
-        k(t), np.stack([np.exp(-t) + 2 * np.exp(-3 * t), -np.exp(-3 * t)], axis=1)
+        kernels.exponential(2.0)(t)[:, 0], np.exp(-2 * t)
+    )
+    k = kernels.exponential(
+        [1.0, 3.0], d=2, weights=[[1.0, 0.0], [2.0, -1.0]]
     )
     np.testing.assert_allclose(
-        kernels.oscillating(0.5, 2.0)(t)[:, 0], np.exp(-0.5 * t) * np.cos(2 * t)
+        k(t),
+        np.stack(
+            [np.exp(-t) + 2 * np.exp(-3 * t), -np.exp(-3 * t)], axis=1
+        ),
     )
-    np.testing.assert_allclose(kernels.polynomial(0.5)(t)[:, 0], (1 + t) ** -1.5)
     np.testing.assert_allclose(
-        kernels.delayed_bump(2.0, 0.5)(t)[:, 0], np.exp(-(((t - 2) / 0.5) ** 2))
+        kernels.oscillating(0.5, 2.0)(t)[:, 0],
+        np.exp(-0.5 * t) * np.cos(2 * t),
+    )
+    np.testing.assert_allclose(
+        kernels.polynomial(0.5)(t)[:, 0], (1 + t) ** -1.5
+    )
+    np.testing.assert_allclose(
+        kernels.delayed_bump(2.0, 0.5)(t)[:, 0],
+        np.exp(-(((t - 2) / 0.5) ** 2)),
     )
     np.testing.assert_allclose(
         kernels.airy(1.5, 3.0)(t)[:, 0], special.airy(1.5 * (t - 3))[0]
     )
-    s = kernels.sum_kernels(kernels.exponential(1.0), kernels.polynomial(1.0))
+    s = kernels.sum_kernels(
+        kernels.exponential(1.0), kernels.polynomial(1.0)
+    )
     np.testing.assert_allclose(s(t)[:, 0], np.exp(-t) + (1 + t) ** -2.0)
     np.testing.assert_allclose(
         (kernels.exponential(1.0) + kernels.exponential(2.0))(t)[:, 0],
@@ -104,9 +117,9 @@ def test_laplace_quadrature_laguerre_closed_form(omega):
     rnn = kernels.laplace_quadrature_rnn(omega, 6, grid="laguerre")
     assert rnn.m == 6 and rnn.d == 1
     rates, w = -np.diag(rnn.W), rnn.c
-    assert np.all(np.diff(rates) > 0) and rnn.spectral_abscissa == pytest.approx(
-        -rates[0]
-    )
+    assert np.all(
+        np.diff(rates) > 0
+    ) and rnn.spectral_abscissa == pytest.approx(-rates[0])
     t = np.concatenate([[0.0], np.geomspace(1e-3, 1e4, 200)])
     target = (1 + t) ** -(1 + omega)
     approx = rnn.kernel(t)[:, 0]
@@ -116,7 +129,9 @@ def test_laplace_quadrature_laguerre_closed_form(omega):
     # so the whole-half-line L1 error is 1/omega - sum_j w_j / s_j, checked against quad
     closed = 1.0 / omega - np.sum(w / rates)
     ref = _l1_halfline_quad(
-        lambda u: abs((1 + u) ** -(1 + omega) - float(np.sum(w * np.exp(-rates * u)))),
+        lambda u: abs(
+            (1 + u) ** -(1 + omega) - float(np.sum(w * np.exp(-rates * u)))
+        ),
         omega,
     )
     assert closed == pytest.approx(ref, rel=1e-6)
@@ -131,8 +146,12 @@ def test_laplace_quadrature_laguerre_halfline_agrees_with_closed_form():
     for m in (4, 24):
         rnn = kernels.laplace_quadrature_rnn(1.0, m, grid="laguerre")
         closed = 1.0 - np.sum(rnn.c / -np.diag(rnn.W))
-        e = halfline.l1_error_halfline(kernels.polynomial(1.0), rnn, T=50.0)
-        assert e.lower <= closed * (1 + 1e-9) and closed <= e.upper * (1 + 1e-9)
+        e = halfline.l1_error_halfline(
+            kernels.polynomial(1.0), rnn, T=50.0
+        )
+        assert e.lower <= closed * (1 + 1e-9) and closed <= e.upper * (
+            1 + 1e-9
+        )
 
 
 def test_laplace_quadrature_geometric_converges():
@@ -142,7 +161,8 @@ def test_laplace_quadrature_geometric_converges():
         rnn = kernels.laplace_quadrature_rnn(omega, m)
         rates, w = -np.diag(rnn.W), rnn.c
         assert np.all(w > 0) and np.all(
-            np.diff(np.log(rates)) == pytest.approx(np.log(rates[1] / rates[0]))
+            np.diff(np.log(rates))
+            == pytest.approx(np.log(rates[1] / rates[0]))
         )
         errs.append(
             _l1_halfline_quad(
@@ -186,7 +206,9 @@ def test_kernel_bad_input():
     with pytest.raises(ValueError, match="t must have 1 dimension"):
         kernels.polynomial(1.0)(np.zeros((2, 2)))
     with pytest.raises(ValueError, match="same d"):
-        kernels.sum_kernels(kernels.exponential(1.0, d=2), kernels.exponential(1.0))
+        kernels.sum_kernels(
+            kernels.exponential(1.0, d=2), kernels.exponential(1.0)
+        )
     with pytest.raises(TypeError, match=r"kernels\[1\] must be a Kernel"):
         kernels.sum_kernels(kernels.exponential(1.0), np.exp)
     with pytest.raises(ValueError, match="t0 must be non-negative"):

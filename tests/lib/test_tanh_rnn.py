@@ -17,7 +17,10 @@ def test_tanh_rnn_gradient_matches_torch_autograd():
         rng.standard_normal((m, d)),
         rng.standard_normal(m),
     )
-    x, y = rng.standard_normal((batch, n_t, d)), rng.standard_normal((batch, n_t))
+    x, y = (
+        rng.standard_normal((batch, n_t, d)),
+        rng.standard_normal((batch, n_t)),
+    )
     loss, (dW, dU, dc) = tanh_rnn_loss_and_grad(W, U, c, x, y)
     tW, tU, tc = (torch.tensor(a, requires_grad=True) for a in (W, U, c))
     h = torch.zeros(batch, m, dtype=torch.float64)
@@ -49,7 +52,11 @@ def test_train_tanh_rnn_learns_a_short_memory_and_is_deterministic():
 def test_bad_inputs_name_the_argument():
     with pytest.raises(ValueError, match="x must have shape"):
         tanh_rnn_loss_and_grad(
-            np.eye(2), np.ones((2, 1)), np.ones(2), np.ones((3, 5, 2)), np.ones((3, 5))
+            np.eye(2),
+            np.ones((2, 1)),
+            np.ones(2),
+            np.ones((3, 5, 2)),
+            np.ones((3, 5)),
         )
     with pytest.raises(ValueError, match="steps"):
         train_tanh_rnn(np.ones((3, 5, 1)), np.ones((3, 5)), m=2, steps=0)

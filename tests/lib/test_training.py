@@ -45,12 +45,16 @@ def test_kernel_loss_gradient_matches_torch_autograd():
         lam = torch.complex(-f(tp["p"]), tp["omega"])
         g = torch.complex(tp["g_re"], tp["g_im"])
         tt = torch.tensor(t, dtype=torch.float64)
-        khat = (2 * torch.exp(tt[:, None] * lam[None, :]) * g[None, :]).real.sum(1)
+        khat = (
+            2 * torch.exp(tt[:, None] * lam[None, :]) * g[None, :]
+        ).real.sum(1)
         tl = ((khat - torch.tensor(rho)) ** 2).sum() * dt
         tl.backward()
         assert loss == pytest.approx(float(tl.detach()), rel=1e-12)
         for k in P:
-            assert np.allclose(grads[k], tp[k].grad.numpy(), rtol=1e-9, atol=1e-12), (
+            assert np.allclose(
+                grads[k], tp[k].grad.numpy(), rtol=1e-9, atol=1e-12
+            ), (
                 par,
                 k,
             )
@@ -60,7 +64,9 @@ def test_kernel_loss_on_quadrature_nodes_is_the_half_line_integral():
     # one real pair 2 Re(g e^{-r t}) against e^{-t}: J = int (2g e^{-rt} - e^{-t})^2 in closed form,
     # and the gradient on the nodes is the gradient of the same weighted sum (torch)
     torch = pytest.importorskip("torch")
-    t, w = quadrature_rule(20.0, t_max=1e5, panel=1.0, nodes=10, growth=0.5)
+    t, w = quadrature_rule(
+        20.0, t_max=1e5, panel=1.0, nodes=10, growth=0.5
+    )
     g, r = 0.3, 0.4
     P = {
         "p": weight(np.array([r]), "exp"),
@@ -68,17 +74,22 @@ def test_kernel_loss_on_quadrature_nodes_is_the_half_line_integral():
         "g_re": np.array([g]),
         "g_im": np.array([0.0]),
     }
-    loss, grads = kernel_l2_loss_and_grad(P, np.exp(-t), None, "exp", t=t, weights=w)
+    loss, grads = kernel_l2_loss_and_grad(
+        P, np.exp(-t), None, "exp", t=t, weights=w
+    )
     exact = (2 * g) ** 2 / (2 * r) - 2 * (2 * g) / (r + 1) + 0.5
     assert loss == pytest.approx(exact, rel=1e-11)
     tp = torch.tensor(P["p"], requires_grad=True)
     tg = torch.tensor(P["g_re"], requires_grad=True)
     tt, tw = torch.tensor(t), torch.tensor(w)
-    tl = (((2 * tg * torch.exp(-torch.exp(tp) * tt)) - torch.exp(-tt)) ** 2 * tw).sum()
+    tl = (
+        ((2 * tg * torch.exp(-torch.exp(tp) * tt)) - torch.exp(-tt)) ** 2
+        * tw
+    ).sum()
     tl.backward()
-    assert np.allclose(grads["p"], tp.grad.numpy(), rtol=1e-10) and np.allclose(
-        grads["g_re"], tg.grad.numpy(), rtol=1e-10
-    )
+    assert np.allclose(
+        grads["p"], tp.grad.numpy(), rtol=1e-10
+    ) and np.allclose(grads["g_re"], tg.grad.numpy(), rtol=1e-10)
     with pytest.raises(ValueError, match="either dt alone"):
         kernel_l2_loss_and_grad(P, np.exp(-t), 0.1, "exp", t=t, weights=w)
 
@@ -90,7 +101,9 @@ def test_train_modal_rnn_fits_a_two_mode_kernel_and_batches_are_independent():
     res = train_modal_rnn(rho, dt, n_modes=2, steps=1500, lr=2e-2, seed=0)
     assert res.losses.shape == (1501, 2)
     assert np.all(res.losses[-1] < 1e-3 * res.losses[0])
-    single = train_modal_rnn(rho[1], dt, n_modes=2, steps=1500, lr=2e-2, seed=0)
+    single = train_modal_rnn(
+        rho[1], dt, n_modes=2, steps=1500, lr=2e-2, seed=0
+    )
     assert np.allclose(single.losses, res.losses[:, 1])
     # the returned models reproduce the trained kernels
     khat = res.models[0].kernel(t)[:, 0]
@@ -110,16 +123,28 @@ def test_train_modal_rnn_snapshots_are_the_models_of_shorter_runs():
     assert np.array_equal(
         res.losses, plain.losses
     )  # snapshots do not change the training
-    assert [k for k, _ in res.snapshots] == [0, 20, 40, 50] and plain.snapshots is None
+    assert [k for k, _ in res.snapshots] == [
+        0,
+        20,
+        40,
+        50,
+    ] and plain.snapshots is None
     for k, models in res.snapshots:
         # independent reference: a run stopped after k steps ends with these models; the
         # snapshot's kernel reproduces the loss recorded at step k
-        short = train_modal_rnn(rho, dt, n_modes=2, steps=k, lr=2e-2, seed=0)
+        short = train_modal_rnn(
+            rho, dt, n_modes=2, steps=k, lr=2e-2, seed=0
+        )
         assert np.allclose(
-            models[0].kernel(t), short.models[0].kernel(t), rtol=0, atol=1e-14
+            models[0].kernel(t),
+            short.models[0].kernel(t),
+            rtol=0,
+            atol=1e-14,
         )
         khat = models[0].kernel(t)[:, 0]
-        assert np.sum((khat - rho) ** 2) * dt == pytest.approx(res.losses[k], rel=1e-9)
+        assert np.sum((khat - rho) ** 2) * dt == pytest.approx(
+            res.losses[k], rel=1e-9
+        )
     with pytest.raises(ValueError, match="snapshot_every"):
         train_modal_rnn(rho, dt, n_modes=2, steps=5, snapshot_every=0)
 
@@ -146,7 +171,10 @@ def test_train_modal_rnn_adam_is_the_textbook_update():
         for k in params:
             m1[k] = 0.9 * m1[k] + 0.1 * grads[k]
             m2[k] = 0.999 * m2[k] + 0.001 * grads[k] ** 2
-            mh, vh = m1[k] / (1 - 0.9 ** (it + 1)), m2[k] / (1 - 0.999 ** (it + 1))
+            mh, vh = (
+                m1[k] / (1 - 0.9 ** (it + 1)),
+                m2[k] / (1 - 0.999 ** (it + 1)),
+            )
             params[k] = params[k] - 1e-2 * mh / (np.sqrt(vh) + 1e-8)
     for k in params:
         np.testing.assert_allclose(res.params[k], params[k], rtol=1e-10)
@@ -166,7 +194,9 @@ def test_ssm_loss_gradients_autograd_match_hand_written_and_finite_differences()
             {"w": w, "u": u, "c": c}, rho, t, dt, p, 1.0, 0.3
         )
         assert loss == pytest.approx(loss2, rel=1e-12)
-        np.testing.assert_allclose(grads["w"], grads2["w"], rtol=1e-9, atol=1e-14)
+        np.testing.assert_allclose(
+            grads["w"], grads2["w"], rtol=1e-9, atol=1e-14
+        )
         np.testing.assert_allclose(
             grads["coef"] * u, grads2["c"], rtol=1e-9, atol=1e-14
         )
@@ -180,7 +210,9 @@ def test_ssm_loss_gradients_autograd_match_hand_written_and_finite_differences()
         lm = kernel_loss_gradients(
             LinearRNN.modal(wm, None, c * u, p, 1.0, 0.3), rho, dt
         )[0]
-        assert grads["w"][0] == pytest.approx((lp - lm) / (2 * h), rel=1e-5, abs=1e-10)
+        assert grads["w"][0] == pytest.approx(
+            (lp - lm) / (2 * h), rel=1e-5, abs=1e-10
+        )
 
 
 def test_ssm_loss_is_the_riemann_sum_and_approximates_the_integral():
@@ -237,7 +269,11 @@ def test_train_diagonal_ssm_direct_is_the_mirror_of_the_eigenvalue_parameterisat
         optimizer="gd",
     )
     gen = np.random.default_rng(0)
-    lam, u, c = lam0.copy(), 0.1 * gen.standard_normal(2), 0.1 * gen.standard_normal(2)
+    lam, u, c = (
+        lam0.copy(),
+        0.1 * gen.standard_normal(2),
+        0.1 * gen.standard_normal(2),
+    )
     for _ in range(5):
         E = np.exp(np.outer(t, lam))
         e = E @ (c * u) - rho
@@ -253,7 +289,14 @@ def test_divergence_is_reported_and_the_model_stays_finite():
     rho = (1 + t) ** -2.0
     lam0 = -np.logspace(0, -1.5, 8)
     r = train_diagonal_ssm(
-        rho, dt, lam0, steps=100, lr=2.0, seed=1, parameterisation="exp", optimizer="gd"
+        rho,
+        dt,
+        lam0,
+        steps=100,
+        lr=2.0,
+        seed=1,
+        parameterisation="exp",
+        optimizer="gd",
     )
     assert r.diverged and np.isnan(r.losses[-1])
     assert (
@@ -266,15 +309,29 @@ def test_divergence_is_reported_and_the_model_stays_finite():
 def test_bad_inputs_name_the_argument():
     with pytest.raises(ValueError, match="dt"):
         kernel_l2_loss_and_grad(
-            {"p": [1.0], "omega": [0.0], "g_re": [1.0], "g_im": [0.0]}, np.ones(4), None
+            {"p": [1.0], "omega": [0.0], "g_re": [1.0], "g_im": [0.0]},
+            np.ones(4),
+            None,
         )
-    with pytest.raises(ValueError, match="init_eigenvalues must be negative"):
-        train_diagonal_ssm(np.ones(10), 0.1, [0.5], steps=1, lr=0.1, seed=0)
+    with pytest.raises(
+        ValueError, match="init_eigenvalues must be negative"
+    ):
+        train_diagonal_ssm(
+            np.ones(10), 0.1, [0.5], steps=1, lr=0.1, seed=0
+        )
     with pytest.raises(ValueError, match="optimizer"):
         train_diagonal_ssm(
-            np.ones(10), 0.1, [-0.5], steps=1, lr=0.1, seed=0, optimizer="sgd"
+            np.ones(10),
+            0.1,
+            [-0.5],
+            steps=1,
+            lr=0.1,
+            seed=0,
+            optimizer="sgd",
         )
     with pytest.raises(TypeError, match="real modes"):
         kernel_loss_gradients(
-            LinearRNN(-np.eye(1), np.ones((1, 1)), np.ones(1)), np.ones(4), 0.1
+            LinearRNN(-np.eye(1), np.ones((1, 1)), np.ones(1)),
+            np.ones(4),
+            0.1,
         )

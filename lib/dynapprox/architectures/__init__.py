@@ -22,7 +22,14 @@ arch.pod(...)``); the reference documents each name once, in its submodule.
 
 from __future__ import annotations
 
-from . import attention, convolution, encoder_decoder, recurrent, seq2seq, training
+from . import (
+    attention,
+    convolution,
+    encoder_decoder,
+    recurrent,
+    seq2seq,
+    training,
+)
 from .attention import *  # noqa: F403 (the names in attention.__all__)
 from .convolution import *  # noqa: F403 (the names in convolution.__all__)
 from .encoder_decoder import *  # noqa: F403 (the names in encoder_decoder.__all__)

@@ -15,11 +15,23 @@ def _init_linear(layer: torch.nn.Linear, g: torch.Generator) -> None:
     bound = 1.0 / np.sqrt(layer.in_features)
     with torch.no_grad():
         layer.weight.copy_(
-            (2 * torch.rand(layer.weight.shape, generator=g, dtype=torch.float64) - 1)
+            (
+                2
+                * torch.rand(
+                    layer.weight.shape, generator=g, dtype=torch.float64
+                )
+                - 1
+            )
             * bound
         )
         layer.bias.copy_(
-            (2 * torch.rand(layer.bias.shape, generator=g, dtype=torch.float64) - 1)
+            (
+                2
+                * torch.rand(
+                    layer.bias.shape, generator=g, dtype=torch.float64
+                )
+                - 1
+            )
             * bound
         )
 
@@ -29,7 +41,10 @@ def _mlp(
 ) -> torch.nn.Sequential:
     layers, d = [], n_in
     for _ in range(depth):
-        layers += [torch.nn.Linear(d, width, dtype=torch.float64), torch.nn.Tanh()]
+        layers += [
+            torch.nn.Linear(d, width, dtype=torch.float64),
+            torch.nn.Tanh(),
+        ]
         d = width
     layers.append(torch.nn.Linear(d, n_out, dtype=torch.float64))
     for layer in layers:
@@ -114,19 +129,28 @@ class TinyTransformer:
     ) -> None:
         L = check_positive_int("L", L)
         n, m_h, m_v = (
-            check_positive_int(k, v) for k, v in (("n", n), ("m_h", m_h), ("m_v", m_v))
+            check_positive_int(k, v)
+            for k, v in (("n", n), ("m_h", m_h), ("m_v", m_v))
         )
         ff_width = check_positive_int("ff_width", ff_width)
         ff_depth = check_nonnegative_int("ff_depth", ff_depth)
         d_e = check_positive_int("d_e", d_e)
         if query not in ("position", "token"):
-            raise ValueError(f"query must be 'position' or 'token', got {query!r}")
+            raise ValueError(
+                f"query must be 'position' or 'token', got {query!r}"
+            )
         if dtype not in ("float64", "float32"):
-            raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+            raise ValueError(
+                f"dtype must be 'float64' or 'float32', got {dtype!r}"
+            )
         if e_init not in ("normal", "onehot"):
-            raise ValueError(f"e_init must be 'normal' or 'onehot', got {e_init!r}")
+            raise ValueError(
+                f"e_init must be 'normal' or 'onehot', got {e_init!r}"
+            )
         if e_init == "onehot" and d_e < L:
-            raise ValueError(f"e_init='onehot' needs d_e >= L = {L}, got d_e = {d_e}")
+            raise ValueError(
+                f"e_init='onehot' needs d_e >= L = {L}, got d_e = {d_e}"
+            )
         if (
             isinstance(q_init_std, bool)
             or not isinstance(q_init_std, (int, float))
@@ -136,13 +160,17 @@ class TinyTransformer:
             raise ValueError(
                 f"q_init_std must be a finite number >= 0, got {q_init_std!r}"
             )
-        g = torch.Generator().manual_seed(check_nonnegative_int("seed", seed))
+        g = torch.Generator().manual_seed(
+            check_nonnegative_int("seed", seed)
+        )
         f64 = torch.float64
 
         class _Transformer(torch.nn.Module):
             def __init__(self) -> None:
                 super().__init__()
-                self.a = torch.nn.Parameter(torch.randn(d_e, generator=g, dtype=f64))
+                self.a = torch.nn.Parameter(
+                    torch.randn(d_e, generator=g, dtype=f64)
+                )
                 e0 = torch.randn(L, d_e, generator=g, dtype=f64)
                 if e_init == "onehot":
                     e0 = torch.eye(L, d_e, dtype=f64)
@@ -150,21 +178,27 @@ class TinyTransformer:
                 self.f = _mlp(d_e, ff_width, ff_depth, n, g)
                 if query == "position":
                     self.q = torch.nn.Parameter(
-                        float(q_init_std) * torch.randn(L, m_h, generator=g, dtype=f64)
+                        float(q_init_std)
+                        * torch.randn(L, m_h, generator=g, dtype=f64)
                     )
                 else:
                     self.WQ = torch.nn.Parameter(
-                        torch.randn(m_h, n, generator=g, dtype=f64) / np.sqrt(n)
+                        torch.randn(m_h, n, generator=g, dtype=f64)
+                        / np.sqrt(n)
                     )
                 self.WK = torch.nn.Parameter(
-                    torch.randn(m_h, n, generator=g, dtype=f64) / np.sqrt(n)
+                    torch.randn(m_h, n, generator=g, dtype=f64)
+                    / np.sqrt(n)
                 )
                 self.WV = torch.nn.Parameter(
-                    torch.randn(m_v, n, generator=g, dtype=f64) / np.sqrt(n)
+                    torch.randn(m_v, n, generator=g, dtype=f64)
+                    / np.sqrt(n)
                 )
                 self.F = _mlp(m_v, ff_width, ff_depth, 1, g)
 
-            def attention(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            def attention(
+                self, X: torch.Tensor
+            ) -> tuple[torch.Tensor, torch.Tensor]:
                 h = self.f(X[:, :, :1] * self.a + self.e)
                 q = self.q if query == "position" else h @ self.WQ.T
                 scores = q @ (h @ self.WK.T).transpose(-1, -2)
@@ -182,4 +216,10 @@ class TinyTransformer:
     @property
     def n_params(self) -> int:
         """Number of trainable weights."""
-        return int(sum(p.numel() for p in self.module.parameters() if p.requires_grad))
+        return int(
+            sum(
+                p.numel()
+                for p in self.module.parameters()
+                if p.requires_grad
+            )
+        )

@@ -23,7 +23,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import linalg
 
-from .._validation import check_positive_float, check_positive_int, check_real_array
+from .._validation import (
+    check_positive_float,
+    check_positive_int,
+    check_real_array,
+)
 
 __all__ = [
     "tensorise",
@@ -40,9 +44,13 @@ def _check_l_K(l: int, K: int) -> tuple[int, int]:
     l = check_positive_int("l", l)
     K = check_positive_int("K", K)
     if l < 2:
-        raise ValueError(f"l (the filter size) must be at least 2, got {l}")
+        raise ValueError(
+            f"l (the filter size) must be at least 2, got {l}"
+        )
     if l**K > 2**26:
-        raise ValueError(f"l**K = {l}**{K} is too large (more than 2**26 lags)")
+        raise ValueError(
+            f"l**K = {l}**{K} is too large (more than 2**26 lags)"
+        )
     return l, K
 
 
@@ -112,7 +120,9 @@ def detensorise(tensor: ArrayLike) -> np.ndarray:
     return tensor.reshape(-1, order="F")
 
 
-def unfolding_singular_values(rho: ArrayLike, l: int, K: int) -> list[np.ndarray]:
+def unfolding_singular_values(
+    rho: ArrayLike, l: int, K: int
+) -> list[np.ndarray]:
     r"""Singular values of the ``K - 1`` unfoldings of the tensorised kernel.
 
     Unfolding ``k`` (``k = 1, ..., K-1``) is the matrix
@@ -192,7 +202,9 @@ def min_tt_ranks(rho: ArrayLike, l: int, K: int, tol: float) -> np.ndarray:
 
 
 def tt_svd(
-    tensor: ArrayLike, max_rank: int | None = None, eps: float | None = None
+    tensor: ArrayLike,
+    max_rank: int | None = None,
+    eps: float | None = None,
 ) -> tuple[list[np.ndarray], np.ndarray]:
     r"""Tensor-train decomposition by successive truncated SVDs (TT-SVD, Oseledets 2011).
 
@@ -237,7 +249,9 @@ def tt_svd(
     if eps is not None:
         eps = float(eps)
         if not np.isfinite(eps) or eps < 0:
-            raise ValueError(f"eps must be a finite number >= 0, got {eps}")
+            raise ValueError(
+                f"eps must be a finite number >= 0, got {eps}"
+            )
         delta = eps / np.sqrt(max(K - 1, 1))
     cores: list[np.ndarray] = []
     discarded = np.zeros(max(K - 1, 0))
@@ -246,7 +260,9 @@ def tt_svd(
     for k in range(K - 1):
         C = C.reshape(r_prev * l, -1)
         U, S, Vt = linalg.svd(C, full_matrices=False)
-        tails = np.sqrt(np.concatenate([np.cumsum((S**2)[::-1])[::-1], [0.0]]))
+        tails = np.sqrt(
+            np.concatenate([np.cumsum((S**2)[::-1])[::-1], [0.0]])
+        )
         r = S.size
         if delta is not None:
             r = max(int(np.argmax(tails <= delta)), 1)
@@ -289,12 +305,16 @@ class DilatedCNN:
     cores: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.cores, (list, tuple)) or len(self.cores) == 0:
+        if (
+            not isinstance(self.cores, (list, tuple))
+            or len(self.cores) == 0
+        ):
             raise TypeError(
                 "cores must be a non-empty list of arrays of shape (r_prev, l, r_next)"
             )
         cores = [
-            check_real_array(f"cores[{k}]", G, ndim=3) for k, G in enumerate(self.cores)
+            check_real_array(f"cores[{k}]", G, ndim=3)
+            for k, G in enumerate(self.cores)
         ]
         l = cores[0].shape[1]
         if l < 2:

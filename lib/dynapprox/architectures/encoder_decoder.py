@@ -94,7 +94,9 @@ class RecurrentEncoderDecoder:
         V = check_real_array("V", self.V, ndim=2)
         for name, A in (("W", W), ("V", V)):
             if A.shape[0] != A.shape[1]:
-                raise ValueError(f"{name} must be square, got shape {A.shape}")
+                raise ValueError(
+                    f"{name} must be square, got shape {A.shape}"
+                )
             a = _spectral_abscissa(A)
             if a >= 0:
                 raise ValueError(
@@ -112,7 +114,9 @@ class RecurrentEncoderDecoder:
         N = Q.shape[0]
         P = check_real_array("P", self.P, ndim=2)
         if P.shape != (mD, N):
-            raise ValueError(f"P must have shape ({mD}, {N}), got {P.shape}")
+            raise ValueError(
+                f"P must have shape ({mD}, {N}), got {P.shape}"
+            )
         c = check_real_array("c", self.c, ndim=1)
         if c.shape != (mD,):
             raise ValueError(f"c must have shape ({mD},), got {c.shape}")
@@ -155,20 +159,27 @@ class RecurrentEncoderDecoder:
     def decoder_modes(self, t: ArrayLike) -> np.ndarray:
         r"""The ``N`` functions :math:`(c^\top e^{V t} P)_n`, shape ``(len(t), N)``."""
         t = check_real_array("t", t, ndim=1)
-        return np.einsum("i,kij,jn->kn", self.c, _expm_action_rows(self.V, t), self.P)
+        return np.einsum(
+            "i,kij,jn->kn", self.c, _expm_action_rows(self.V, t), self.P
+        )
 
     def encoder_modes(self, s: ArrayLike) -> np.ndarray:
         r"""The ``N`` functions :math:`(Q e^{W s} U)_n`, shape ``(len(s), N)``."""
         s = check_real_array("s", s, ndim=1)
         return np.einsum(
-            "ni,kij,j->kn", self.Q, _expm_action_rows(self.W, s), self.U[:, 0]
+            "ni,kij,j->kn",
+            self.Q,
+            _expm_action_rows(self.W, s),
+            self.U[:, 0],
         )
 
     def kernel(self, t: ArrayLike, s: ArrayLike) -> np.ndarray:
         r"""The kernel :math:`\hat\rho(t_i, s_j)`, shape ``(len(t), len(s))``."""
         return self.decoder_modes(t) @ self.encoder_modes(s).T
 
-    def output(self, x_past: ArrayLike, dt: float, t: ArrayLike) -> np.ndarray:
+    def output(
+        self, x_past: ArrayLike, dt: float, t: ArrayLike
+    ) -> np.ndarray:
         r"""Outputs :math:`\hat y_{t_i} = \sum_j \hat\rho(t_i, s_j)\, x_{-s_j}\,\Delta t`.
 
         Parameters
@@ -261,7 +272,9 @@ def pod_tail(sigma: ArrayLike, N: int) -> float:
     return float(np.sqrt(np.sum(s[N:] ** 2)))
 
 
-def modal_kernel(sigma: ArrayLike, phi: ArrayLike, psi: ArrayLike) -> np.ndarray:
+def modal_kernel(
+    sigma: ArrayLike, phi: ArrayLike, psi: ArrayLike
+) -> np.ndarray:
     r"""Assemble :math:`\rho(t_i, s_j) = \sum_n \sigma_n \phi_n(t_i) \psi_n(s_j)`.
 
     Parameters
@@ -355,5 +368,10 @@ def fit_encoder_decoder(
     U = np.asarray(enc.c).reshape(-1, 1)
     Q = np.asarray(enc.U).T
     return RecurrentEncoderDecoder(
-        W=W, U=U, Q=Q, P=np.asarray(dec.U), V=np.asarray(dec.W), c=np.asarray(dec.c)
+        W=W,
+        U=U,
+        Q=Q,
+        P=np.asarray(dec.U),
+        V=np.asarray(dec.W),
+        c=np.asarray(dec.c),
     )

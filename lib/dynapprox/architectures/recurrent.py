@@ -46,7 +46,9 @@ class LinearRNNSeq:
     def __init__(self, m: int, seed: int) -> None:
         torch = _torch()
         m = check_positive_int("m", m)
-        g = torch.Generator().manual_seed(check_nonnegative_int("seed", seed))
+        g = torch.Generator().manual_seed(
+            check_nonnegative_int("seed", seed)
+        )
 
         class _RNN(torch.nn.Module):
             def __init__(self):
@@ -58,10 +60,12 @@ class LinearRNNSeq:
                     / np.sqrt(m)
                 )
                 self.B = torch.nn.Parameter(
-                    torch.randn(m, generator=g, dtype=torch.float64) / np.sqrt(m)
+                    torch.randn(m, generator=g, dtype=torch.float64)
+                    / np.sqrt(m)
                 )
                 self.c = torch.nn.Parameter(
-                    torch.randn(m, generator=g, dtype=torch.float64) / np.sqrt(m)
+                    torch.randn(m, generator=g, dtype=torch.float64)
+                    / np.sqrt(m)
                 )
 
             def kernel(self, L):
@@ -76,7 +80,9 @@ class LinearRNNSeq:
                 k = self.kernel(L)
                 lag = torch.arange(L)[:, None] - torch.arange(L)[None, :]
                 T = torch.where(
-                    lag >= 0, k[lag.clamp(min=0)], torch.zeros((), dtype=X.dtype)
+                    lag >= 0,
+                    k[lag.clamp(min=0)],
+                    torch.zeros((), dtype=X.dtype),
                 )
                 return X[:, :, 0] @ T.T
 
@@ -126,10 +132,14 @@ def lag_tail_bound(model: object, n: int, dt: float = 1.0) -> float:
     dt = check_positive_float("dt", dt)
     terms = modal_terms(model)
     if terms is None:
-        raise ValueError("model has no (well-conditioned) modal decomposition")
+        raise ValueError(
+            "model has no (well-conditioned) modal decomposition"
+        )
     lam, g = terms
     re = lam.real
     size = np.abs(g).sum(axis=1)
     if np.any((re >= 0) & (size > 0)):
         return float("inf")
-    return float(np.sum(size * np.exp(re * n * dt) / (1.0 - np.exp(re * dt))))
+    return float(
+        np.sum(size * np.exp(re * n * dt) / (1.0 - np.exp(re * dt)))
+    )

@@ -152,13 +152,20 @@ def mixing_matrix(theta: ArrayLike, L: int, delay: int = 0) -> np.ndarray:
 
 def _check_permutation(permutation: ArrayLike, L: int) -> np.ndarray:
     perm = np.asarray(permutation)
-    if perm.shape != (L,) or not np.array_equal(np.sort(perm), np.arange(L)):
-        raise ValueError(f"permutation must be a permutation of range({L})")
+    if perm.shape != (L,) or not np.array_equal(
+        np.sort(perm), np.arange(L)
+    ):
+        raise ValueError(
+            f"permutation must be a permutation of range({L})"
+        )
     return perm
 
 
 def seq2seq_dataset(
-    n: int, weights: ArrayLike, seed: int, permutation: ArrayLike | None = None
+    n: int,
+    weights: ArrayLike,
+    seed: int,
+    permutation: ArrayLike | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Inputs i.i.d. uniform on :math:`[0, 1]` and outputs of the linear map ``weights``.
 
@@ -194,7 +201,9 @@ def seq2seq_dataset(
     n = check_positive_int("n", n)
     W = check_real_array("weights", weights, ndim=2)
     if W.shape[0] != W.shape[1]:
-        raise ValueError(f"weights must be square (L, L), got shape {W.shape}")
+        raise ValueError(
+            f"weights must be square (L, L), got shape {W.shape}"
+        )
     L = W.shape[0]
     x = _rng(seed).uniform(0.0, 1.0, size=(n, L))
     y = x @ W.T

@@ -75,7 +75,9 @@ def train_regressor(
     lr = check_positive_float("lr", lr)
     batch = check_positive_int("batch", batch)
     if schedule not in ("constant", "cosine"):
-        raise ValueError(f"schedule must be 'constant' or 'cosine', got {schedule!r}")
+        raise ValueError(
+            f"schedule must be 'constant' or 'cosine', got {schedule!r}"
+        )
     X = check_real_array("X", X, ndim=3)
     y = check_real_array("y", y, ndim=(1, 2))
     if X.shape[0] != y.shape[0]:
@@ -97,7 +99,9 @@ def train_regressor(
         if schedule == "cosine":
             for group in opt.param_groups:
                 group["lr"] = 0.5 * lr * (1.0 + np.cos(np.pi * k / steps))
-        idx = torch.randint(0, Xt.shape[0], (min(batch, Xt.shape[0]),), generator=g)
+        idx = torch.randint(
+            0, Xt.shape[0], (min(batch, Xt.shape[0]),), generator=g
+        )
         opt.zero_grad()
         loss = torch.mean((model.module(Xt[idx]) - yt[idx]) ** 2)
         loss.backward()
@@ -106,12 +110,16 @@ def train_regressor(
     Xs = (
         Xt
         if X_test is None
-        else torch.tensor(check_real_array("X_test", X_test, ndim=3), dtype=dtype)
+        else torch.tensor(
+            check_real_array("X_test", X_test, ndim=3), dtype=dtype
+        )
     )
     ys = (
         yt
         if y_test is None
-        else torch.tensor(check_real_array("y_test", y_test, ndim=(1, 2)), dtype=dtype)
+        else torch.tensor(
+            check_real_array("y_test", y_test, ndim=(1, 2)), dtype=dtype
+        )
     )
     with torch.no_grad():
         test = torch.mean((model.module(Xs) - ys) ** 2).item()

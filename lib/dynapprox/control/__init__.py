@@ -21,7 +21,14 @@ as ctl; ctl.msa_step(...)`` works; the reference documents each name once, in it
 
 from __future__ import annotations
 
-from . import closed_loop, discrete, embedding, linear_closed_loop, msa, pmp
+from . import (
+    closed_loop,
+    discrete,
+    embedding,
+    linear_closed_loop,
+    msa,
+    pmp,
+)
 from .closed_loop import *  # noqa: F403 (the names in closed_loop.__all__)
 from .discrete import *  # noqa: F403 (the names in discrete.__all__)
 from .embedding import *  # noqa: F403 (the names in embedding.__all__)

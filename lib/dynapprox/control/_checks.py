@@ -25,9 +25,13 @@ __all__ = [
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def check_tensor(name: str, value: object, ndim: int | None = None) -> torch.Tensor:
+def check_tensor(
+    name: str, value: object, ndim: int | None = None
+) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a torch.Tensor, got {type(value).__name__}"
+        )
     if not value.is_floating_point():
         raise TypeError(
             f"{name} must be a floating-point tensor, got dtype {value.dtype}"
@@ -46,7 +50,9 @@ def check_params(W: object, b: object) -> tuple[int, int]:
     b = check_tensor("b", b, 2)
     n_layers, d, d2 = W.shape
     if d != d2:
-        raise ValueError(f"W must have shape (N, d, d), got {tuple(W.shape)}")
+        raise ValueError(
+            f"W must have shape (N, d, d), got {tuple(W.shape)}"
+        )
     if tuple(b.shape) != (n_layers, d):
         raise ValueError(
             f"b must have shape (N, d) = {(n_layers, d)}, got {tuple(b.shape)}"
@@ -58,7 +64,9 @@ def check_params(W: object, b: object) -> tuple[int, int]:
     return n_layers, d
 
 
-def check_states(name: str, states: object, n_layers: int, d: int) -> torch.Tensor:
+def check_states(
+    name: str, states: object, n_layers: int, d: int
+) -> torch.Tensor:
     states = check_tensor(name, states, 3)
     if states.shape[0] != n_layers + 1 or states.shape[2] != d:
         raise ValueError(
@@ -80,12 +88,16 @@ def check_x0(x0: object, d: int, dtype: torch.dtype) -> torch.Tensor:
     return x0
 
 
-def check_step_args(h: float, reg: float, rho: float) -> tuple[float, float, float]:
+def check_step_args(
+    h: float, reg: float, rho: float
+) -> tuple[float, float, float]:
     h = check_positive_float("h", h)
     reg = check_finite_float("reg", reg)
     if reg < 0:
         raise ValueError(f"reg must be >= 0, got {reg}")
     rho = check_finite_float("rho", rho)
     if rho < 0:
-        raise ValueError(f"rho must be >= 0 (rho = 0 is plain MSA), got {rho}")
+        raise ValueError(
+            f"rho must be >= 0 (rho = 0 is plain MSA), got {rho}"
+        )
     return h, reg, rho

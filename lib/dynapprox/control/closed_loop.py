@@ -113,7 +113,9 @@ def closed_loop_forward(
     return torch.stack(xs)
 
 
-def _controlled_layers(layers: Sequence[int] | None, n_layers: int) -> list[int]:
+def _controlled_layers(
+    layers: Sequence[int] | None, n_layers: int
+) -> list[int]:
     if layers is None:
         return list(range(n_layers + 1))
     out: list[int] = []
@@ -123,7 +125,9 @@ def _controlled_layers(layers: Sequence[int] | None, n_layers: int) -> list[int]
             or not isinstance(n, numbers.Integral)
             or not 0 <= int(n) <= n_layers
         ):
-            raise ValueError(f"layers must be integers in [0, {n_layers}], got {n!r}")
+            raise ValueError(
+                f"layers must be integers in [0, {n_layers}], got {n!r}"
+            )
         out.append(int(n))
     if not out:
         raise ValueError("layers must contain at least one layer")
@@ -139,7 +143,9 @@ def _check_closed_loop(
     controls: torch.Tensor | None,
     c: float,
     layers: Sequence[int] | None,
-) -> tuple[int, torch.Tensor, float, torch.Tensor | None, float, torch.Tensor]:
+) -> tuple[
+    int, torch.Tensor, float, torch.Tensor | None, float, torch.Tensor
+]:
     n_layers, d = check_params(W, b)
     x0 = check_x0(x0, d, W.dtype)
     h = check_positive_float("h", h)
@@ -174,7 +180,9 @@ def _closed_loop_pass(
     zs, rs = [], []
     x = x0
     n_layers = W.shape[0]
-    for n in range(n_layers + 1):  # the loop over layers is the dynamics itself
+    for n in range(
+        n_layers + 1
+    ):  # the loop over layers is the dynamics itself
         z = x + u[n]
         zs.append(z)
         rs.append(subspaces[n].residual(z) * mask[n])
@@ -184,7 +192,12 @@ def _closed_loop_pass(
 
 
 def _layer_vjp(
-    z: torch.Tensor, p: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float, n: int
+    z: torch.Tensor,
+    p: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    h: float,
+    n: int,
 ) -> torch.Tensor:
     r"""Row-wise :math:`\partial f_n(z)^\top p`; zero at ``n = N`` (no layer after the last state)."""
     if n == W.shape[0]:
@@ -272,7 +285,9 @@ def closed_loop_objective(
     _, x0, h, checked, c, mask = _check_closed_loop(
         x0, W, b, h, subspaces, controls, c, layers
     )
-    assert checked is not None  # controls were given: the check returns them
+    assert (
+        checked is not None
+    )  # controls were given: the check returns them
     u = checked * mask[:, None, None]
     zs, rs = _closed_loop_pass(x0, W, b, h, subspaces, u, mask)
     return rs.pow(2).sum(dim=(0, 2)) + c * u.pow(2).sum(dim=(0, 2)), zs
@@ -329,10 +344,15 @@ def closed_loop_gradient(
     _, x0, h, checked, c, mask = _check_closed_loop(
         x0, W, b, h, subspaces, controls, c, layers
     )
-    assert checked is not None  # controls were given: the check returns them
+    assert (
+        checked is not None
+    )  # controls were given: the check returns them
     u = checked * mask[:, None, None]
     zs, rs = _closed_loop_pass(x0, W, b, h, subspaces, u, mask)
-    return _closed_loop_costate_grad(zs, rs, u, W, b, h, c) * mask[:, None, None]
+    return (
+        _closed_loop_costate_grad(zs, rs, u, W, b, h, c)
+        * mask[:, None, None]
+    )
 
 
 @dataclass(frozen=True)
@@ -420,7 +440,9 @@ def closed_loop_pmp(
     )
     n_iter = check_nonnegative_int("n_iter", n_iter)
     lr = check_positive_float("lr", lr)
-    u = torch.zeros(n_layers + 1, *x0.shape, dtype=x0.dtype, requires_grad=True)
+    u = torch.zeros(
+        n_layers + 1, *x0.shape, dtype=x0.dtype, requires_grad=True
+    )
     opt = torch.optim.Adam([u], lr=lr)
     best = torch.full((x0.shape[0],), float("inf"), dtype=x0.dtype)
     best_u = torch.zeros_like(u)
@@ -439,12 +461,16 @@ def closed_loop_pmp(
             if k == n_iter:
                 break
             grad = (
-                _closed_loop_costate_grad(zs, rs, um, W, b, h, c) * mask[:, None, None]
+                _closed_loop_costate_grad(zs, rs, um, W, b, h, c)
+                * mask[:, None, None]
             )
         u.grad = grad
         opt.step()
     return ClosedLoopResult(
-        states=best_z, controls=best_u, objective=np.array(history), best_objective=best
+        states=best_z,
+        controls=best_u,
+        objective=np.array(history),
+        best_objective=best,
     )
 
 
@@ -545,12 +571,16 @@ def closed_loop_msa(
 
         def evaluate(u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
             zs, rs = _closed_loop_pass(x0, W, b, h, subspaces, u, mask)
-            return zs, rs.pow(2).sum(dim=(0, 2)) + c * u.pow(2).sum(dim=(0, 2))
+            return zs, rs.pow(2).sum(dim=(0, 2)) + c * u.pow(2).sum(
+                dim=(0, 2)
+            )
 
         zs, J = evaluate(u)
         history = [float(J.mean())]
         for _ in range(n_outer):
-            xs = zs - u  # uncontrolled states x_n of the current forward pass
+            xs = (
+                zs - u
+            )  # uncontrolled states x_n of the current forward pass
             p = torch.zeros_like(x0)  # p_{N+1} = 0: no terminal loss
             for n in reversed(range(n_layers + 1)):
                 if ctrl[n]:
@@ -569,7 +599,10 @@ def closed_loop_msa(
             zs, J = evaluate(u)
             history.append(float(J.mean()))
     return ClosedLoopResult(
-        states=zs, controls=u, objective=np.array(history), best_objective=J
+        states=zs,
+        controls=u,
+        objective=np.array(history),
+        best_objective=J,
     )
 
 

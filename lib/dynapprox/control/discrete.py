@@ -34,7 +34,9 @@ __all__ = [
 ]
 
 
-def ema_update(M: torch.Tensor, G: torch.Tensor, decay: float = 0.5) -> torch.Tensor:
+def ema_update(
+    M: torch.Tensor, G: torch.Tensor, decay: float = 0.5
+) -> torch.Tensor:
     r"""Moving average of the weight gradient :math:`G` of the linearised Hamiltonian:
     :math:`M \leftarrow a M + (1 - a) G`.
 
@@ -69,7 +71,9 @@ def ema_update(M: torch.Tensor, G: torch.Tensor, decay: float = 0.5) -> torch.Te
     return decay * M + (1.0 - decay) * G
 
 
-def _check_discrete(W: torch.Tensor, allowed: tuple[float, ...]) -> torch.Tensor:
+def _check_discrete(
+    W: torch.Tensor, allowed: tuple[float, ...]
+) -> torch.Tensor:
     W = check_tensor("W", W)
     ok = torch.zeros_like(W, dtype=torch.bool)
     for a in allowed:
@@ -80,7 +84,10 @@ def _check_discrete(W: torch.Tensor, allowed: tuple[float, ...]) -> torch.Tensor
 
 
 def _check_update(
-    W: torch.Tensor, M: torch.Tensor, rho: float, allowed: tuple[float, ...]
+    W: torch.Tensor,
+    M: torch.Tensor,
+    rho: float,
+    allowed: tuple[float, ...],
 ) -> tuple[torch.Tensor, torch.Tensor, float]:
     """Check the arguments of an MSA update: discrete ``W``, ``M`` of its shape, ``rho`` in [0, 1]."""
     W = _check_discrete(W, allowed)
@@ -95,7 +102,9 @@ def _check_update(
     return W, M, rho
 
 
-def _wrong_sign_threshold(M: torch.Tensor, W: torch.Tensor, rho: float) -> float:
+def _wrong_sign_threshold(
+    M: torch.Tensor, W: torch.Tensor, rho: float
+) -> float:
     wrong = torch.sign(M) != W
     if not bool(wrong.any()):
         return 0.0
@@ -180,13 +189,19 @@ def ternary_msa_update(
         raise ValueError(f"lam must be >= 0, got {lam}")
     rho_bar = _wrong_sign_threshold(M, W, rho)
     new = torch.zeros_like(W)
-    new = torch.where(M > rho_bar * (1.0 - 2.0 * W) + lam, torch.ones_like(W), new)
-    new = torch.where(M < -rho_bar * (1.0 + 2.0 * W) - lam, -torch.ones_like(W), new)
+    new = torch.where(
+        M > rho_bar * (1.0 - 2.0 * W) + lam, torch.ones_like(W), new
+    )
+    new = torch.where(
+        M < -rho_bar * (1.0 + 2.0 * W) - lam, -torch.ones_like(W), new
+    )
     return new
 
 
 def discrete_forward(
-    x: torch.Tensor, weights: Sequence[torch.Tensor], scales: Sequence[float]
+    x: torch.Tensor,
+    weights: Sequence[torch.Tensor],
+    scales: Sequence[float],
 ) -> list[torch.Tensor]:
     r"""Forward pass of a perceptron with discrete weights and fixed layer scales.
 
@@ -324,8 +339,12 @@ def train_discrete_msa(
     batch_size = check_positive_int("batch_size", batch_size)
     kind = check_in("kind", kind, ("ternary", "binary"))
     allowed = (-1.0, 0.0, 1.0) if kind == "ternary" else (-1.0, 1.0)
-    weights = [_check_discrete(w, allowed).detach().clone() for w in weights]
-    gen = torch.Generator().manual_seed(check_nonnegative_int("seed", seed))
+    weights = [
+        _check_discrete(w, allowed).detach().clone() for w in weights
+    ]
+    gen = torch.Generator().manual_seed(
+        check_nonnegative_int("seed", seed)
+    )
     Ms = [torch.zeros_like(w) for w in weights]
 
     def evaluate() -> tuple[float, float, float]:
@@ -333,7 +352,9 @@ def train_discrete_msa(
             logits = discrete_forward(x, weights, scales)[-1]
             loss = float(torch.nn.functional.cross_entropy(logits, y))
             acc = float((logits.argmax(1) == y).double().mean())
-        nz = sum(int((w == 0).sum()) for w in weights) / sum(w.numel() for w in weights)
+        nz = sum(int((w == 0).sum()) for w in weights) / sum(
+            w.numel() for w in weights
+        )
         return loss, acc, nz
 
     hist = [evaluate()]
@@ -351,11 +372,18 @@ def train_discrete_msa(
                     Ms[n], -g, decay
                 )  # dH/dW = -dPhi/dW (costate identity)
                 if kind == "ternary":
-                    weights[n] = ternary_msa_update(weights[n], Ms[n], rho=rho, lam=lam)
+                    weights[n] = ternary_msa_update(
+                        weights[n], Ms[n], rho=rho, lam=lam
+                    )
                 else:
-                    weights[n] = binary_msa_update(weights[n], Ms[n], rho=rho)
+                    weights[n] = binary_msa_update(
+                        weights[n], Ms[n], rho=rho
+                    )
         hist.append(evaluate())
     arr = np.array(hist)
     return DiscreteTrainingResult(
-        weights=weights, loss=arr[:, 0], accuracy=arr[:, 1], sparsity=arr[:, 2]
+        weights=weights,
+        loss=arr[:, 0],
+        accuracy=arr[:, 1],
+        sparsity=arr[:, 2],
     )

@@ -82,20 +82,26 @@ def pca_subspace(
     if k is not None:
         k = check_positive_int("k", k)
         if k > vh.shape[0]:
-            raise ValueError(f"k must be <= min(B, d) = {vh.shape[0]}, got {k}")
+            raise ValueError(
+                f"k must be <= min(B, d) = {vh.shape[0]}, got {k}"
+            )
     else:
         energy = check_finite_float("energy", energy)
         if not 0 < energy <= 1:
             raise ValueError(f"energy must lie in (0, 1], got {energy}")
         k = (
             int(
-                torch.searchsorted(frac, torch.tensor(energy, dtype=frac.dtype) - 1e-12)
+                torch.searchsorted(
+                    frac, torch.tensor(energy, dtype=frac.dtype) - 1e-12
+                )
             )
             + 1
         )
         k = min(k, vh.shape[0])
     return PCASubspace(
-        mean=mean, basis=vh[:k].T.contiguous(), explained=float(frac[k - 1])
+        mean=mean,
+        basis=vh[:k].T.contiguous(),
+        explained=float(frac[k - 1]),
     )
 
 

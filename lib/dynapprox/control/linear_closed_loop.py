@@ -21,13 +21,17 @@ def _linear_closed_loop_setup(
     thetas = check_real_array("thetas", thetas, ndim=3)
     T, d, d2 = thetas.shape
     if d != d2:
-        raise ValueError(f"thetas must have shape (T, d, d), got {thetas.shape}")
+        raise ValueError(
+            f"thetas must have shape (T, d, d), got {thetas.shape}"
+        )
     basis0 = check_real_array("basis0", basis0, ndim=2)
     if basis0.shape[0] != d or basis0.shape[1] > d:
         raise ValueError(
             f"basis0 must have shape (d, k) with k <= d = {d}, got {basis0.shape}"
         )
-    if not np.allclose(basis0.T @ basis0, np.eye(basis0.shape[1]), atol=1e-10):
+    if not np.allclose(
+        basis0.T @ basis0, np.eye(basis0.shape[1]), atol=1e-10
+    ):
         raise ValueError("basis0 must have orthonormal columns")
     z = check_real_array("z", z, ndim=1)
     if z.shape != (d,):
@@ -83,7 +87,9 @@ def linear_closed_loop_sq_errors(
     -------
     :doc:`/chapters/06_discrete_robust` (:prf:ref:`thm-closed-loop-linear`).
     """
-    thetas, basis0, z, c, prods = _linear_closed_loop_setup(thetas, basis0, z, c)
+    thetas, basis0, z, c, prods = _linear_closed_loop_setup(
+        thetas, basis0, z, c
+    )
     alpha = c / (1.0 + c)
     e = z.copy()
     out = [float(e @ e)]
@@ -127,7 +133,9 @@ def linear_closed_loop_bound(
     -------
     :doc:`/chapters/06_discrete_robust` (:prf:ref:`thm-closed-loop-linear`).
     """
-    thetas, basis0, z, c, prods = _linear_closed_loop_setup(thetas, basis0, z, c)
+    thetas, basis0, z, c, prods = _linear_closed_loop_setup(
+        thetas, basis0, z, c
+    )
     alpha = c / (1.0 + c)
     z_par = basis0 @ (basis0.T @ z)
     z_perp = z - z_par
@@ -135,14 +143,19 @@ def linear_closed_loop_bound(
     gam = 0.0
     out = []
     for t in range(1, thetas.shape[0] + 1):
-        for s in (t - 1, t):  # gamma_t = max over s <= t (s = 0 contributes 0)
+        for s in (
+            t - 1,
+            t,
+        ):  # gamma_t = max over s <= t (s = 0 contributes 0)
             sv = np.linalg.svd(prods[s], compute_uv=False)
             gam = max(
                 gam,
                 (1.0 + (sv[0] / sv[-1]) ** 2)
                 * np.linalg.norm(np.eye(d) - prods[s].T @ prods[s], 2),
             )
-        lead = alpha ** (2 * t) * float(z_perp @ z_perp) + float(z_par @ z_par)
+        lead = alpha ** (2 * t) * float(z_perp @ z_perp) + float(
+            z_par @ z_par
+        )
         extra = (
             gam
             * float(z @ z)

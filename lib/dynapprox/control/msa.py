@@ -39,7 +39,13 @@ from .pmp import (
     weight_decay,
 )
 
-__all__ = ["MSAStepInfo", "msa_step", "TrainingHistory", "train_msa", "train_backprop"]
+__all__ = [
+    "MSAStepInfo",
+    "msa_step",
+    "TrainingHistory",
+    "train_msa",
+    "train_backprop",
+]
 
 
 @dataclass(frozen=True)
@@ -144,8 +150,12 @@ def msa_step(
     pN = terminal_costate(states[-1], y, loss_fn)
     with torch.no_grad():
         p = costates(states, W, b, h, pN)
-        loss_before = float(loss_fn(states[-1], y) + weight_decay(W, b, reg).sum())
-        H_old = float(augmented_hamiltonian(W, b, states, p, h, reg, 0.0).sum())
+        loss_before = float(
+            loss_fn(states[-1], y) + weight_decay(W, b, reg).sum()
+        )
+        H_old = float(
+            augmented_hamiltonian(W, b, states, p, h, reg, 0.0).sum()
+        )
     Wv = W.detach().clone().requires_grad_(True)
     bv = b.detach().clone().requires_grad_(True)
     opt = torch.optim.LBFGS(
@@ -162,7 +172,11 @@ def msa_step(
         opt.step(closure)
     W_new, b_new = Wv.detach(), bv.detach()
     with torch.no_grad():
-        H_new = float(augmented_hamiltonian(W_new, b_new, states, p, h, reg, 0.0).sum())
+        H_new = float(
+            augmented_hamiltonian(
+                W_new, b_new, states, p, h, reg, 0.0
+            ).sum()
+        )
         f = layer_maps(states[:-1], W_new, b_new, h)
         gx = hamiltonian_grad_x(states[:-1], p[1:], W_new, b_new, h)
         info = MSAStepInfo(
@@ -170,7 +184,9 @@ def msa_step(
             hamiltonian_gain=H_new - H_old,
             state_error=float((states[1:] - f).pow(2).sum()),
             costate_error=float((p[:-1] - gx).pow(2).sum()),
-            weight_norm=float(torch.linalg.matrix_norm(W_new, ord=2).max()),
+            weight_norm=float(
+                torch.linalg.matrix_norm(W_new, ord=2).max()
+            ),
         )
     return W_new, b_new, info
 
@@ -282,7 +298,11 @@ def train_msa(
         losses.append(float(objective(x0, y, W, b, h, reg, loss_fn)))
     tests.append(_test_loss(test, W, b, h, loss_fn))
     return TrainingHistory(
-        W=W, b=b, loss=np.array(losses), test_loss=np.array(tests), infos=infos
+        W=W,
+        b=b,
+        loss=np.array(losses),
+        test_loss=np.array(tests),
+        infos=infos,
     )
 
 
@@ -354,7 +374,9 @@ def train_backprop(
     )
     losses, tests = [], []
     for _ in range(n_iter + 1):
-        tests.append(_test_loss(test, Wv.detach(), bv.detach(), h, loss_fn))
+        tests.append(
+            _test_loss(test, Wv.detach(), bv.detach(), h, loss_fn)
+        )
         opt.zero_grad()
         J = objective(x0, y, Wv, bv, h, reg, loss_fn)
         losses.append(float(J.detach()))
@@ -362,5 +384,8 @@ def train_backprop(
             J.backward()
             opt.step()
     return TrainingHistory(
-        W=Wv.detach(), b=bv.detach(), loss=np.array(losses), test_loss=np.array(tests)
+        W=Wv.detach(),
+        b=bv.detach(),
+        loss=np.array(losses),
+        test_loss=np.array(tests),
     )

@@ -36,8 +36,18 @@ from __future__ import annotations
 
 import torch
 
-from .._validation import check_callable, check_finite_float, check_positive_float
-from ._checks import LossFn, check_params, check_states, check_tensor, check_x0
+from .._validation import (
+    check_callable,
+    check_finite_float,
+    check_positive_float,
+)
+from ._checks import (
+    LossFn,
+    check_params,
+    check_states,
+    check_tensor,
+    check_x0,
+)
 
 __all__ = [
     "layer_maps",
@@ -112,7 +122,9 @@ def forward(
     x0 = check_x0(x0, d, W.dtype)
     h = check_positive_float("h", h)
     xs = [x0]
-    for n in range(n_layers):  # the loop over layers is the dynamics itself
+    for n in range(
+        n_layers
+    ):  # the loop over layers is the dynamics itself
         xs.append(xs[-1] + h * torch.tanh(xs[-1] @ W[n].T + b[n]))
     return torch.stack(xs)
 
@@ -152,7 +164,11 @@ def terminal_costate(
 
 
 def hamiltonian_grad_x(
-    x: torch.Tensor, p_next: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float
+    x: torch.Tensor,
+    p_next: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    h: float,
 ) -> torch.Tensor:
     r"""State gradient of the Hamiltonian, in closed form for the tanh residual layer.
 
@@ -189,7 +205,11 @@ def hamiltonian_grad_x(
 
 
 def costates(
-    states: torch.Tensor, W: torch.Tensor, b: torch.Tensor, h: float, pN: torch.Tensor
+    states: torch.Tensor,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    h: float,
+    pN: torch.Tensor,
 ) -> torch.Tensor:
     r"""Backward (costate, adjoint) recursion :math:`p_n = \nabla_x H_n(x_n, p_{n+1}, \theta_n)`.
 
@@ -231,7 +251,9 @@ def costates(
     return torch.stack(ps[::-1])
 
 
-def weight_decay(W: torch.Tensor, b: torch.Tensor, reg: float) -> torch.Tensor:
+def weight_decay(
+    W: torch.Tensor, b: torch.Tensor, reg: float
+) -> torch.Tensor:
     r"""Running cost of every layer, :math:`R(\theta_n) = \frac{\lambda}{2}(\|W_n\|_F^2 + |b_n|^2)`.
 
     Parameters

@@ -230,8 +230,12 @@ def controlled_flow(
 
         return f
 
-    fields = [piece(Wk, bk, Vk) for Wk, bk, Vk in zip(W, b, V, strict=True)]
-    return piecewise_flow(fields, x0, T, method, steps_per_piece, return_trajectory)
+    fields = [
+        piece(Wk, bk, Vk) for Wk, bk, Vk in zip(W, b, V, strict=True)
+    ]
+    return piecewise_flow(
+        fields, x0, T, method, steps_per_piece, return_trajectory
+    )
 
 
 def controlled_flow_exact(
@@ -291,24 +295,33 @@ def controlled_flow_exact(
     from scipy.integrate import solve_ivp
 
     sigma = NUMPY_ACTIVATIONS[activation]
-    Wn, bn, Vn = (t.detach().to(torch.float64).cpu().numpy() for t in (W, b, V))
+    Wn, bn, Vn = (
+        t.detach().to(torch.float64).cpu().numpy() for t in (W, b, V)
+    )
     batch = x0.shape[0]
     y = x0.detach().to(torch.float64).cpu().numpy().reshape(-1)
     dt = T / K
     for k in range(K):
 
         def rhs(t: float, flat: np.ndarray, k: int = k) -> np.ndarray:
-            return (sigma(flat.reshape(batch, n) @ Wn[k].T + bn[k]) @ Vn[k].T).reshape(
-                -1
-            )
+            return (
+                sigma(flat.reshape(batch, n) @ Wn[k].T + bn[k]) @ Vn[k].T
+            ).reshape(-1)
 
         sol = solve_ivp(
-            rhs, (k * dt, (k + 1) * dt), y, method="DOP853", rtol=rtol, atol=atol
+            rhs,
+            (k * dt, (k + 1) * dt),
+            y,
+            method="DOP853",
+            rtol=rtol,
+            atol=atol,
         )
         if (
             not sol.success
         ):  # pragma: no cover - globally Lipschitz fields do not blow up
-            raise RuntimeError(f"solve_ivp failed on piece {k}: {sol.message}")
+            raise RuntimeError(
+                f"solve_ivp failed on piece {k}: {sol.message}"
+            )
         y = sol.y[:, -1]
     return torch.from_numpy(y.reshape(batch, n).copy())
 
@@ -343,10 +356,14 @@ def gaussian_initializer(
     """
     init_scale = check_finite_float("init_scale", init_scale)
     if init_scale < 0:
-        raise ValueError(f"init_scale must be non-negative, got {init_scale}")
+        raise ValueError(
+            f"init_scale must be non-negative, got {init_scale}"
+        )
     seed = check_nonnegative_int("seed", seed)
     if dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+        raise TypeError(
+            f"dtype must be torch.float32 or torch.float64, got {dtype}"
+        )
     g = torch.Generator(device="cpu")
     g.manual_seed(seed)
 
@@ -437,9 +454,13 @@ class ContinuousResNet(torch.nn.Module):
         self.n_pieces = check_positive_int("n_pieces", n_pieces)
         self.T = check_positive_float("T", T)
         self.width = check_positive_int("width", width)
-        self.activation = check_in("activation", activation, tuple(ACTIVATIONS))
+        self.activation = check_in(
+            "activation", activation, tuple(ACTIVATIONS)
+        )
         self.method = check_in("method", method, tuple(METHODS))
-        self.steps_per_piece = check_positive_int("steps_per_piece", steps_per_piece)
+        self.steps_per_piece = check_positive_int(
+            "steps_per_piece", steps_per_piece
+        )
         self.terminal = check_in("terminal", terminal, TERMINALS)
         self.input_dim = (
             self.dim
@@ -451,7 +472,9 @@ class ContinuousResNet(torch.nn.Module):
                 f"input_dim must be at most dim = {self.dim}, got {self.input_dim}"
             )
         self.out_dim = (
-            self.dim if out_dim is None else check_positive_int("out_dim", out_dim)
+            self.dim
+            if out_dim is None
+            else check_positive_int("out_dim", out_dim)
         )
         if terminal == "projection" and self.out_dim > self.dim:
             raise ValueError(
@@ -466,7 +489,9 @@ class ContinuousResNet(torch.nn.Module):
         self.V = randn(K, n, m, fan_in=m)
         if terminal in ("affine", "scalar", "classifier"):
             self.A = randn(self.out_dim, n, fan_in=n)
-            self.c = torch.nn.Parameter(torch.zeros(self.out_dim, dtype=dtype))
+            self.c = torch.nn.Parameter(
+                torch.zeros(self.out_dim, dtype=dtype)
+            )
 
     def lift(self, x: torch.Tensor) -> torch.Tensor:
         r"""The embedding :math:`\iota(x) = (x, 0) \in \mathbb R^n`, shape ``[batch, n]``."""
@@ -478,7 +503,9 @@ class ContinuousResNet(torch.nn.Module):
         x = x.to(self.W.dtype)
         if self.input_dim == self.dim:
             return x
-        return torch.cat([x, x.new_zeros(x.shape[0], self.dim - self.input_dim)], dim=1)
+        return torch.cat(
+            [x, x.new_zeros(x.shape[0], self.dim - self.input_dim)], dim=1
+        )
 
     def flow(
         self,
@@ -516,7 +543,9 @@ class ContinuousResNet(torch.nn.Module):
             self.T,
             self.activation,
             self.method if method is None else method,
-            self.steps_per_piece if steps_per_piece is None else steps_per_piece,
+            self.steps_per_piece
+            if steps_per_piece is None
+            else steps_per_piece,
             return_trajectory,
         )
 
@@ -530,7 +559,9 @@ class ContinuousResNet(torch.nn.Module):
         if self.terminal == "projection":
             return z[:, : self.out_dim]
         out = z @ self.A.T + self.c
-        return out[:, 0] if self.terminal in ("scalar", "classifier") else out
+        return (
+            out[:, 0] if self.terminal in ("scalar", "classifier") else out
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         r"""The model :math:`g(\varphi_T(\iota(x)))`."""

@@ -184,17 +184,27 @@ def piecewise_flow(
     """
     fields = list(fields)
     if not fields:
-        raise ValueError("fields must contain at least one field (one per piece)")
+        raise ValueError(
+            "fields must contain at least one field (one per piece)"
+        )
     T = check_positive_float("T", T)
     check_in("method", method, tuple(METHODS))
-    steps_per_piece = check_positive_int("steps_per_piece", steps_per_piece)
+    steps_per_piece = check_positive_int(
+        "steps_per_piece", steps_per_piece
+    )
     K = len(fields)
     dt = T / K
     x = x0
     pieces = [x0[None]] if return_trajectory else None
     for k, f in enumerate(fields):
         out = odeint(
-            f, x, k * dt, (k + 1) * dt, steps_per_piece, method, return_trajectory
+            f,
+            x,
+            k * dt,
+            (k + 1) * dt,
+            steps_per_piece,
+            method,
+            return_trajectory,
         )
         if pieces is not None:
             pieces.append(out[1:])

@@ -16,7 +16,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._validation import check_finite_float, check_positive_float, check_real_array
+from .._validation import (
+    check_finite_float,
+    check_positive_float,
+    check_real_array,
+)
 
 __all__ = [
     "relu_field_flow",
@@ -36,7 +40,9 @@ def _check_controls_1d(controls: ArrayLike) -> np.ndarray:
             f"controls must have 4 columns (v, w, b, tau), got shape {c.shape}"
         )
     if np.any(c[:, 3] < 0):
-        raise ValueError("controls[:, 3] (the durations tau) must be non-negative")
+        raise ValueError(
+            "controls[:, 3] (the durations tau) must be non-negative"
+        )
     return c
 
 

@@ -54,7 +54,9 @@ def talk_vector_field(t: float, x: torch.Tensor) -> torch.Tensor:
     :doc:`/chapters/02_composition_dynamics`.
     """
     if x.ndim != 2 or x.shape[-1] != 2:
-        raise ValueError(f"x must have shape [batch, 2], got {tuple(x.shape)}")
+        raise ValueError(
+            f"x must have shape [batch, 2], got {tuple(x.shape)}"
+        )
     x1, x2 = x[:, 0], x[:, 1]
     d1 = -x2 * math.sin(t)
     d2 = -0.5 * (1.0 - x1**2) * x2 + x1 * math.cos(t)
@@ -117,15 +119,21 @@ def talk_example_dataset(
     T = check_positive_float("T", T)
     box = check_positive_float("box", box)
     bound = check_positive_float("bound", bound)
-    steps_per_unit_time = check_positive_int("steps_per_unit_time", steps_per_unit_time)
+    steps_per_unit_time = check_positive_int(
+        "steps_per_unit_time", steps_per_unit_time
+    )
     if not (isinstance(margin, (tuple, list)) and len(margin) == 2):
-        raise TypeError(f"margin must be a pair (low, high), got {margin!r}")
+        raise TypeError(
+            f"margin must be a pair (low, high), got {margin!r}"
+        )
     low, high = (
         check_finite_float("margin[0]", margin[0]),
         check_finite_float("margin[1]", margin[1]),
     )
     if not 0 <= low < high:
-        raise ValueError(f"margin must satisfy 0 <= low < high, got {margin}")
+        raise ValueError(
+            f"margin must satisfy 0 <= low < high, got {margin}"
+        )
     rng = np.random.default_rng(check_nonnegative_int("seed", seed))
     n_steps = max(1, int(round(steps_per_unit_time * T)))
     xs, zs = [], []
@@ -137,11 +145,17 @@ def talk_example_dataset(
         )
         with torch.no_grad():
             traj = odeint(
-                talk_vector_field, cand, 0.0, T, n_steps, "rk4", return_trajectory=True
+                talk_vector_field,
+                cand,
+                0.0,
+                T,
+                n_steps,
+                "rk4",
+                return_trajectory=True,
             )
-        inside = torch.all(torch.isfinite(traj) & (traj.abs() < bound), dim=2).all(
-            dim=0
-        )
+        inside = torch.all(
+            torch.isfinite(traj) & (traj.abs() < bound), dim=2
+        ).all(dim=0)
         z1 = traj[-1, :, 0].abs()
         ok = inside & (z1 > low) & (z1 < high)
         xs.append(cand[ok])

@@ -62,7 +62,9 @@ def train_full_batch(
     (:prf:ref:`thm-invariant-uap`).
     """
     if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a torch.nn.Module, got {type(model).__name__}"
+        )
     x = check_float_tensor("x", x)
     y = check_float_tensor("y", y)
     check_in("loss", loss, ("mse", "bce"))
@@ -75,7 +77,9 @@ def train_full_batch(
             f"y must have shape {(x.shape[0],) + out_shape} (that of model(x)), got {tuple(y.shape)}"
         )
     if loss == "bce" and not bool(torch.all((y == 0) | (y == 1))):
-        raise ValueError("y must contain only labels 0 and 1 for loss='bce'")
+        raise ValueError(
+            "y must contain only labels 0 and 1 for loss='bce'"
+        )
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     history = []
     for _ in range(n_iter):

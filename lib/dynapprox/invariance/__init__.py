@@ -14,7 +14,13 @@ Every public name is re-exported here (``inv.random_permutations``, ...).
 
 from __future__ import annotations
 
-from .crystals import CACO3, NACL, CrystalTable, crystal_table, same_structure
+from .crystals import (
+    CACO3,
+    NACL,
+    CrystalTable,
+    crystal_table,
+    same_structure,
+)
 from .equivariant import (
     EquivariantFlow,
     count_parameters,

@@ -17,7 +17,13 @@ import numpy as np
 
 from .._validation import check_in, check_positive_float
 
-__all__ = ["CrystalTable", "NACL", "CACO3", "crystal_table", "same_structure"]
+__all__ = [
+    "CrystalTable",
+    "NACL",
+    "CACO3",
+    "crystal_table",
+    "same_structure",
+]
 
 
 # --------------------------------------------------------------------------------------
@@ -72,7 +78,9 @@ class CrystalTable:
     def rows(self) -> list[tuple[str, float, float, float]]:
         """The table as a list of ``(species, x, y, z)`` rows."""
         rows = zip(self.species, self.coords, strict=True)
-        return [(s, float(c[0]), float(c[1]), float(c[2])) for s, c in rows]
+        return [
+            (s, float(c[0]), float(c[1]), float(c[2])) for s, c in rows
+        ]
 
 
 def _make_table(
@@ -83,12 +91,16 @@ def _make_table(
     coords.setflags(write=False)
     table = CrystalTable(name, species, coords)
     if len(table.block_species) != len(set(species)):
-        raise ValueError(f"atoms of one species must be listed consecutively in {name}")
+        raise ValueError(
+            f"atoms of one species must be listed consecutively in {name}"
+        )
     return table
 
 
 #: Rock salt NaCl, one formula unit as in the talk's table; Na at the origin, Cl at the cell centre.
-NACL: CrystalTable = _make_table("NaCl", (("Na", 0.0, 0.0, 0.0), ("Cl", 0.5, 0.5, 0.5)))
+NACL: CrystalTable = _make_table(
+    "NaCl", (("Na", 0.0, 0.0, 0.0), ("Cl", 0.5, 0.5, 0.5))
+)
 
 #: Calcite CaCO3 in the rhombohedral cell, two formula units (the talk's table).
 CACO3: CrystalTable = _make_table(
@@ -123,7 +135,9 @@ def crystal_table(name: str) -> CrystalTable:
 def _canonical(coords: np.ndarray, tol: float) -> np.ndarray:
     c = np.mod(coords, 1.0)
     c = np.where(np.abs(c - 1.0) < tol, 0.0, c)
-    c = np.round(c / tol) * tol  # snap to the tolerance grid before sorting
+    c = (
+        np.round(c / tol) * tol
+    )  # snap to the tolerance grid before sorting
     return c[np.lexsort(c.T[::-1])]
 
 

@@ -32,7 +32,11 @@ from .._validation import (
     check_positive_float,
     check_positive_int,
 )
-from ..flows.controlled import ACTIVATIONS, ContinuousResNet, gaussian_initializer
+from ..flows.controlled import (
+    ACTIVATIONS,
+    ContinuousResNet,
+    gaussian_initializer,
+)
 from ..flows.integrators import METHODS, piecewise_flow
 from .groups import check_block_sizes
 
@@ -45,7 +49,9 @@ __all__ = [
 
 
 def _block_index(blocks: tuple[int, ...]) -> torch.Tensor:
-    return torch.repeat_interleave(torch.arange(len(blocks)), torch.tensor(blocks))
+    return torch.repeat_interleave(
+        torch.arange(len(blocks)), torch.tensor(blocks)
+    )
 
 
 def equivariant_field(
@@ -98,7 +104,11 @@ def equivariant_field(
     :doc:`/chapters/04_invariant_functions` (:prf:ref:`cor-deepsets-flow`), through
     :class:`EquivariantFlow`.
     """
-    if not isinstance(h, torch.Tensor) or not torch.is_floating_point(h) or h.ndim != 3:
+    if (
+        not isinstance(h, torch.Tensor)
+        or not torch.is_floating_point(h)
+        or h.ndim != 3
+    ):
         raise ValueError(
             f"h must be a floating-point tensor of shape [batch, d, k], got {getattr(h, 'shape', type(h).__name__)}"
         )
@@ -118,7 +128,9 @@ def equivariant_field(
             )
     check_in("activation", activation, tuple(ACTIVATIONS))
     A, B, c = A.to(h.dtype), B.to(h.dtype), c.to(h.dtype)
-    if r == 1:  # one block: plain matrix products (the symmetric group S_d)
+    if (
+        r == 1
+    ):  # one block: plain matrix products (the symmetric group S_d)
         pre = h @ A[0].T + h.sum(dim=1, keepdim=True) @ B[0, 0].T + c[0]
         return ACTIVATIONS[activation](pre)
     beta = _block_index(blocks).to(h.device)
@@ -128,7 +140,9 @@ def equivariant_field(
         "bglk,ngk->nbl", B, sums
     )  # [n, r, k]: sum_gamma B[b, gamma] S_gamma
     pre = (
-        torch.einsum("dlk,ndk->ndl", A[beta], h) + coupling[:, beta, :] + c[beta][None]
+        torch.einsum("dlk,ndk->ndl", A[beta], h)
+        + coupling[:, beta, :]
+        + c[beta][None]
     )
     return ACTIVATIONS[activation](pre)
 
@@ -213,14 +227,24 @@ class EquivariantFlow(torch.nn.Module):
         self.width = check_positive_int("width", width)
         self.n_pieces = check_positive_int("n_pieces", n_pieces)
         self.T = check_positive_float("T", T)
-        self.blocks = (self.d,) if blocks is None else check_block_sizes(blocks)
+        self.blocks = (
+            (self.d,) if blocks is None else check_block_sizes(blocks)
+        )
         if sum(self.blocks) != self.d:
-            raise ValueError(f"blocks must sum to d = {self.d}, got {self.blocks}")
+            raise ValueError(
+                f"blocks must sum to d = {self.d}, got {self.blocks}"
+            )
         self.in_features = check_positive_int("in_features", in_features)
-        self.readout_width = check_nonnegative_int("readout_width", readout_width)
-        self.activation = check_in("activation", activation, tuple(ACTIVATIONS))
+        self.readout_width = check_nonnegative_int(
+            "readout_width", readout_width
+        )
+        self.activation = check_in(
+            "activation", activation, tuple(ACTIVATIONS)
+        )
         self.method = check_in("method", method, tuple(METHODS))
-        self.steps_per_piece = check_positive_int("steps_per_piece", steps_per_piece)
+        self.steps_per_piece = check_positive_int(
+            "steps_per_piece", steps_per_piece
+        )
         randn = gaussian_initializer(init_scale, seed, dtype)
         K, k, r, p, m = (
             self.n_pieces,
@@ -241,19 +265,25 @@ class EquivariantFlow(torch.nn.Module):
             self.b2 = torch.nn.Parameter(torch.zeros((), dtype=dtype))
         else:
             self.w = randn(k, fan_in=k * self.d)
-        self.register_buffer("_beta", _block_index(self.blocks), persistent=False)
+        self.register_buffer(
+            "_beta", _block_index(self.blocks), persistent=False
+        )
 
     def _check_input(self, x: torch.Tensor) -> torch.Tensor:
         if not isinstance(x, torch.Tensor):
             x = torch.as_tensor(np.asarray(x, dtype=float))
         if not torch.is_floating_point(x):
-            raise TypeError(f"x must be a floating-point tensor, got dtype {x.dtype}")
+            raise TypeError(
+                f"x must be a floating-point tensor, got dtype {x.dtype}"
+            )
         p = self.in_features
         if p == 1 and x.ndim == 2:
             x = x[..., None]
         if x.ndim != 3 or x.shape[1] != self.d or x.shape[2] != p:
             want = f"[n, {self.d}]" if p == 1 else f"[n, {self.d}, {p}]"
-            raise ValueError(f"x must have shape {want}, got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape {want}, got {tuple(x.shape)}"
+            )
         return x.to(self.A.dtype)
 
     def lift(self, x: torch.Tensor) -> torch.Tensor:
@@ -272,14 +302,19 @@ class EquivariantFlow(torch.nn.Module):
             A: torch.Tensor, B: torch.Tensor, c: torch.Tensor
         ) -> Callable[[float, torch.Tensor], torch.Tensor]:
             def f(t: float, y: torch.Tensor) -> torch.Tensor:
-                return equivariant_field(y, A, B, c, self.blocks, self.activation)
+                return equivariant_field(
+                    y, A, B, c, self.blocks, self.activation
+                )
 
             return f
 
         fields = [
-            piece(A, B, c) for A, B, c in zip(self.A, self.B, self.c, strict=True)
+            piece(A, B, c)
+            for A, B, c in zip(self.A, self.B, self.c, strict=True)
         ]
-        return piecewise_flow(fields, h, self.T, self.method, self.steps_per_piece)
+        return piecewise_flow(
+            fields, h, self.T, self.method, self.steps_per_piece
+        )
 
     def readout(self, h: torch.Tensor) -> torch.Tensor:
         r"""The invariant readout :math:`\sum_i g(h_i)`, shape ``[n]``."""
@@ -302,8 +337,12 @@ def count_parameters(model: torch.nn.Module) -> int:
     :doc:`/chapters/04_invariant_functions`.
     """
     if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
+        raise TypeError(
+            f"model must be a torch.nn.Module, got {type(model).__name__}"
+        )
+    return int(
+        sum(p.numel() for p in model.parameters() if p.requires_grad)
+    )
 
 
 def matched_baseline(
@@ -362,7 +401,8 @@ def matched_baseline(
     m = max(1, round((n_params - fixed) / per_width))
     candidates = [w for w in (m - 1, m, m + 1) if w >= 1]
     best = min(
-        candidates, key=lambda w: (abs(K * w * (2 * dim + 1) + fixed - n_params), w)
+        candidates,
+        key=lambda w: (abs(K * w * (2 * dim + 1) + fixed - n_params), w),
     )
     kwargs.setdefault("steps_per_piece", 2)
     return ContinuousResNet(

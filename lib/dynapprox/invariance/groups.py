@@ -55,7 +55,9 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 
 
-def check_permutation(name: str, perm: Any, d: int | None = None) -> np.ndarray:
+def check_permutation(
+    name: str, perm: Any, d: int | None = None
+) -> np.ndarray:
     """Return ``perm`` as an ``int64`` array of permutations of ``0..d-1``, else raise.
 
     Parameters
@@ -90,7 +92,9 @@ def check_permutation(name: str, perm: Any, d: int | None = None) -> np.ndarray:
             f"{name} must have shape [d] or [n, d] with d >= 1, got shape {arr.shape}"
         )
     if d is not None and arr.shape[-1] != d:
-        raise ValueError(f"{name} must permute {d} indices, got length {arr.shape[-1]}")
+        raise ValueError(
+            f"{name} must permute {d} indices, got length {arr.shape[-1]}"
+        )
     ref = np.arange(arr.shape[-1])
     if not np.all(np.sort(arr, axis=-1) == ref):
         raise ValueError(
@@ -123,7 +127,9 @@ def _as_array(name: str, x: Any) -> np.ndarray | torch.Tensor:
     return arr
 
 
-def permute(x: Any, perm: Any, axis: int = -1) -> np.ndarray | torch.Tensor:
+def permute(
+    x: Any, perm: Any, axis: int = -1
+) -> np.ndarray | torch.Tensor:
     r"""The action :math:`s(x)_i = x_{s(i)}` of one permutation along ``axis``.
 
     Parameters
@@ -207,7 +213,9 @@ def inverse(s: Any) -> np.ndarray:
     return np.argsort(s, axis=-1).astype(np.int64)
 
 
-def random_permutations(d: int, n: int, seed: int | np.random.Generator) -> np.ndarray:
+def random_permutations(
+    d: int, n: int, seed: int | np.random.Generator
+) -> np.ndarray:
     r"""``n`` independent uniform random elements of the symmetric group :math:`S_d`.
 
     Parameters
@@ -249,10 +257,14 @@ def cyclic_shifts(d: int) -> np.ndarray:
     :doc:`/chapters/04_invariant_functions` (:prf:ref:`prop-equivariant-invariant`).
     """
     d = check_positive_int("d", d)
-    return ((np.arange(d)[None, :] + np.arange(d)[:, None]) % d).astype(np.int64)
+    return ((np.arange(d)[None, :] + np.arange(d)[:, None]) % d).astype(
+        np.int64
+    )
 
 
-def random_cyclic_shifts(d: int, n: int, seed: int | np.random.Generator) -> np.ndarray:
+def random_cyclic_shifts(
+    d: int, n: int, seed: int | np.random.Generator
+) -> np.ndarray:
     r"""``n`` uniform random elements of the cyclic translation group :math:`\mathbb Z_d`.
 
     Returns
@@ -300,7 +312,9 @@ def check_block_sizes(sizes: Any) -> tuple[int, ...]:
         ) from exc
     if not sizes:
         raise ValueError("sizes must contain at least one block size")
-    return tuple(check_positive_int(f"sizes[{i}]", s) for i, s in enumerate(sizes))
+    return tuple(
+        check_positive_int(f"sizes[{i}]", s) for i, s in enumerate(sizes)
+    )
 
 
 def random_block_permutations(
@@ -540,4 +554,6 @@ def group_average(
     x, perms = _prepare(x, perms, axis)
     with torch.no_grad():
         ys = _to_numpy(f(_orbit(x, perms, axis)), "f(s(x))")
-    return ys.reshape((x.shape[0], perms.shape[0]) + ys.shape[1:]).mean(axis=1)
+    return ys.reshape((x.shape[0], perms.shape[0]) + ys.shape[1:]).mean(
+        axis=1
+    )

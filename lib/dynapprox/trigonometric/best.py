@@ -86,7 +86,10 @@ def _rounding_allowance(m: int, size: float) -> float:
 
 
 def certified_sup_error(
-    f: PiecewiseSmoothTarget, coef: ArrayLike, n_grid: int = 16384, order: int = 6
+    f: PiecewiseSmoothTarget,
+    coef: ArrayLike,
+    n_grid: int = 16384,
+    order: int = 6,
 ) -> float:
     r"""A proven upper bound of :math:`\|f - p\|_\infty` over the whole circle.
 
@@ -137,8 +140,14 @@ def certified_sup_error(
     n_grid = check_positive_int("n_grid", n_grid)
     order = check_positive_int("order", order)
     if n_grid < 2 * m:
-        raise ValueError(f"n_grid must be at least 2m = {2 * m}, got {n_grid}")
-    bp = np.mod(np.asarray(f.breakpoints(), dtype=float), TWO_PI) * n_grid / TWO_PI
+        raise ValueError(
+            f"n_grid must be at least 2m = {2 * m}, got {n_grid}"
+        )
+    bp = (
+        np.mod(np.asarray(f.breakpoints(), dtype=float), TWO_PI)
+        * n_grid
+        / TWO_PI
+    )
     if bp.size and np.max(np.abs(bp - np.round(bp))) > 1e-9:
         raise ValueError(
             f"every break point of f must be a grid point 2 pi j / n_grid; n_grid = {n_grid} is not"
@@ -148,24 +157,35 @@ def certified_sup_error(
     eta = np.pi / n_grid + 8 * _U * TWO_PI
     A = trig_design_matrix(c, m)
     k = np.arange(1, m, dtype=float)
-    amp = np.hypot(coef[1:m], coef[m:])  # |a_k cos kx + b_k sin kx| <= amp_k
+    amp = np.hypot(
+        coef[1:m], coef[m:]
+    )  # |a_k cos kx + b_k sin kx| <= amp_k
     total = np.zeros(n_grid)
     rounding = 0.0
     for i in range(order):
         weight = eta**i / math.factorial(i)
-        e_i = np.asarray(f.derivative(i, c), dtype=float) - A @ trig_derivative(coef, i)
+        e_i = np.asarray(
+            f.derivative(i, c), dtype=float
+        ) - A @ trig_derivative(coef, i)
         total += np.abs(e_i) * weight
         P_i = (abs(coef[0]) if i == 0 else 0.0) + float(np.sum(k**i * amp))
-        rounding += _rounding_allowance(m, float(f.derivative_bound(i)) + P_i) * weight
+        rounding += (
+            _rounding_allowance(m, float(f.derivative_bound(i)) + P_i)
+            * weight
+        )
     P_r = float(np.sum(k**order * amp))
     remainder = (
-        (float(f.derivative_bound(order)) + P_r) * eta**order / math.factorial(order)
+        (float(f.derivative_bound(order)) + P_r)
+        * eta**order
+        / math.factorial(order)
     )
     return float(np.max(total)) + remainder + rounding
 
 
 def alternation_lower_bound(
-    f: Callable[[np.ndarray], np.ndarray], coef: ArrayLike, n_grid: int = 16384
+    f: Callable[[np.ndarray], np.ndarray],
+    coef: ArrayLike,
+    n_grid: int = 16384,
 ) -> float:
     r"""A proven lower bound of :math:`E_m(f)` from the alternation of :math:`f - p`.
 
@@ -202,7 +222,9 @@ def alternation_lower_bound(
     coef, m = check_coefficients(coef)
     n_grid = check_positive_int("n_grid", n_grid)
     if n_grid < 2 * m:
-        raise ValueError(f"n_grid must be at least 2m = {2 * m}, got {n_grid}")
+        raise ValueError(
+            f"n_grid must be at least 2m = {2 * m}, got {n_grid}"
+        )
     x, fx = grid_values(f, n_grid)
     return _alternation_bound(fx, fx - trig_eval(coef, x), coef, m)
 
@@ -221,12 +243,17 @@ def _alternation_bound(
     def sign_changes(tau: float) -> int:
         s = np.sign(e[np.abs(e) >= tau])
         s = s[s != 0]
-        return int(np.count_nonzero(s != np.roll(s, 1))) if s.size >= 2 else 0
+        return (
+            int(np.count_nonzero(s != np.roll(s, 1))) if s.size >= 2 else 0
+        )
 
     levels = np.unique(np.abs(e[e != 0]))
     if levels.size == 0 or sign_changes(levels[0]) < 2 * m:
         return 0.0
-    lo, hi = 0, levels.size - 1  # the largest level with >= 2m cyclic sign changes
+    lo, hi = (
+        0,
+        levels.size - 1,
+    )  # the largest level with >= 2m cyclic sign changes
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if sign_changes(levels[mid]) >= 2 * m:
@@ -274,7 +301,10 @@ class BestApproximation:
 
 
 def best_uniform_approximation(
-    f: Callable[[np.ndarray], np.ndarray], m: int, n_grid: int = 2048, refine: int = 8
+    f: Callable[[np.ndarray], np.ndarray],
+    m: int,
+    n_grid: int = 2048,
+    refine: int = 8,
 ) -> BestApproximation:
     r"""Best approximation of ``f`` in :math:`\mathcal H_m` in the sup norm, by linear programming.
 
@@ -332,8 +362,12 @@ def best_uniform_approximation(
         cost = np.zeros(p + 1)
         cost[-1] = 1.0
         bounds = [(None, None)] * p + [(0, None)]
-        res = linprog(cost, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs")
-        if res.status != 0:  # pragma: no cover - HiGHS solves these small LPs
+        res = linprog(
+            cost, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs"
+        )
+        if (
+            res.status != 0
+        ):  # pragma: no cover - HiGHS solves these small LPs
             raise RuntimeError(f"linprog failed: {res.message}")
         coef, lp_value = res.x[:p] * scale, float(res.x[-1]) * scale
     n_fine = n_grid * refine
@@ -350,5 +384,9 @@ def best_uniform_approximation(
         else math.inf
     )
     return BestApproximation(
-        coef=coef, lower=lower, upper=upper, sampled=sampled, lp_value=lp_value
+        coef=coef,
+        lower=lower,
+        upper=upper,
+        sampled=sampled,
+        lp_value=lp_value,
     )

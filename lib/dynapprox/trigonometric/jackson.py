@@ -86,7 +86,9 @@ class AbsSinPower:
         k = check_positive_int("k", self.k)
         check_positive_int("omega", self.omega)
         if k % 2 != 1:
-            raise ValueError(f"k must be odd (|sin x|^k is smooth for even k), got {k}")
+            raise ValueError(
+                f"k must be odd (|sin x|^k is smooth for even k), got {k}"
+            )
 
     @property
     def alpha(self) -> int:
@@ -94,7 +96,10 @@ class AbsSinPower:
         return self.k
 
     def __call__(self, x: ArrayLike) -> np.ndarray:
-        return np.abs(np.sin(self.omega * np.asarray(x, dtype=float))) ** self.k
+        return (
+            np.abs(np.sin(self.omega * np.asarray(x, dtype=float)))
+            ** self.k
+        )
 
     def derivative(self, order: int, x: ArrayLike) -> np.ndarray:
         r"""The derivative :math:`f^{(\text{order})}(x)` (one-sided at the kinks), from the sine expansion."""
@@ -102,7 +107,9 @@ class AbsSinPower:
 
         order = check_nonnegative_int("order", order)
         x = np.asarray(x, dtype=float)
-        y = np.mod(self.omega * x, np.pi)  # fold onto (0, pi), where f = sin^k
+        y = np.mod(
+            self.omega * x, np.pi
+        )  # fold onto (0, pi), where f = sin^k
         k = self.k
         out = np.zeros_like(y)
         for j in range((k - 1) // 2 + 1):
@@ -125,7 +132,8 @@ class AbsSinPower:
         order = check_nonnegative_int("order", order)
         k = self.k
         total = sum(
-            comb(k, j) * float(k - 2 * j) ** order for j in range((k - 1) // 2 + 1)
+            comb(k, j) * float(k - 2 * j) ** order
+            for j in range((k - 1) // 2 + 1)
         )
         return float(self.omega**order * 2.0 ** (1 - k) * total)
 
@@ -141,5 +149,7 @@ class AbsSinPower:
         The maximum over ``n_grid`` equally spaced points of :math:`[0, 2\pi]`.
         """
         order = self.alpha if order is None else order
-        x = np.linspace(0.0, 2 * np.pi, check_positive_int("n_grid", n_grid))
+        x = np.linspace(
+            0.0, 2 * np.pi, check_positive_int("n_grid", n_grid)
+        )
         return float(np.max(np.abs(self.derivative(order, x))))

@@ -92,7 +92,9 @@ def trig_eval(coef: ArrayLike, x: ArrayLike) -> np.ndarray:
     """
     coef = check_real_array("coef", coef, ndim=1)
     if coef.size % 2 != 1:
-        raise ValueError(f"coef must have odd length 2m-1, got length {coef.size}")
+        raise ValueError(
+            f"coef must have odd length 2m-1, got length {coef.size}"
+        )
     m = (coef.size + 1) // 2
     return trig_design_matrix(x, m) @ coef
 
@@ -126,7 +128,9 @@ def check_coefficients(coef: ArrayLike) -> tuple[np.ndarray, int]:
     """
     coef = check_real_array("coef", coef, ndim=1)
     if coef.size % 2 != 1:
-        raise ValueError(f"coef must have odd length 2m-1, got length {coef.size}")
+        raise ValueError(
+            f"coef must have odd length 2m-1, got length {coef.size}"
+        )
     return coef, (coef.size + 1) // 2
 
 
@@ -186,8 +190,12 @@ def dft_coefficients(values: np.ndarray, m: int) -> np.ndarray:
         )
     if 2 * (m - 1) >= n:
         # frequency m-1 would alias with -(m-1); keep the projection well defined
-        raise ValueError(f"n_grid must exceed 2(m-1) = {2 * (m - 1)}, got {n}")
-    fhat = np.fft.rfft(values) / n  # fhat[k] = (1/n) sum_j f(x_j) e^{-ikx_j}
+        raise ValueError(
+            f"n_grid must exceed 2(m-1) = {2 * (m - 1)}, got {n}"
+        )
+    fhat = (
+        np.fft.rfft(values) / n
+    )  # fhat[k] = (1/n) sum_j f(x_j) e^{-ikx_j}
     a = 2.0 * fhat.real[:m]
     b = -2.0 * fhat.imag[1:m]
     a[0] = fhat.real[0]
@@ -250,7 +258,9 @@ def least_squares_fit(x: ArrayLike, y: ArrayLike, m: int) -> np.ndarray:
 
 
 def sup_error(
-    f: Callable[[np.ndarray], np.ndarray], coef: ArrayLike, n_grid: int = 16384
+    f: Callable[[np.ndarray], np.ndarray],
+    coef: ArrayLike,
+    n_grid: int = 16384,
 ) -> float:
     r""":math:`\max_j |f(x_j) - p(x_j)|` on ``n_grid`` uniform points.
 
@@ -263,7 +273,9 @@ def sup_error(
     """
     f = check_callable("f", f)
     x = uniform_grid(check_positive_int("n_grid", n_grid))
-    return float(np.max(np.abs(np.asarray(f(x), dtype=float) - trig_eval(coef, x))))
+    return float(
+        np.max(np.abs(np.asarray(f(x), dtype=float) - trig_eval(coef, x)))
+    )
 
 
 def l2_error(
@@ -308,4 +320,6 @@ def square_wave(x: ArrayLike) -> np.ndarray:
     :math:`C_{\mathrm{per}}`.
     """
     y = np.mod(check_real_array("x", x), TWO_PI)
-    return np.where((y > 0) & (y < np.pi), 1.0, np.where(y > np.pi, -1.0, 0.0))
+    return np.where(
+        (y > 0) & (y < np.pi), 1.0, np.where(y > np.pi, -1.0, 0.0)
+    )

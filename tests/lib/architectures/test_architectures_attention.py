@@ -28,7 +28,9 @@ def test_transformer_forward_against_numpy_and_exact_relabelling():
         att /= att.sum(-1, keepdims=True)
         u = att @ (h @ P["WV"].T)
         ref = mlp(m.F, torch.tensor(u)).numpy()[..., 0]
-        np.testing.assert_allclose(m(torch.tensor(X)).numpy(), ref, atol=1e-12)
+        np.testing.assert_allclose(
+            m(torch.tensor(X)).numpy(), ref, atol=1e-12
+        )
     # position queries: re-ordering the inputs is absorbed by re-ordering the rows of e
     perm = arch.swap_permutation(L, 2)
     tr2 = arch.TinyTransformer(
@@ -83,13 +85,25 @@ def test_transformer_initialisations_onehot_encoding_and_uniform_attention():
         L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=L
     )
     half = arch.TinyTransformer(
-        L, n=5, m_h=3, m_v=2, ff_width=4, ff_depth=1, seed=0, d_e=L, q_init_std=0.5
+        L,
+        n=5,
+        m_h=3,
+        m_v=2,
+        ff_width=4,
+        ff_depth=1,
+        seed=0,
+        d_e=L,
+        q_init_std=0.5,
     )
     np.testing.assert_allclose(
-        half.module.q.detach().numpy(), 0.5 * ref.module.q.detach().numpy(), rtol=1e-15
+        half.module.q.detach().numpy(),
+        0.5 * ref.module.q.detach().numpy(),
+        rtol=1e-15,
     )
     with pytest.raises(ValueError, match="d_e >= L"):
-        arch.TinyTransformer(L, 2, 2, 2, 2, 1, seed=0, d_e=L - 1, e_init="onehot")
+        arch.TinyTransformer(
+            L, 2, 2, 2, 2, 1, seed=0, d_e=L - 1, e_init="onehot"
+        )
     with pytest.raises(ValueError, match="e_init"):
         arch.TinyTransformer(L, 2, 2, 2, 2, 1, seed=0, e_init="sinusoid")
     with pytest.raises(ValueError, match="q_init_std"):

@@ -12,7 +12,10 @@ from dynapprox.functionals import apply_kernel
 
 def random_cnn(rng, l=2, ranks=(1, 3, 2, 1)):
     return arch.DilatedCNN(
-        [rng.normal(size=(ranks[k], l, ranks[k + 1])) for k in range(len(ranks) - 1)]
+        [
+            rng.normal(size=(ranks[k], l, ranks[k + 1]))
+            for k in range(len(ranks) - 1)
+        ]
     )
 
 
@@ -78,16 +81,25 @@ def test_tt_svd_exact_at_full_rank_and_error_bound():
     assert np.all(disc < 1e-12)
     for r in (1, 2, 3):
         cores, disc = arch.tt_svd(T, max_rank=r)
-        err = np.linalg.norm(arch.DilatedCNN(cores).kernel() - arch.detensorise(T))
+        err = np.linalg.norm(
+            arch.DilatedCNN(cores).kernel() - arch.detensorise(T)
+        )
         assert err <= np.sqrt(np.sum(disc**2)) * (1 + 1e-10)
         # lower bound by the unfoldings (Eckart-Young)
         lower = max(
             np.sqrt(np.sum(s[r:] ** 2))
-            for s in arch.unfolding_singular_values(arch.detensorise(T), 2, 7)
+            for s in arch.unfolding_singular_values(
+                arch.detensorise(T), 2, 7
+            )
         )
         assert err >= lower * (1 - 1e-10)
     cores, _ = arch.tt_svd(T, eps=0.5)
-    assert np.linalg.norm(arch.DilatedCNN(cores).kernel() - arch.detensorise(T)) <= 0.5
+    assert (
+        np.linalg.norm(
+            arch.DilatedCNN(cores).kernel() - arch.detensorise(T)
+        )
+        <= 0.5
+    )
 
 
 def test_unfolding_singular_values_against_explicit_matrix():
@@ -97,11 +109,17 @@ def test_unfolding_singular_values_against_explicit_matrix():
     # unfolding 1: rows i_1 (lag mod 3), columns (i_2, i_3)
     A1 = np.array(
         [
-            [rho[i1 + 3 * i2 + 9 * i3] for i2 in range(3) for i3 in range(3)]
+            [
+                rho[i1 + 3 * i2 + 9 * i3]
+                for i2 in range(3)
+                for i3 in range(3)
+            ]
             for i1 in range(3)
         ]
     )
-    np.testing.assert_allclose(svs[0], linalg.svd(A1, compute_uv=False), atol=1e-12)
+    np.testing.assert_allclose(
+        svs[0], linalg.svd(A1, compute_uv=False), atol=1e-12
+    )
     A2 = np.array(
         [
             [rho[i1 + 3 * i2 + 9 * i3] for i3 in range(3)]
@@ -109,7 +127,9 @@ def test_unfolding_singular_values_against_explicit_matrix():
             for i2 in range(3)
         ]
     )
-    np.testing.assert_allclose(svs[1], linalg.svd(A2, compute_uv=False), atol=1e-12)
+    np.testing.assert_allclose(
+        svs[1], linalg.svd(A2, compute_uv=False), atol=1e-12
+    )
 
 
 def test_exponential_kernel_has_tt_rank_one():
@@ -117,7 +137,10 @@ def test_exponential_kernel_has_tt_rank_one():
     rho = np.exp(-j / 30)
     net = arch.fit_dilated_cnn(rho, 2, 8, max_rank=1)
     np.testing.assert_allclose(net.kernel(), rho, atol=1e-12)
-    assert net.n_params == 16 and list(arch.min_tt_ranks(rho, 2, 8, 1e-9)) == [1] * 9
+    assert (
+        net.n_params == 16
+        and list(arch.min_tt_ranks(rho, 2, 8, 1e-9)) == [1] * 9
+    )
 
 
 def test_parameter_count_and_receptive_field():

@@ -29,18 +29,28 @@ def test_encoder_decoder_kernel_against_expm_and_rank():
     K = ed.kernel(t, s)
     for i, ti in enumerate(t):
         for j, sj in enumerate(s):
-            ref = c @ linalg.expm(V * ti) @ P @ Q @ linalg.expm(W * sj) @ U[:, 0]
+            ref = (
+                c
+                @ linalg.expm(V * ti)
+                @ P
+                @ Q
+                @ linalg.expm(W * sj)
+                @ U[:, 0]
+            )
             assert K[i, j] == pytest.approx(ref, abs=1e-10)
     assert (
         np.linalg.matrix_rank(
-            ed.kernel(np.linspace(0, 5, 30), np.linspace(0, 5, 30)), tol=1e-10
+            ed.kernel(np.linspace(0, 5, 30), np.linspace(0, 5, 30)),
+            tol=1e-10,
         )
         <= 2
     )
     # the truncated model keeps the first coding channel only
     K1 = ed.truncate(1).kernel(t, s)
     np.testing.assert_allclose(
-        K1, np.outer(ed.decoder_modes(t)[:, 0], ed.encoder_modes(s)[:, 0]), atol=1e-12
+        K1,
+        np.outer(ed.decoder_modes(t)[:, 0], ed.encoder_modes(s)[:, 0]),
+        atol=1e-12,
     )
 
 
@@ -58,7 +68,9 @@ def test_encoder_decoder_output_is_the_quadrature_of_the_kernel():
     x = rng.normal(size=(4, 50))
     tout = np.array([0.0, 0.5, 1.0])
     y = ed.output(x, dt, tout)
-    ref = np.einsum("ts,bs->bt", ed.kernel(tout, dt * np.arange(50)), x) * dt
+    ref = (
+        np.einsum("ts,bs->bt", ed.kernel(tout, dt * np.arange(50)), x) * dt
+    )
     np.testing.assert_allclose(y, ref, atol=1e-12)
 
 
@@ -67,10 +79,16 @@ def test_pod_against_svd_and_tail():
     dt = 0.2
     R = rng.normal(size=(30, 30))
     sigma, phi, psi = arch.pod(R, dt)
-    np.testing.assert_allclose(sigma, linalg.svd(R, compute_uv=False) * dt, atol=1e-12)
+    np.testing.assert_allclose(
+        sigma, linalg.svd(R, compute_uv=False) * dt, atol=1e-12
+    )
     np.testing.assert_allclose(phi.T @ phi * dt, np.eye(30), atol=1e-10)
-    np.testing.assert_allclose(arch.modal_kernel(sigma, phi, psi), R, atol=1e-10)
-    assert arch.pod_tail(sigma, 0) == pytest.approx(np.sqrt(np.sum(R**2)) * dt)
+    np.testing.assert_allclose(
+        arch.modal_kernel(sigma, phi, psi), R, atol=1e-10
+    )
+    assert arch.pod_tail(sigma, 0) == pytest.approx(
+        np.sqrt(np.sum(R**2)) * dt
+    )
     assert arch.pod_tail([3.0, 4.0], 1) == pytest.approx(
         3.0
     )  # sorted: the largest is kept
@@ -81,11 +99,14 @@ def test_fit_encoder_decoder_reaches_the_pod_tail():
     dt, n = 0.1, 200
     t = dt * np.arange(n)
     phi = np.linalg.qr(
-        np.array([np.exp(-t), np.exp(-2 * t), np.exp(-0.5 * t) * np.cos(t)]).T
+        np.array(
+            [np.exp(-t), np.exp(-2 * t), np.exp(-0.5 * t) * np.cos(t)]
+        ).T
         * np.sqrt(dt)
     )[0] / np.sqrt(dt)
     psi = np.linalg.qr(
-        np.array([np.exp(-0.7 * t), np.exp(-1.5 * t), np.exp(-3 * t)]).T * np.sqrt(dt)
+        np.array([np.exp(-0.7 * t), np.exp(-1.5 * t), np.exp(-3 * t)]).T
+        * np.sqrt(dt)
     )[0] / np.sqrt(dt)
     sigma = np.array([1.0, 0.3, 0.05])
     R = arch.modal_kernel(sigma, phi, psi)
@@ -116,11 +137,18 @@ def test_encoder_decoder_bad_input():
             np.ones(2),
         )
     ed = arch.RecurrentEncoderDecoder(
-        -np.eye(2), np.ones(2), np.ones((1, 2)), np.ones((2, 1)), -np.eye(2), np.ones(2)
+        -np.eye(2),
+        np.ones(2),
+        np.ones((1, 2)),
+        np.ones((2, 1)),
+        -np.eye(2),
+        np.ones(2),
     )
     with pytest.raises(ValueError, match="N must be at most"):
         ed.truncate(2)
     with pytest.raises(ValueError, match="sigma"):
         arch.pod_tail([-1.0], 0)
     with pytest.raises(ValueError, match="N must be at most"):
-        arch.fit_encoder_decoder(rng.normal(size=(5, 5)), 0.1, N=6, m_enc=2, m_dec=2)
+        arch.fit_encoder_decoder(
+            rng.normal(size=(5, 5)), 0.1, N=6, m_enc=2, m_dec=2
+        )

@@ -12,7 +12,10 @@ def test_linear_rnn_seq_matches_explicit_recurrence_and_trains():
     torch = pytest.importorskip("torch")
     rnn = arch.LinearRNNSeq(m=3, seed=0)
     X, y = arch.seq2seq_dataset(8, arch.exp_kernel_matrix(6), seed=2)
-    A, B, c = (p.detach().numpy() for p in (rnn.module.A, rnn.module.B, rnn.module.c))
+    A, B, c = (
+        p.detach().numpy()
+        for p in (rnn.module.A, rnn.module.B, rnn.module.c)
+    )
     ref = np.zeros((8, 6))
     for i, x in enumerate(X[:, :, 0]):
         h = np.zeros(3)
@@ -20,15 +23,23 @@ def test_linear_rnn_seq_matches_explicit_recurrence_and_trains():
             h = A @ h + B * xt
             ref[i, t] = c @ h
     with torch.no_grad():
-        np.testing.assert_allclose(rnn.module(torch.tensor(X)).numpy(), ref, atol=1e-12)
+        np.testing.assert_allclose(
+            rnn.module(torch.tensor(X)).numpy(), ref, atol=1e-12
+        )
     assert rnn.n_params == sum(p.numel() for p in rnn.module.parameters())
     X, y = arch.seq2seq_dataset(512, arch.exp_kernel_matrix(6), seed=3)
-    res = arch.train_regressor(rnn, X, y, steps=200, lr=2e-2, batch=64, seed=0)
+    res = arch.train_regressor(
+        rnn, X, y, steps=200, lr=2e-2, batch=64, seed=0
+    )
     assert res["test"] < 1e-3 * np.var(y)
     with pytest.raises(ValueError, match="same number of samples"):
-        arch.train_regressor(rnn, X, y[:10], steps=1, lr=1e-2, batch=4, seed=0)
+        arch.train_regressor(
+            rnn, X, y[:10], steps=1, lr=1e-2, batch=4, seed=0
+        )
     with pytest.raises(TypeError, match="module"):
-        arch.train_regressor(object(), X, y, steps=1, lr=1e-2, batch=4, seed=0)
+        arch.train_regressor(
+            object(), X, y, steps=1, lr=1e-2, batch=4, seed=0
+        )
 
 
 def test_lag_tail_bound_against_brute_force():

@@ -13,7 +13,10 @@ def test_exp_kernel_swap_and_mixing_matrices_against_brute_force():
     K = arch.exp_kernel_matrix(L, rate=0.7)
     x = np.random.default_rng(0).uniform(size=L)
     y = np.array(
-        [sum(np.exp(-0.7 * s) * x[t - s] for s in range(t + 1)) for t in range(L)]
+        [
+            sum(np.exp(-0.7 * s) * x[t - s] for s in range(t + 1))
+            for t in range(L)
+        ]
     )
     np.testing.assert_allclose(K @ x, y, atol=1e-14)
     perm = arch.swap_permutation(L, 3)
@@ -22,13 +25,21 @@ def test_exp_kernel_swap_and_mixing_matrices_against_brute_force():
     for delay in (0, 2):
         M = arch.mixing_matrix(theta, L, delay=delay)
         ref = [
-            sum(theta[j] * x[t + j - delay] for j in range(3) if 0 <= t + j - delay < L)
+            sum(
+                theta[j] * x[t + j - delay]
+                for j in range(3)
+                if 0 <= t + j - delay < L
+            )
             for t in range(L)
         ]
         np.testing.assert_allclose(M @ x, ref, atol=1e-14)
     # the delayed (causal) mixing is lower triangular; the printed one reads the future
-    assert np.allclose(np.triu(arch.mixing_matrix(theta, L, delay=2), 1), 0)
-    assert not np.allclose(np.triu(arch.mixing_matrix(theta, L, delay=0), 1), 0)
+    assert np.allclose(
+        np.triu(arch.mixing_matrix(theta, L, delay=2), 1), 0
+    )
+    assert not np.allclose(
+        np.triu(arch.mixing_matrix(theta, L, delay=0), 1), 0
+    )
     th = arch.random_filter(5, seed=3)
     assert th.shape == (5,) and abs(np.sum(np.abs(th)) - 1) < 1e-15
     np.testing.assert_array_equal(th, arch.random_filter(5, seed=3))

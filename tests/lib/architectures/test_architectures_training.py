@@ -33,9 +33,17 @@ def test_train_regressor_cosine_schedule_matches_torch_scheduler():
         ref_hist.append(loss.item())
     np.testing.assert_allclose(hist, ref_hist, rtol=1e-12)
     const = arch.train_regressor(
-        arch.LinearRNNSeq(m=3, seed=0), X, y, steps=steps, lr=lr, batch=16, seed=2
+        arch.LinearRNNSeq(m=3, seed=0),
+        X,
+        y,
+        steps=steps,
+        lr=lr,
+        batch=16,
+        seed=2,
     )["train"]
-    assert np.max(np.abs(const - hist)) > 0  # the schedule changes the trajectory
+    assert (
+        np.max(np.abs(const - hist)) > 0
+    )  # the schedule changes the trajectory
     with pytest.raises(ValueError, match="schedule"):
         arch.train_regressor(
             ours, X, y, steps=1, lr=lr, batch=4, seed=0, schedule="linear"

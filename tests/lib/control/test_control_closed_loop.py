@@ -36,9 +36,13 @@ def test_closed_loop_gradient_is_autograd():
     g = torch.Generator().manual_seed(1)
     u = 0.3 * torch.randn(6, 6, 4, generator=g, dtype=DT)
     for c, layers in ((0.0, None), (0.4, [0, 2, 5]), (1.5, [3])):
-        grad = ctl.closed_loop_gradient(x0, W, b, 0.3, subs, u, c=c, layers=layers)
+        grad = ctl.closed_loop_gradient(
+            x0, W, b, 0.3, subs, u, c=c, layers=layers
+        )
         ur = u.clone().requires_grad_(True)
-        J, _ = ctl.closed_loop_objective(x0, W, b, 0.3, subs, ur, c=c, layers=layers)
+        J, _ = ctl.closed_loop_objective(
+            x0, W, b, 0.3, subs, ur, c=c, layers=layers
+        )
         (ref,) = torch.autograd.grad(J.sum(), ur)
         assert torch.max((grad - ref).abs()) < 1e-12, (c, layers)
         if layers is not None:  # no gradient at uncontrolled layers
@@ -54,13 +58,20 @@ def test_greedy_projection_is_exact_minimiser_when_c_is_zero():
         [
             x0[None],
             z[:-1]
-            + 0.3 * torch.tanh(torch.einsum("nij,nbj->nbi", W, z[:-1]) + b[:, None]),
+            + 0.3
+            * torch.tanh(
+                torch.einsum("nij,nbj->nbi", W, z[:-1]) + b[:, None]
+            ),
         ]
     )
-    J, states = ctl.closed_loop_objective(x0, W, b, 0.3, subs, z - prev, c=0.0)
+    J, states = ctl.closed_loop_objective(
+        x0, W, b, 0.3, subs, z - prev, c=0.0
+    )
     assert torch.allclose(states, z, atol=1e-14)
     assert float(J.max()) < 1e-24
-    J0, _ = ctl.closed_loop_objective(x0, W, b, 0.3, subs, torch.zeros_like(z), c=0.0)
+    J0, _ = ctl.closed_loop_objective(
+        x0, W, b, 0.3, subs, torch.zeros_like(z), c=0.0
+    )
     assert float(J0.min()) > 1e-3
 
 
@@ -68,7 +79,9 @@ def test_closed_loop_pmp_single_layer_reaches_closed_form():
     # one controlled layer, c > 0: strictly convex quadratic, minimiser u = -(I-P)(x-m)/(1+c)
     W, b, x0, subs = _closed_loop_problem()
     c = 0.5
-    res = ctl.closed_loop_pmp(x0, W, b, 0.3, subs, c=c, n_iter=400, lr=0.01, layers=[0])
+    res = ctl.closed_loop_pmp(
+        x0, W, b, 0.3, subs, c=c, n_iter=400, lr=0.01, layers=[0]
+    )
     u_cf = -subs[0].residual(x0) / (1 + c)
     J_cf, _ = ctl.closed_loop_objective(
         x0,
@@ -86,18 +99,24 @@ def test_closed_loop_pmp_single_layer_reaches_closed_form():
     assert torch.all(res.controls[1:] == 0)
     assert res.objective[0] > res.objective.min()
     # the returned states are those of the returned controls
-    J, z = ctl.closed_loop_objective(x0, W, b, 0.3, subs, res.controls, c=c, layers=[0])
-    assert torch.allclose(J, res.best_objective, atol=1e-12) and torch.allclose(
-        z, res.states, atol=1e-12
+    J, z = ctl.closed_loop_objective(
+        x0, W, b, 0.3, subs, res.controls, c=c, layers=[0]
     )
+    assert torch.allclose(
+        J, res.best_objective, atol=1e-12
+    ) and torch.allclose(z, res.states, atol=1e-12)
 
 
 def test_closed_loop_pmp_decreases_joint_objective():
     W, b, x0, subs = _closed_loop_problem()
-    res = ctl.closed_loop_pmp(x0 + 0.5, W, b, 0.3, subs, c=0.1, n_iter=60, lr=0.02)
+    res = ctl.closed_loop_pmp(
+        x0 + 0.5, W, b, 0.3, subs, c=0.1, n_iter=60, lr=0.02
+    )
     assert res.objective.shape == (61,)
     assert float(res.best_objective.mean()) < 0.5 * res.objective[0]
-    assert ctl.closed_loop_pmp(x0, W, b, 0.3, subs, n_iter=0).objective.shape == (1,)
+    assert ctl.closed_loop_pmp(
+        x0, W, b, 0.3, subs, n_iter=0
+    ).objective.shape == (1,)
 
 
 def _greedy_controls(x0, W, b, h, subs):
@@ -137,16 +156,20 @@ def _reference_msa(x0, W, b, h, subs, c, n_outer, n_inner, lr):
 def test_closed_loop_msa_matches_autograd_reference():
     W, b, x0, subs = _closed_loop_problem()
     for c, lr in ((0.001, 0.1), (0.3, 0.4)):
-        res = ctl.closed_loop_msa(x0, W, b, 0.3, subs, c=c, n_outer=3, n_inner=4, lr=lr)
+        res = ctl.closed_loop_msa(
+            x0, W, b, 0.3, subs, c=c, n_outer=3, n_inner=4, lr=lr
+        )
         ref = _reference_msa(x0, W, b, 0.3, subs, c, 3, 4, lr)
         assert (
             torch.max((res.controls - ref).abs())
             < 1e-12 * float(ref.abs().max()) + 1e-14
         )
-        J, z = ctl.closed_loop_objective(x0, W, b, 0.3, subs, res.controls, c=c)
-        assert torch.allclose(J, res.best_objective, atol=1e-13) and torch.allclose(
-            z, res.states, atol=1e-13
+        J, z = ctl.closed_loop_objective(
+            x0, W, b, 0.3, subs, res.controls, c=c
         )
+        assert torch.allclose(
+            J, res.best_objective, atol=1e-13
+        ) and torch.allclose(z, res.states, atol=1e-13)
         assert (
             res.objective.shape == (4,)
             and abs(res.objective[-1] - float(J.mean())) < 1e-13
@@ -169,10 +192,22 @@ def test_closed_loop_msa_single_layer_reaches_closed_form():
     W, b, x0, subs = _closed_loop_problem()
     c = 0.5
     res = ctl.closed_loop_msa(
-        x0, W, b, 0.3, subs, c=c, n_outer=1, n_inner=100, lr=0.25, layers=[2]
+        x0,
+        W,
+        b,
+        0.3,
+        subs,
+        c=c,
+        n_outer=1,
+        n_inner=100,
+        lr=0.25,
+        layers=[2],
     )
     x2 = ctl.forward(x0, W, b, 0.3)[2]
-    assert torch.max((res.controls[2] + subs[2].residual(x2) / (1 + c)).abs()) < 1e-12
+    assert (
+        torch.max((res.controls[2] + subs[2].residual(x2) / (1 + c)).abs())
+        < 1e-12
+    )
     assert torch.all(res.controls[[0, 1, 3, 4, 5]] == 0)
 
 
@@ -182,7 +217,9 @@ def test_closed_loop_msa_small_steps_reach_a_stationary_point():
     res = ctl.closed_loop_msa(
         x0 + 0.3, W, b, 0.3, subs, c=0.2, n_outer=2000, n_inner=1, lr=0.02
     )
-    grad = ctl.closed_loop_gradient(x0 + 0.3, W, b, 0.3, subs, res.controls, c=0.2)
+    grad = ctl.closed_loop_gradient(
+        x0 + 0.3, W, b, 0.3, subs, res.controls, c=0.2
+    )
     assert float(grad.abs().max()) < 1e-6
     assert res.objective[-1] < res.objective[0]
 

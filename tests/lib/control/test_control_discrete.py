@@ -16,7 +16,9 @@ from dynapprox import control as ctl
 
 def _brute_ternary(m, w0, rk, lam):
     vals = np.array([-1.0, 0.0, 1.0])
-    return vals[np.argmax(m * vals - lam * np.abs(vals) - rk * (vals - w0) ** 2)]
+    return vals[
+        np.argmax(m * vals - lam * np.abs(vals) - rk * (vals - w0) ** 2)
+    ]
 
 
 def test_ternary_update_hand_cases():
@@ -56,7 +58,9 @@ def test_binary_update_equals_brute_force_and_plain_sign():
     new = ctl.binary_msa_update(W, M, rho=rho).numpy()
     vals = np.array([-1.0, 1.0])
     ref = np.vectorize(
-        lambda m, w0: vals[np.argmax(m * vals - 0.5 * rk * (vals - w0) ** 2)]
+        lambda m, w0: vals[
+            np.argmax(m * vals - 0.5 * rk * (vals - w0) ** 2)
+        ]
     )(M.numpy(), W.numpy())
     assert np.array_equal(new, ref)
     assert torch.equal(ctl.binary_msa_update(W, M, rho=0.0), torch.sign(M))
@@ -64,7 +68,9 @@ def test_binary_update_equals_brute_force_and_plain_sign():
 
 def test_ema_update():
     M, G = torch.ones(3, dtype=DT), torch.zeros(3, dtype=DT)
-    assert torch.allclose(ctl.ema_update(M, G, 0.25), torch.full((3,), 0.25, dtype=DT))
+    assert torch.allclose(
+        ctl.ema_update(M, G, 0.25), torch.full((3,), 0.25, dtype=DT)
+    )
 
 
 def test_discrete_training_runs_and_keeps_values():
@@ -80,6 +86,6 @@ def test_discrete_training_runs_and_keeps_values():
     )
     for w in res.weights:
         assert set(torch.unique(w).tolist()) <= {-1.0, 0.0, 1.0}
-    assert res.accuracy[-1] > res.accuracy[0] + 0.1 and res.accuracy[-1] > 0.8, (
-        res.accuracy
-    )
+    assert (
+        res.accuracy[-1] > res.accuracy[0] + 0.1 and res.accuracy[-1] > 0.8
+    ), res.accuracy

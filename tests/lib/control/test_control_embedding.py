@@ -31,9 +31,12 @@ def test_pca_subspace_recovers_plane_and_projection():
 
     def obj(u):
         return float(
-            np.sum(sub.residual(x + torch.tensor(u)).numpy() ** 2) + c * np.sum(u**2)
+            np.sum(sub.residual(x + torch.tensor(u)).numpy() ** 2)
+            + c * np.sum(u**2)
         )
 
-    u_num = minimize(obj, np.zeros(6), method="BFGS", options={"gtol": 1e-12}).x
+    u_num = minimize(
+        obj, np.zeros(6), method="BFGS", options={"gtol": 1e-12}
+    ).x
     u_cf = -(1 / (1 + c)) * sub.residual(x).numpy()
     assert np.allclose(u_num, u_cf, atol=1e-6)

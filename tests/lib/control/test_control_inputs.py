@@ -41,12 +41,18 @@ def test_bad_inputs():
         )
     with pytest.raises(ValueError, match="lam"):
         ctl.ternary_msa_update(
-            torch.zeros(2, 2, dtype=DT), torch.zeros(2, 2, dtype=DT), lam=-1.0
+            torch.zeros(2, 2, dtype=DT),
+            torch.zeros(2, 2, dtype=DT),
+            lam=-1.0,
         )
     with pytest.raises(ValueError, match="M must have the shape"):
-        ctl.binary_msa_update(torch.ones(2, 2, dtype=DT), torch.zeros(3, dtype=DT))
+        ctl.binary_msa_update(
+            torch.ones(2, 2, dtype=DT), torch.zeros(3, dtype=DT)
+        )
     with pytest.raises(ValueError, match="decay"):
-        ctl.ema_update(torch.zeros(2, dtype=DT), torch.zeros(2, dtype=DT), 1.0)
+        ctl.ema_update(
+            torch.zeros(2, dtype=DT), torch.zeros(2, dtype=DT), 1.0
+        )
     with pytest.raises(ValueError, match="exactly one"):
         ctl.pca_subspace(x0, k=1, energy=0.9)
     with pytest.raises(ValueError, match="subspaces"):
@@ -67,9 +73,13 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="layers"):
         ctl.closed_loop_pmp(x0, W, b, 0.1, subs, layers=[-1])
     with pytest.raises(ValueError, match="controls"):
-        ctl.closed_loop_objective(x0, W, b, 0.1, subs, torch.zeros(2, 7, 3, dtype=DT))
+        ctl.closed_loop_objective(
+            x0, W, b, 0.1, subs, torch.zeros(2, 7, 3, dtype=DT)
+        )
     with pytest.raises(TypeError, match="y must be an integer"):
-        ctl.train_discrete_msa(x0, y, [torch.ones(2, 3, dtype=DT)], [1.0], 1, 4)
+        ctl.train_discrete_msa(
+            x0, y, [torch.ones(2, 3, dtype=DT)], [1.0], 1, 4
+        )
     with pytest.raises(ValueError, match="finite"):
         ctl.forward(x0 * float("nan"), W, b, 0.1)
     with pytest.raises(TypeError, match="n_inner"):
@@ -81,7 +91,9 @@ def test_bad_inputs():
     th = np.stack([np.eye(3)] * 2)
     V0 = np.eye(3)[:, :1]
     with pytest.raises(ValueError, match="thetas"):
-        ctl.linear_closed_loop_sq_errors(np.ones((2, 3, 2)), V0, np.ones(3))
+        ctl.linear_closed_loop_sq_errors(
+            np.ones((2, 3, 2)), V0, np.ones(3)
+        )
     with pytest.raises(ValueError, match="invertible"):
         ctl.linear_closed_loop_sq_errors(
             np.stack([np.eye(3), np.zeros((3, 3))]), V0, np.ones(3)

@@ -30,7 +30,10 @@ def test_linear_closed_loop_identity_for_orthogonal_layers():
         assert err.shape == (T + 1,) and abs(err[0] - z @ z) < 1e-13
         assert np.allclose(err[1:], ident, rtol=1e-12, atol=0)
         assert np.allclose(
-            ctl.linear_closed_loop_bound(th, V0, z, c), ident, rtol=1e-12, atol=0
+            ctl.linear_closed_loop_bound(th, V0, z, c),
+            ident,
+            rtol=1e-12,
+            atol=0,
         )
 
 
@@ -51,13 +54,20 @@ def test_linear_closed_loop_matches_pulled_back_formula_and_bound():
             G = a**t * np.eye(d)
             for s in range(t):
                 Q, _ = np.linalg.qr(Th[s] @ V0)
-                G += (1 - a) * a**s * np.linalg.solve(Th[s], Q @ Q.T @ Th[s])
+                G += (
+                    (1 - a)
+                    * a**s
+                    * np.linalg.solve(Th[s], Q @ Q.T @ Th[s])
+                )
             e = Th[t] @ G @ z
             assert abs(e @ e - err[t]) < 1e-11 * err[t]
         assert np.all(
-            err[1:] <= ctl.linear_closed_loop_bound(th, V0, z, c) * (1 + 1e-12)
+            err[1:]
+            <= ctl.linear_closed_loop_bound(th, V0, z, c) * (1 + 1e-12)
         )
-        if c == 0.0:  # only the in-subspace part survives, carried by the layers
+        if (
+            c == 0.0
+        ):  # only the in-subspace part survives, carried by the layers
             zpar = V0 @ (V0.T @ z)
             assert np.allclose(
                 err[1:],

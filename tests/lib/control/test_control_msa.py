@@ -22,14 +22,30 @@ def test_emsa_decreases_loss_on_least_squares_with_known_minimiser():
     W0 = torch.zeros_like(W_star)
     b0 = torch.zeros_like(b_star)
     hist = ctl.train_msa(
-        x0, y, W0, b0, h, sum_loss, n_iter=15, reg=0.0, rho=2.0, max_iter=10
+        x0,
+        y,
+        W0,
+        b0,
+        h,
+        sum_loss,
+        n_iter=15,
+        reg=0.0,
+        rho=2.0,
+        max_iter=10,
     )
-    assert np.all(np.diff(hist.loss) <= 1e-12 * hist.loss[:-1])  # monotone descent
+    assert np.all(
+        np.diff(hist.loss) <= 1e-12 * hist.loss[:-1]
+    )  # monotone descent
     assert hist.loss[-1] < 0.5 * hist.loss[0]
     with torch.no_grad():
-        assert float(ctl.objective(x0, y, W_star, b_star, h, 0.0, sum_loss)) < 1e-25
+        assert (
+            float(ctl.objective(x0, y, W_star, b_star, h, 0.0, sum_loss))
+            < 1e-25
+        )
     # the recorded radius is the largest spectral norm of the final weights (against an SVD)
-    sv_max = max(np.linalg.svd(w.numpy(), compute_uv=False)[0] for w in hist.W)
+    sv_max = max(
+        np.linalg.svd(w.numpy(), compute_uv=False)[0] for w in hist.W
+    )
     assert abs(hist.infos[-1].weight_norm - sv_max) < 1e-12 * sv_max
 
 

@@ -23,14 +23,22 @@ def _float64_default():
 
 
 def _talk_numpy(t, x):
-    return [-x[1] * math.sin(t), -0.5 * (1 - x[0] ** 2) * x[1] + x[0] * math.cos(t)]
+    return [
+        -x[1] * math.sin(t),
+        -0.5 * (1 - x[0] ** 2) * x[1] + x[0] * math.cos(t),
+    ]
 
 
 def _solve_ivp_reference(x0: np.ndarray, T: float) -> np.ndarray:
     return np.array(
         [
             solve_ivp(
-                _talk_numpy, (0.0, T), p, method="DOP853", rtol=1e-12, atol=1e-13
+                _talk_numpy,
+                (0.0, T),
+                p,
+                method="DOP853",
+                rtol=1e-12,
+                atol=1e-13,
             ).y[:, -1]
             for p in x0
         ]
@@ -47,7 +55,9 @@ def test_controlled_flow_piecewise_constant_matches_solve_ivp():
     )
     x0 = torch.randn(5, n, generator=g)
     T = 1.2
-    out = flows.controlled_flow(x0, W, b, V, T, "tanh", "rk4", steps_per_piece=100)
+    out = flows.controlled_flow(
+        x0, W, b, V, T, "tanh", "rk4", steps_per_piece=100
+    )
     Wn, bn, Vn = W.numpy(), b.numpy(), V.numpy()
 
     def rhs(t, x):
@@ -61,7 +71,11 @@ def test_controlled_flow_piecewise_constant_matches_solve_ivp():
             K
         ):  # integrate piece by piece so that the solver never steps over a switch
             y = solve_ivp(
-                rhs, (k * T / K, (k + 1) * T / K - 1e-15), y, rtol=1e-12, atol=1e-13
+                rhs,
+                (k * T / K, (k + 1) * T / K - 1e-15),
+                y,
+                rtol=1e-12,
+                atol=1e-13,
             ).y[:, -1]
         ref.append(y)
     assert np.max(np.abs(out.numpy() - np.array(ref))) < 1e-8
@@ -104,13 +118,17 @@ def test_gradcheck_through_rk4_and_the_controls():
     assert torch.autograd.gradcheck(fn, (x0, W, b, V))
 
     def fn2(x0):
-        return flows.odeint(flows.talk_vector_field, x0, 0.0, 1.0, 5, "euler")
+        return flows.odeint(
+            flows.talk_vector_field, x0, 0.0, 1.0, 5, "euler"
+        )
 
     assert torch.autograd.gradcheck(fn2, (x0,))
 
 
 def test_flow_of_a_one_dimensional_field_is_increasing():
-    model = flows.ContinuousResNet(1, 4, T=2.0, width=6, init_scale=2.0, seed=3)
+    model = flows.ContinuousResNet(
+        1, 4, T=2.0, width=6, init_scale=2.0, seed=3
+    )
     x = torch.linspace(-2, 2, 401)[:, None]
     with torch.no_grad():
         z = model(x)[:, 0]
@@ -120,10 +138,22 @@ def test_flow_of_a_one_dimensional_field_is_increasing():
 def test_continuous_resnet_terminals_lift_and_determinism():
     x = torch.linspace(-1, 1, 7)[:, None]
     m1 = flows.ContinuousResNet(
-        2, 3, width=4, terminal="projection", out_dim=1, input_dim=1, seed=11
+        2,
+        3,
+        width=4,
+        terminal="projection",
+        out_dim=1,
+        input_dim=1,
+        seed=11,
     )
     m2 = flows.ContinuousResNet(
-        2, 3, width=4, terminal="projection", out_dim=1, input_dim=1, seed=11
+        2,
+        3,
+        width=4,
+        terminal="projection",
+        out_dim=1,
+        input_dim=1,
+        seed=11,
     )
     assert torch.equal(m1(x), m2(x)) and m1(x).shape == (7, 1)
     z = m1.flow(x)
@@ -134,7 +164,9 @@ def test_continuous_resnet_terminals_lift_and_determinism():
     logits = clf(pts)
     assert logits.shape == (10,)
     assert torch.equal(clf.predict(pts), (logits > 0).long())
-    aff = flows.ContinuousResNet(2, 2, terminal="affine", out_dim=3, seed=1)
+    aff = flows.ContinuousResNet(
+        2, 2, terminal="affine", out_dim=3, seed=1
+    )
     assert aff(pts).shape == (10, 3)
     # Euler with many steps approaches the RK4 flow
     with torch.no_grad():
@@ -172,7 +204,9 @@ def test_controls_and_model_reject_bad_input():
     with pytest.raises(ValueError, match="predict needs"):
         flows.ContinuousResNet(2, 2).predict(x)
     with pytest.raises(ValueError, match="y must have shape"):
-        flows.train_full_batch(flows.ContinuousResNet(2, 1), x, torch.zeros(4))
+        flows.train_full_batch(
+            flows.ContinuousResNet(2, 1), x, torch.zeros(4)
+        )
     with pytest.raises(ValueError, match="labels 0 and 1"):
         flows.train_full_batch(
             flows.ContinuousResNet(2, 1, terminal="classifier"),
@@ -200,7 +234,9 @@ def test_controlled_flow_exact_closed_form_and_fixed_step_schemes():
         ("softplus", torch.nn.functional.softplus),
         ("relu", torch.relu),
     ):
-        exact = flows.controlled_flow_exact(x0, W0, b, V, T=1.5, activation=act)
+        exact = flows.controlled_flow_exact(
+            x0, W0, b, V, T=1.5, activation=act
+        )
         shift = sum(0.5 * V[k] @ sig(b[k]) for k in range(K))
         assert torch.allclose(exact, x0 + shift, atol=1e-12), act
     # a genuinely nonlinear field: RK4 with many steps per piece (an independent fixed-step
@@ -208,8 +244,12 @@ def test_controlled_flow_exact_closed_form_and_fixed_step_schemes():
     W = 3 * torch.randn(K, m, n, generator=g)
     V = 3 * torch.randn(K, n, m, generator=g)
     exact = flows.controlled_flow_exact(x0, W, b, V, T=1.0)
-    fine = flows.controlled_flow(x0, W, b, V, T=1.0, method="rk4", steps_per_piece=400)
-    coarse = flows.controlled_flow(x0, W, b, V, T=1.0, method="rk4", steps_per_piece=1)
+    fine = flows.controlled_flow(
+        x0, W, b, V, T=1.0, method="rk4", steps_per_piece=400
+    )
+    coarse = flows.controlled_flow(
+        x0, W, b, V, T=1.0, method="rk4", steps_per_piece=1
+    )
     assert float((exact - fine).abs().max()) < 1e-8
     assert float((exact - coarse).abs().max()) > 1e-3
     assert exact.dtype == torch.float64 and exact.shape == x0.shape
@@ -238,7 +278,9 @@ def test_gaussian_initializer_scale_seed_and_bad_input():
 
 def test_scalar_terminal_is_the_affine_readout_of_one_output():
     x = torch.randn(5, 2)
-    scalar = flows.ContinuousResNet(3, 2, terminal="scalar", input_dim=2, seed=4)
+    scalar = flows.ContinuousResNet(
+        3, 2, terminal="scalar", input_dim=2, seed=4
+    )
     affine = flows.ContinuousResNet(
         3, 2, terminal="affine", out_dim=1, input_dim=2, seed=4
     )

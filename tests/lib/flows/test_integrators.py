@@ -25,14 +25,22 @@ def _float64_default():
 
 
 def _talk_numpy(t, x):
-    return [-x[1] * math.sin(t), -0.5 * (1 - x[0] ** 2) * x[1] + x[0] * math.cos(t)]
+    return [
+        -x[1] * math.sin(t),
+        -0.5 * (1 - x[0] ** 2) * x[1] + x[0] * math.cos(t),
+    ]
 
 
 def _solve_ivp_reference(x0: np.ndarray, T: float) -> np.ndarray:
     return np.array(
         [
             solve_ivp(
-                _talk_numpy, (0.0, T), p, method="DOP853", rtol=1e-12, atol=1e-13
+                _talk_numpy,
+                (0.0, T),
+                p,
+                method="DOP853",
+                rtol=1e-12,
+                atol=1e-13,
             ).y[:, -1]
             for p in x0
         ]
@@ -46,7 +54,12 @@ def test_rk4_matches_solve_ivp_on_the_talks_nonlinear_field():
     x0 = rng.uniform(-1.0, 1.0, size=(6, 2))
     ref = _solve_ivp_reference(x0, 3.0)
     out = flows.odeint(
-        flows.talk_vector_field, torch.tensor(x0), 0.0, 3.0, n_steps=400, method="rk4"
+        flows.talk_vector_field,
+        torch.tensor(x0),
+        0.0,
+        3.0,
+        n_steps=400,
+        method="rk4",
     )
     assert np.max(np.abs(out.numpy() - ref)) < 1e-8
 
@@ -57,17 +70,31 @@ def test_linear_flow_matches_matrix_exponential():
     x0 = rng.normal(size=(5, 3))
     At = torch.tensor(A)
     out = flows.odeint(
-        lambda t, x: x @ At.T, torch.tensor(x0), 0.0, 1.5, n_steps=200, method="rk4"
+        lambda t, x: x @ At.T,
+        torch.tensor(x0),
+        0.0,
+        1.5,
+        n_steps=200,
+        method="rk4",
     )
     exact = x0 @ expm(1.5 * A).T
     # RK4 is exact up to the Taylor remainder of exp(hA) beyond order 4: relative error ~ T (h|A|)^4 / 120
-    assert np.max(np.abs(out.numpy() - exact)) < 1e-9 * np.max(np.abs(exact))
+    assert np.max(np.abs(out.numpy() - exact)) < 1e-9 * np.max(
+        np.abs(exact)
+    )
     # and Euler is exactly (I + hA)^N
     eul = flows.odeint(
-        lambda t, x: x @ At.T, torch.tensor(x0), 0.0, 1.5, n_steps=30, method="euler"
+        lambda t, x: x @ At.T,
+        torch.tensor(x0),
+        0.0,
+        1.5,
+        n_steps=30,
+        method="euler",
     )
     assert np.allclose(
-        eul.numpy(), x0 @ np.linalg.matrix_power(np.eye(3) + 0.05 * A, 30).T, rtol=1e-12
+        eul.numpy(),
+        x0 @ np.linalg.matrix_power(np.eye(3) + 0.05 * A, 30).T,
+        rtol=1e-12,
     )
 
 
@@ -110,7 +137,12 @@ def test_measured_order_of_convergence(method, order, steps):
         np.max(
             np.abs(
                 flows.odeint(
-                    flows.talk_vector_field, torch.tensor(x0), 0.0, 2.0, n, method
+                    flows.talk_vector_field,
+                    torch.tensor(x0),
+                    0.0,
+                    2.0,
+                    n,
+                    method,
                 ).numpy()
                 - ref
             )
@@ -125,8 +157,16 @@ def test_measured_order_of_convergence(method, order, steps):
 @pytest.mark.parametrize(
     "kwargs, exc, words",
     [
-        (dict(x0=np.zeros((2, 2))), TypeError, "x0 must be a torch.Tensor"),
-        (dict(x0=torch.zeros(2, 2, dtype=torch.int64)), TypeError, "floating-point"),
+        (
+            dict(x0=np.zeros((2, 2))),
+            TypeError,
+            "x0 must be a torch.Tensor",
+        ),
+        (
+            dict(x0=torch.zeros(2, 2, dtype=torch.int64)),
+            TypeError,
+            "floating-point",
+        ),
         (dict(n_steps=0), ValueError, "n_steps"),
         (dict(n_steps=2.5), TypeError, "n_steps"),
         (dict(method="rk45"), ValueError, "method"),
@@ -148,9 +188,13 @@ def test_piecewise_flow_switches_fields_at_the_piece_boundaries():
     rates = [0.5, -1.0, 2.0]
     fields = [(lambda t, x, a=a: a * x) for a in rates]
     x0 = torch.tensor([[1.0], [-2.0]])
-    out = flows.piecewise_flow(fields, x0, T=0.9, method="rk4", steps_per_piece=50)
+    out = flows.piecewise_flow(
+        fields, x0, T=0.9, method="rk4", steps_per_piece=50
+    )
     assert torch.allclose(out, x0 * math.exp(0.3 * sum(rates)), rtol=1e-9)
-    traj = flows.piecewise_flow(fields, x0, 0.9, "euler", 4, return_trajectory=True)
+    traj = flows.piecewise_flow(
+        fields, x0, 0.9, "euler", 4, return_trajectory=True
+    )
     assert traj.shape == (13, 2, 1) and torch.equal(traj[0], x0)
     # Euler: each piece multiplies by (1 + h a_k)^s
     expected = x0 * math.prod((1 + 0.3 / 4 * a) ** 4 for a in rates)

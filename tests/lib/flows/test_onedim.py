@@ -46,7 +46,8 @@ def test_relu_field_flow_matches_solve_ivp(v, w, b, tau):
     assert (
         np.max(
             np.abs(
-                flows.relu_field_flow(x0, v, w, b, tau) - _relu_ivp(x0, v, w, b, tau)
+                flows.relu_field_flow(x0, v, w, b, tau)
+                - _relu_ivp(x0, v, w, b, tau)
             )
         )
         < 1e-9
@@ -59,16 +60,28 @@ def test_relu_field_flow_fixes_the_kink_and_is_a_group_in_time():
         flows.relu_field_flow(x0, 1.0, 1.0, -1.0, 0.4), 1.0, 1.0, -1.0, 0.6
     )
     assert np.allclose(
-        once, flows.relu_field_flow(x0, 1.0, 1.0, -1.0, 1.0), rtol=1e-14, atol=1e-14
+        once,
+        flows.relu_field_flow(x0, 1.0, 1.0, -1.0, 1.0),
+        rtol=1e-14,
+        atol=1e-14,
     )
-    assert flows.relu_field_flow(np.array([1.0]), -1.0, 1.0, -1.0, 5.0)[0] == 1.0
-    assert np.array_equal(flows.relu_field_flow(x0, 1.0, 1.0, -1.0, 0.0), x0)
+    assert (
+        flows.relu_field_flow(np.array([1.0]), -1.0, 1.0, -1.0, 5.0)[0]
+        == 1.0
+    )
+    assert np.array_equal(
+        flows.relu_field_flow(x0, 1.0, 1.0, -1.0, 0.0), x0
+    )
 
 
 def test_composition_matches_rk4_of_the_switched_ode():
     torch.set_default_dtype(torch.float64)
     controls = np.array(
-        [[1.0, 1.0, 0.2, 0.5], [-1.0, -1.0, 0.3, 0.8], [1.0, 0.5, -0.1, 0.3]]
+        [
+            [1.0, 1.0, 0.2, 0.5],
+            [-1.0, -1.0, 0.3, 0.8],
+            [1.0, 0.5, -0.1, 0.3],
+        ]
     )
     x0 = np.linspace(-1.5, 1.5, 31)
     x = torch.tensor(x0)[:, None]
@@ -83,7 +96,11 @@ def test_composition_matches_rk4_of_the_switched_ode():
         )
     # RK4 loses its order at the kink (the field is only Lipschitz there): errors ~ h^2, h ~ 2e-4
     assert (
-        np.max(np.abs(flows.relu_flow_composition(x0, controls) - x[:, 0].numpy()))
+        np.max(
+            np.abs(
+                flows.relu_flow_composition(x0, controls) - x[:, 0].numpy()
+            )
+        )
         < 1e-6
     )
 
@@ -93,7 +110,9 @@ def test_pl_flow_controls_reproduce_the_piecewise_linear_map_exactly():
     for _ in range(5):
         k = int(rng.integers(1, 12))
         knots = np.sort(rng.uniform(-2, 2, k + 1))
-        values = np.cumsum(np.concatenate([[rng.normal()], rng.uniform(0.05, 3.0, k)]))
+        values = np.cumsum(
+            np.concatenate([[rng.normal()], rng.uniform(0.05, 3.0, k)])
+        )
         controls, T = flows.pl_flow_controls(knots, values, eta=0.05)
         x = np.linspace(knots[0], knots[-1], 501)
         P = np.interp(x, knots, values)
@@ -101,9 +120,11 @@ def test_pl_flow_controls_reproduce_the_piecewise_linear_map_exactly():
             np.abs(flows.relu_flow_composition(x, controls) - P)
         ) < 1e-12 * max(1.0, np.max(np.abs(P)))
         # members of the restricted affine orbit of ReLU: v in {-1, 0, 1}, |w| <= 1
-        assert set(np.unique(controls[:, 0])) <= {-1.0, 0.0, 1.0} and np.all(
-            np.abs(controls[:, 1]) <= 1
-        )
+        assert set(np.unique(controls[:, 0])) <= {
+            -1.0,
+            0.0,
+            1.0,
+        } and np.all(np.abs(controls[:, 1]) <= 1)
         s = np.diff(values) / np.diff(knots)
         T_formula = (
             abs(math.log(s[0]))
@@ -119,7 +140,12 @@ def test_pl_flow_controls_horizon_for_the_cube():
         h = 2.0 / k
         knots = np.linspace(-1, 1, k + 1)
         _, T = flows.pl_flow_controls(knots, knots**3)
-        assert abs(T - (3 * math.log(3 - 3 * h + h * h) + 4 * math.log(1 / h))) < 1e-10
+        assert (
+            abs(
+                T - (3 * math.log(3 - 3 * h + h * h) + 4 * math.log(1 / h))
+            )
+            < 1e-10
+        )
 
 
 def test_lower_bound_against_brute_force_and_closed_forms():
@@ -133,19 +159,37 @@ def test_lower_bound_against_brute_force_and_closed_forms():
             for j in range(i + 1, 60):
                 dx, dF = x[j] - x[i], F[j] - F[i]
                 brute = max(brute, dF - up * dx, down * dx - dF)
-        assert abs(flows.flow_sup_error_lower_bound(x, F, L, T) - 0.5 * brute) < 1e-12
+        assert (
+            abs(flows.flow_sup_error_lower_bound(x, F, L, T) - 0.5 * brute)
+            < 1e-12
+        )
     # decreasing target -x on [-1, 1]: at T = 0 the only flow is the identity, at distance 2;
     # as T grows the bound tends to 1, the distance to all increasing maps
     g = np.linspace(-1, 1, 201)
-    assert abs(flows.flow_sup_error_lower_bound(g, -g, 1.0, 0.0) - 2.0) < 1e-12
-    assert abs(flows.flow_sup_error_lower_bound(g, -g, 1.0, 40.0) - 1.0) < 1e-12
+    assert (
+        abs(flows.flow_sup_error_lower_bound(g, -g, 1.0, 0.0) - 2.0)
+        < 1e-12
+    )
+    assert (
+        abs(flows.flow_sup_error_lower_bound(g, -g, 1.0, 40.0) - 1.0)
+        < 1e-12
+    )
     # x^3: 2/(3 sqrt 3) e^{-3T/2} for T >= 0 (the extremal pair is symmetric about 0), up to the grid
     g = np.linspace(-1, 1, 200001)
     for T in (0.0, 1.0, 3.0):
         exact = 2 / (3 * math.sqrt(3)) * math.exp(-1.5 * T)
-        assert abs(flows.flow_sup_error_lower_bound(g, g**3, 1.0, T) / exact - 1) < 1e-3
+        assert (
+            abs(
+                flows.flow_sup_error_lower_bound(g, g**3, 1.0, T) / exact
+                - 1
+            )
+            < 1e-3
+        )
     # a target that is itself a flow map of horizon T (slope e^{T}) gets bound 0
-    assert flows.flow_sup_error_lower_bound(g, math.exp(0.5) * g, 1.0, 0.5) < 1e-12
+    assert (
+        flows.flow_sup_error_lower_bound(g, math.exp(0.5) * g, 1.0, 0.5)
+        < 1e-12
+    )
 
 
 def test_lower_bound_holds_for_constructed_flows():
@@ -153,7 +197,9 @@ def test_lower_bound_holds_for_constructed_flows():
     for k in (2, 4, 8, 32):
         knots = np.linspace(-1, 1, k + 1)
         controls, T = flows.pl_flow_controls(knots, knots**3)
-        err = np.max(np.abs(flows.relu_flow_composition(x, controls) - x**3))
+        err = np.max(
+            np.abs(flows.relu_flow_composition(x, controls) - x**3)
+        )
         assert err >= flows.flow_sup_error_lower_bound(x, x**3, 1.0, T)
 
 
@@ -168,7 +214,9 @@ def test_bad_input():
         flows.relu_flow_composition([0.0], [[1.0, 1.0, 0.0, -0.5]])
     with pytest.raises(ValueError, match="knots"):
         flows.pl_flow_controls([0.0, 0.0, 1.0], [0.0, 1.0, 2.0])
-    with pytest.raises(ValueError, match="values must be strictly increasing"):
+    with pytest.raises(
+        ValueError, match="values must be strictly increasing"
+    ):
         flows.pl_flow_controls([0.0, 1.0, 2.0], [0.0, 1.0, 1.0])
     with pytest.raises(ValueError, match="shape"):
         flows.pl_flow_controls([0.0, 1.0, 2.0], [0.0, 1.0])

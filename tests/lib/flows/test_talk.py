@@ -22,14 +22,22 @@ def _float64_default():
 
 
 def _talk_numpy(t, x):
-    return [-x[1] * math.sin(t), -0.5 * (1 - x[0] ** 2) * x[1] + x[0] * math.cos(t)]
+    return [
+        -x[1] * math.sin(t),
+        -0.5 * (1 - x[0] ** 2) * x[1] + x[0] * math.cos(t),
+    ]
 
 
 def _solve_ivp_reference(x0: np.ndarray, T: float) -> np.ndarray:
     return np.array(
         [
             solve_ivp(
-                _talk_numpy, (0.0, T), p, method="DOP853", rtol=1e-12, atol=1e-13
+                _talk_numpy,
+                (0.0, T),
+                p,
+                method="DOP853",
+                rtol=1e-12,
+                atol=1e-13,
             ).y[:, -1]
             for p in x0
         ]
@@ -37,13 +45,17 @@ def _solve_ivp_reference(x0: np.ndarray, T: float) -> np.ndarray:
 
 
 def test_talk_example_dataset_labels_are_the_pulled_back_half_plane():
-    x0, xT, y = flows.talk_example_dataset(50, T=1.5, margin=(0.05, 0.5), seed=3)
+    x0, xT, y = flows.talk_example_dataset(
+        50, T=1.5, margin=(0.05, 0.5), seed=3
+    )
     assert x0.shape == (50, 2) and xT.shape == (50, 2) and y.shape == (50,)
     ref = _solve_ivp_reference(x0.numpy()[:8], 1.5)
     assert np.max(np.abs(ref - xT.numpy()[:8])) < 1e-6
     assert torch.all((xT[:, 0].abs() > 0.05) & (xT[:, 0].abs() < 0.5))
     assert torch.equal(y, (xT[:, 0] > 0).double())
-    x0b, _, _ = flows.talk_example_dataset(50, T=1.5, margin=(0.05, 0.5), seed=3)
+    x0b, _, _ = flows.talk_example_dataset(
+        50, T=1.5, margin=(0.05, 0.5), seed=3
+    )
     assert torch.equal(x0, x0b)
     with pytest.raises(ValueError, match="margin must satisfy"):
         flows.talk_example_dataset(5, margin=(0.5, 0.1))

@@ -22,14 +22,22 @@ def _float64_default():
 
 
 def _talk_numpy(t, x):
-    return [-x[1] * math.sin(t), -0.5 * (1 - x[0] ** 2) * x[1] + x[0] * math.cos(t)]
+    return [
+        -x[1] * math.sin(t),
+        -0.5 * (1 - x[0] ** 2) * x[1] + x[0] * math.cos(t),
+    ]
 
 
 def _solve_ivp_reference(x0: np.ndarray, T: float) -> np.ndarray:
     return np.array(
         [
             solve_ivp(
-                _talk_numpy, (0.0, T), p, method="DOP853", rtol=1e-12, atol=1e-13
+                _talk_numpy,
+                (0.0, T),
+                p,
+                method="DOP853",
+                rtol=1e-12,
+                atol=1e-13,
             ).y[:, -1]
             for p in x0
         ]
@@ -41,7 +49,11 @@ def test_training_decreases_the_loss_deterministically():
     y = x**3 + 0.5 * x
     runs = []
     for _ in range(2):
-        model = flows.ContinuousResNet(1, 2, width=4, terminal="identity", seed=2)
-        runs.append(flows.train_full_batch(model, x, y, "mse", n_iter=60, lr=2e-2))
+        model = flows.ContinuousResNet(
+            1, 2, width=4, terminal="identity", seed=2
+        )
+        runs.append(
+            flows.train_full_batch(model, x, y, "mse", n_iter=60, lr=2e-2)
+        )
     assert runs[0] == runs[1]
     assert runs[0][-1] < 0.5 * runs[0][0]

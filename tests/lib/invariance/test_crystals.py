@@ -31,7 +31,11 @@ def test_crystal_tables_match_the_talk():
         ("Cl", 0.5, 0.5, 0.5),
     ]
     t = inv.crystal_table("CaCO3")
-    assert t.block_sizes == (2, 2, 6) and t.block_species == ("Ca", "C", "O")
+    assert t.block_sizes == (2, 2, 6) and t.block_species == (
+        "Ca",
+        "C",
+        "O",
+    )
     assert t.coords.shape == (10, 3) and not t.coords.flags.writeable
     with pytest.raises(ValueError, match="name"):
         inv.crystal_table("NaCl2")

@@ -34,35 +34,54 @@ def test_equivariant_field_matches_a_loop_over_coordinates():
     blocks = (2, 3)
     A, B, c = _random_controls(3, 2, 0)
     h = torch.randn(
-        4, 5, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64
+        4,
+        5,
+        3,
+        generator=torch.Generator().manual_seed(1),
+        dtype=torch.float64,
     )
     out = inv.equivariant_field(h, A, B, c, blocks)
     beta = [0, 0, 1, 1, 1]
     S = [h[:, :2].sum(1), h[:, 2:].sum(1)]
     for i in range(5):
         b = beta[i]
-        ref = torch.tanh(h[:, i] @ A[b].T + S[0] @ B[b, 0].T + S[1] @ B[b, 1].T + c[b])
+        ref = torch.tanh(
+            h[:, i] @ A[b].T + S[0] @ B[b, 0].T + S[1] @ B[b, 1].T + c[b]
+        )
         assert torch.allclose(out[:, i], ref, atol=1e-13)
     # one block, k = 1: the talk's field sigma(a x_i + b sum_j x_j + c)
     a, bb, cc = 0.7, -0.3, 0.2
     x = torch.randn(
-        3, 6, 1, generator=torch.Generator().manual_seed(2), dtype=torch.float64
+        3,
+        6,
+        1,
+        generator=torch.Generator().manual_seed(2),
+        dtype=torch.float64,
     )
     one = inv.equivariant_field(
-        x, torch.tensor([[[a]]]), torch.tensor([[[[bb]]]]), torch.tensor([[cc]])
+        x,
+        torch.tensor([[[a]]]),
+        torch.tensor([[[[bb]]]]),
+        torch.tensor([[cc]]),
     )
     assert torch.allclose(
-        one, torch.tanh(a * x + bb * x.sum(1, keepdim=True) + cc), atol=1e-15
+        one,
+        torch.tanh(a * x + bb * x.sum(1, keepdim=True) + cc),
+        atol=1e-15,
     )
 
 
 def test_flow_is_equivariant_and_model_invariant_in_float64():
-    m = inv.EquivariantFlow(6, width=3, n_pieces=3, readout_width=5, seed=0)
+    m = inv.EquivariantFlow(
+        6, width=3, n_pieces=3, readout_width=5, seed=0
+    )
     x = torch.as_tensor(np.random.default_rng(0).uniform(-1, 1, (50, 6)))
     P = inv.random_permutations(6, 20, 0)
     assert inv.equivariance_error(m.flow, x, P, out_axis=1) < 1e-12
     assert inv.invariance_error(m, x, P) < 1e-12
-    base = inv.matched_baseline(inv.count_parameters(m), 6, n_pieces=3, seed=0)
+    base = inv.matched_baseline(
+        inv.count_parameters(m), 6, n_pieces=3, seed=0
+    )
     assert inv.invariance_error(base, x, P) > 1e-3
 
 
@@ -78,14 +97,19 @@ def test_block_flow_is_invariant_only_under_the_product_group():
         < 1e-12
     )
     assert (
-        inv.invariance_error(m, X, inv.random_permutations(10, 20, 0), axis=-2) > 1e-3
+        inv.invariance_error(
+            m, X, inv.random_permutations(10, 20, 0), axis=-2
+        )
+        > 1e-3
     )
 
 
 def test_flow_agrees_with_scipy_solve_ivp():
     from scipy.integrate import solve_ivp
 
-    m = inv.EquivariantFlow(4, width=2, n_pieces=2, T=1.0, steps_per_piece=40, seed=5)
+    m = inv.EquivariantFlow(
+        4, width=2, n_pieces=2, T=1.0, steps_per_piece=40, seed=5
+    )
     x = torch.as_tensor(np.random.default_rng(4).uniform(-1, 1, (3, 4)))
     with torch.no_grad():
         h0 = m.lift(x)
@@ -98,12 +122,16 @@ def test_flow_agrees_with_scipy_solve_ivp():
             hz = torch.as_tensor(z.reshape(3, 4, 2))
             return inv.equivariant_field(hz, A, B, c).numpy().reshape(-1)
 
-        y = solve_ivp(rhs, (q * 0.5, (q + 1) * 0.5), y, rtol=1e-11, atol=1e-12).y[:, -1]
+        y = solve_ivp(
+            rhs, (q * 0.5, (q + 1) * 0.5), y, rtol=1e-11, atol=1e-12
+        ).y[:, -1]
     assert np.allclose(hT.reshape(-1), y, atol=1e-9)
 
 
 def test_model_trains_and_matched_baseline_has_close_parameter_count():
-    m = inv.EquivariantFlow(5, width=4, n_pieces=2, readout_width=8, seed=0)
+    m = inv.EquivariantFlow(
+        5, width=4, n_pieces=2, readout_width=8, seed=0
+    )
     n = inv.count_parameters(m)
     # lift 2k, pieces K(2k^2 + k), readout km + 2m + 1
     assert n == 2 * 4 + 2 * (2 * 16 + 4) + (4 * 8 + 2 * 8 + 1)
@@ -114,7 +142,10 @@ def test_model_trains_and_matched_baseline_has_close_parameter_count():
     assert abs(nb - n) <= 2 * (2 * 5 + 1) / 2
     x = torch.as_tensor(np.random.default_rng(0).uniform(-1, 1, (64, 5)))
     y = torch.sin(x).sum(1)
-    m.method, m.steps_per_piece = "euler", 1  # a cheap discretisation suffices here
+    m.method, m.steps_per_piece = (
+        "euler",
+        1,
+    )  # a cheap discretisation suffices here
     hist = flows.train_full_batch(m, x, y, n_iter=40, lr=3e-2)
     assert hist[-1] < 0.2 * hist[0]
 

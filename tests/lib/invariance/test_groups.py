@@ -42,12 +42,16 @@ def test_compose_and_inverse_are_the_group_law_of_the_action():
     x = rng.normal(size=7)
     s, t = inv.random_permutations(7, 2, 3)
     assert np.array_equal(
-        inv.permute(x, inv.compose(s, t)), inv.permute(inv.permute(x, t), s)
+        inv.permute(x, inv.compose(s, t)),
+        inv.permute(inv.permute(x, t), s),
     )
-    assert np.array_equal(inv.permute(inv.permute(x, s), inv.inverse(s)), x)
+    assert np.array_equal(
+        inv.permute(inv.permute(x, s), inv.inverse(s)), x
+    )
     batch = inv.random_permutations(7, 5, 4)
     assert np.array_equal(
-        inv.compose(batch, inv.inverse(batch)), np.tile(np.arange(7), (5, 1))
+        inv.compose(batch, inv.inverse(batch)),
+        np.tile(np.arange(7), (5, 1)),
     )
 
 
@@ -78,14 +82,18 @@ def test_block_permutations_preserve_blocks_and_cover_the_product_group():
     P = inv.random_block_permutations(sizes, 2000, 0)
     assert np.all(np.sort(P[:, :2], axis=1) == [0, 1])
     assert np.all(np.sort(P[:, 2:], axis=1) == [2, 3, 4])
-    assert len({tuple(p) for p in P}) == math.factorial(2) * math.factorial(3)
+    assert len({tuple(p) for p in P}) == math.factorial(
+        2
+    ) * math.factorial(3)
 
 
 def test_inversion_count_against_brute_force():
     for p in itertools.permutations(range(5)):
         brute = sum(p[i] > p[j] for i in range(5) for j in range(i + 1, 5))
         assert inv.inversion_count(np.array(p)) == brute
-    assert inv.inversion_count(np.array([[0, 1, 2], [2, 1, 0]])).tolist() == [0, 3]
+    assert inv.inversion_count(
+        np.array([[0, 1, 2], [2, 1, 0]])
+    ).tolist() == [0, 3]
 
 
 @pytest.mark.parametrize(
@@ -127,7 +135,10 @@ def test_invariance_error_of_symmetric_and_non_symmetric_functions():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(40, 5))
     P = inv.random_permutations(5, 30, 1)
-    assert inv.invariance_error(lambda z: np.sort(z, axis=1)[:, 1], x, P) == 0.0
+    assert (
+        inv.invariance_error(lambda z: np.sort(z, axis=1)[:, 1], x, P)
+        == 0.0
+    )
     assert inv.invariance_error(lambda z: np.prod(z, axis=1), x, P) < 1e-12
     w = np.arange(5.0)
     brute = max(abs(z[p] @ w - z @ w) for z in x for p in P)
@@ -145,17 +156,24 @@ def test_equivariance_error_and_group_average():
     x = rng.normal(size=(20, 4))
     P = inv.random_permutations(4, 10, 0)
     assert (
-        inv.equivariance_error(lambda z: z**3 + z.sum(axis=1, keepdims=True), x, P)
+        inv.equivariance_error(
+            lambda z: z**3 + z.sum(axis=1, keepdims=True), x, P
+        )
         < 1e-12
     )
-    assert inv.equivariance_error(lambda z: np.cumsum(z, axis=1), x, P) > 1e-2
+    assert (
+        inv.equivariance_error(lambda z: np.cumsum(z, axis=1), x, P) > 1e-2
+    )
     G = np.array(list(itertools.permutations(range(4))))
     f = lambda z: z @ np.array([1.0, 2.0, 0.0, -1.0])  # noqa: E731
     fbar = inv.group_average(f, x, G)
     assert np.allclose(
         fbar, x.sum(axis=1) * 2.0 / 4
     )  # average weight (1+2+0-1)/4 on each x_i
-    assert inv.invariance_error(lambda z: inv.group_average(f, z, G), x, P) < 1e-12
+    assert (
+        inv.invariance_error(lambda z: inv.group_average(f, z, G), x, P)
+        < 1e-12
+    )
 
 
 def test_block_action_on_rows_of_a_table():
@@ -165,13 +183,18 @@ def test_block_action_on_rows_of_a_table():
 
     def per_species(Z):
         return np.stack(
-            [np.sin(2 * np.pi * Z[:, 4:]).sum(axis=(1, 2)), Z[:, :2, 0].prod(axis=1)],
+            [
+                np.sin(2 * np.pi * Z[:, 4:]).sum(axis=(1, 2)),
+                Z[:, :2, 0].prod(axis=1),
+            ],
             axis=1,
         )
 
     assert inv.invariance_error(per_species, X, P, axis=-2) < 1e-12
     assert (
-        inv.invariance_error(lambda Z: Z[:, :, 0] @ np.arange(10.0), X, P, axis=-2)
+        inv.invariance_error(
+            lambda Z: Z[:, :, 0] @ np.arange(10.0), X, P, axis=-2
+        )
         > 1e-2
     )
 

@@ -26,9 +26,12 @@ def test_best_uniform_beats_truncation_and_brackets():
         b = trig.best_uniform_approximation(f, m)
         t = trig.sup_error(f, trig.fourier_truncation(f, m))
         assert (
-            b.lower <= b.lp_value * (1 + 1e-6) and b.lower <= b.sampled <= b.upper <= t
+            b.lower <= b.lp_value * (1 + 1e-6)
+            and b.lower <= b.sampled <= b.upper <= t
         )
-        assert b.upper <= 1.01 * b.lower  # the bracket is tight for the LP minimiser
+        assert (
+            b.upper <= 1.01 * b.lower
+        )  # the bracket is tight for the LP minimiser
     # a plain callable says nothing between samples: no finite upper bound
     b = trig.best_uniform_approximation(lambda x: np.abs(np.sin(x)), 4)
     assert b.upper == np.inf and b.lower > 0
@@ -39,7 +42,11 @@ def test_certified_sup_error_bounds_a_dense_maximum():
         f = trig.AbsSinPower(k, omega=omega)
         coef = trig.best_uniform_approximation(f, m).coef
         dense = trig.sup_error(f, coef, n_grid=2**20)
-        assert dense <= trig.certified_sup_error(f, coef, n_grid=64), (k, omega, m)
+        assert dense <= trig.certified_sup_error(f, coef, n_grid=64), (
+            k,
+            omega,
+            m,
+        )
         # on a fine grid it is tight
         assert (
             dense
@@ -56,7 +63,9 @@ def test_certified_sup_error_bounds_a_dense_maximum():
 def test_alternation_lower_bound_known_values():
     f = lambda x: np.abs(np.sin(x))  # noqa: E731
     # E_1(|sin x|) = 1/2, attained by the constant 1/2
-    assert trig.alternation_lower_bound(f, [0.5]) == pytest.approx(0.5, abs=1e-12)
+    assert trig.alternation_lower_bound(f, [0.5]) == pytest.approx(
+        0.5, abs=1e-12
+    )
     # any p gives a lower bound: here the truncation in H_3, whose error alternates but is
     # larger than E_3 = 1/8 at the kinks and smaller elsewhere; the bound stays below 1/8
     coef = trig.fourier_truncation(f, 3)
@@ -64,6 +73,9 @@ def test_alternation_lower_bound_known_values():
     assert 0.0 < lb <= 0.125
     # the best approximant 1/2 - ... of error 1/8 (LP) gives the bound 1/8 up to the grid
     b = trig.best_uniform_approximation(f, 3)
-    assert b.lower == pytest.approx(0.125, abs=1e-6) and b.lower <= 0.125 + 1e-12
+    assert (
+        b.lower == pytest.approx(0.125, abs=1e-6)
+        and b.lower <= 0.125 + 1e-12
+    )
     # an error of one sign does not alternate: the bound is 0
     assert trig.alternation_lower_bound(f, [-1.0, 0.0, 0.0]) == 0.0

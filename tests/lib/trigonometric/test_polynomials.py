@@ -19,7 +19,10 @@ def test_fourier_truncation_matches_quadrature():
     for k in range(m):
         a = (
             integrate.quad(
-                lambda t, k=k: smooth(t) * np.cos(k * t), 0, 2 * np.pi, limit=200
+                lambda t, k=k: smooth(t) * np.cos(k * t),
+                0,
+                2 * np.pi,
+                limit=200,
             )[0]
             / np.pi
         )
@@ -29,7 +32,10 @@ def test_fourier_truncation_matches_quadrature():
     for k in range(1, m):
         b = (
             integrate.quad(
-                lambda t, k=k: smooth(t) * np.sin(k * t), 0, 2 * np.pi, limit=200
+                lambda t, k=k: smooth(t) * np.sin(k * t),
+                0,
+                2 * np.pi,
+                limit=200,
             )[0]
             / np.pi
         )
@@ -67,7 +73,9 @@ def test_l2_error_is_parseval_tail():
     coef = trig.fourier_truncation(f, m, n_grid=8192)
     fhat = np.fft.fft(f(trig.uniform_grid(8192))) / 8192
     tail = np.sqrt(np.sum(np.abs(fhat[m : 8192 - m + 1]) ** 2))
-    assert trig.l2_error(f, coef, n_grid=8192) == pytest.approx(tail, rel=1e-9)
+    assert trig.l2_error(f, coef, n_grid=8192) == pytest.approx(
+        tail, rel=1e-9
+    )
 
 
 def test_square_wave_l2_error_against_parseval():
@@ -82,10 +90,14 @@ def test_square_wave_l2_error_against_parseval():
         coef = trig.fourier_truncation(trig.square_wave, m, n_grid=N)
         k = np.arange(1, m, 2)
         b = 4 / N / np.tan(np.pi * k / N)
-        np.testing.assert_allclose(coef[m - 1 + k], b, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(
+            coef[m - 1 + k], b, rtol=1e-10, atol=1e-14
+        )
         tail = 8 / np.pi**2 * polygamma(1, k.size + 0.5) / 4
         exact = np.sqrt(0.5 * np.sum((4 / (np.pi * k) - b) ** 2) + tail)
-        mid = trig.l2_error(trig.square_wave, coef, n_grid=16384, midpoint=True)
+        mid = trig.l2_error(
+            trig.square_wave, coef, n_grid=16384, midpoint=True
+        )
         assert mid == pytest.approx(exact, rel=2e-3), (m, mid, exact)
         # the trapezoidal rule samples the jumps at 0 and pi and is biased low by about 2/n
         trap = trig.l2_error(trig.square_wave, coef, n_grid=16384)
@@ -97,7 +109,9 @@ def test_trig_derivative_against_finite_differences_and_closed_form():
     coef = rng.normal(size=2 * 6 - 1)
     x = np.linspace(0.0, 2 * np.pi, 37)
     h = 1e-5
-    fd = (trig.trig_eval(coef, x + h) - trig.trig_eval(coef, x - h)) / (2 * h)
+    fd = (trig.trig_eval(coef, x + h) - trig.trig_eval(coef, x - h)) / (
+        2 * h
+    )
     np.testing.assert_allclose(
         trig.trig_eval(trig.trig_derivative(coef, 1), x), fd, atol=1e-8
     )
@@ -119,7 +133,9 @@ def test_square_wave_exact_at_the_jumps():
     inner = np.ones(64, bool)
     inner[[0, 32]] = False
     np.testing.assert_array_equal(s[inner], np.sign(np.sin(x[inner])))
-    np.testing.assert_array_equal(s[1:], -s[1:][::-1])  # odd: s(x_j) = -s(x_{n-j})
+    np.testing.assert_array_equal(
+        s[1:], -s[1:][::-1]
+    )  # odd: s(x_j) = -s(x_{n-j})
     # np.sign(np.sin(x)) is wrong at pi in floating point: the reason for this function
     assert np.sign(np.sin(x[32])) == 1.0
 
@@ -137,9 +153,21 @@ def test_square_wave_exact_at_the_jumps():
             TypeError,
             "m must be a positive integer",
         ),
-        (lambda: trig.fourier_truncation("sin", 3), TypeError, "f must be callable"),
-        (lambda: trig.fourier_truncation(np.sin, 10, n_grid=8), ValueError, "samples"),
-        (lambda: trig.fourier_truncation(lambda x: x[:3], 2), ValueError, "f must map"),
+        (
+            lambda: trig.fourier_truncation("sin", 3),
+            TypeError,
+            "f must be callable",
+        ),
+        (
+            lambda: trig.fourier_truncation(np.sin, 10, n_grid=8),
+            ValueError,
+            "samples",
+        ),
+        (
+            lambda: trig.fourier_truncation(lambda x: x[:3], 2),
+            ValueError,
+            "f must map",
+        ),
         (
             lambda: trig.least_squares_fit([0, 1], [0, 1, 2], 1),
             ValueError,
@@ -150,7 +178,11 @@ def test_square_wave_exact_at_the_jumps():
             ValueError,
             "at least 2m-1",
         ),
-        (lambda: trig.trig_eval([1.0, 2.0], [0.0]), ValueError, "odd length"),
+        (
+            lambda: trig.trig_eval([1.0, 2.0], [0.0]),
+            ValueError,
+            "odd length",
+        ),
         (
             lambda: trig.best_uniform_approximation(np.sin, 8, n_grid=16),
             ValueError,
@@ -158,7 +190,11 @@ def test_square_wave_exact_at_the_jumps():
         ),
         (lambda: trig.AbsSinPower(2), ValueError, "k must be odd"),
         (lambda: trig.AbsSinPower(3, omega=0), ValueError, "omega"),
-        (lambda: trig.jackson_bound(4, 1, -1.0), ValueError, "derivative_sup_norm"),
+        (
+            lambda: trig.jackson_bound(4, 1, -1.0),
+            ValueError,
+            "derivative_sup_norm",
+        ),
         (
             lambda: trig.least_squares_fit([0, np.nan, 2], [0, 1, 2], 1),
             ValueError,
@@ -170,22 +206,30 @@ def test_square_wave_exact_at_the_jumps():
             "PiecewiseSmoothTarget",
         ),
         (
-            lambda: trig.certified_sup_error(trig.AbsSinPower(1), [0.0], n_grid=63),
+            lambda: trig.certified_sup_error(
+                trig.AbsSinPower(1), [0.0], n_grid=63
+            ),
             ValueError,
             "break point",
         ),
         (
-            lambda: trig.certified_sup_error(trig.AbsSinPower(1), [0.0, 1.0]),
+            lambda: trig.certified_sup_error(
+                trig.AbsSinPower(1), [0.0, 1.0]
+            ),
             ValueError,
             "odd length",
         ),
         (
-            lambda: trig.certified_sup_error(trig.AbsSinPower(1), [0.0], order=0),
+            lambda: trig.certified_sup_error(
+                trig.AbsSinPower(1), [0.0], order=0
+            ),
             ValueError,
             "order",
         ),
         (
-            lambda: trig.alternation_lower_bound(np.sin, np.zeros(9), n_grid=8),
+            lambda: trig.alternation_lower_bound(
+                np.sin, np.zeros(9), n_grid=8
+            ),
             ValueError,
             "n_grid",
         ),
@@ -199,7 +243,9 @@ def test_bad_input_names_the_argument(call, exc, words):
 
 def test_public_helpers_grid_values_coefficients_and_dft():
     x, fx = trig.grid_values(smooth, 64)
-    assert np.array_equal(x, trig.uniform_grid(64)) and np.array_equal(fx, smooth(x))
+    assert np.array_equal(x, trig.uniform_grid(64)) and np.array_equal(
+        fx, smooth(x)
+    )
     with pytest.raises(ValueError, match="f must map"):
         trig.grid_values(lambda x: x[:3], 8)
     coef, m = trig.check_coefficients([1.0, 2.0, 3.0])
