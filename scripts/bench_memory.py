@@ -24,6 +24,9 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -39,7 +42,7 @@ from dynapprox.modal import refine_l1  # noqa: E402
 
 DT, T = 0.1, 50.0
 MS = list(range(2, 13))
-KERNELS = {
+KERNELS: dict[str, dict[str, float]] = {
     "exp(-t)/(1+t)": dict(decay=1.0, scale=1.0, power=1.0),
     "exp(-t/2)cos(2t)/(1+0.3t)": dict(
         decay=0.5, freq=2.0, scale=0.3, power=1.0
@@ -59,7 +62,7 @@ def ratios(steps: int) -> None:
     print(header)
     print("-" * len(header))
     for name, kw in KERNELS.items():
-        rho = mem.exp_power_kernel(t, **kw)
+        rho = mem.exp_power_kernel(t, **kw)  # type: ignore[arg-type]
         sv = realization.hankel_singular_values(rho, DT)
         era_row, ref_row, fit_row, tr_row = [], [], [], []
         for m in MS:
@@ -153,7 +156,7 @@ def _random_rnn(m: int, rng: np.random.Generator) -> LinearRNN:
     return LinearRNN(Q @ W @ Q.T, Q @ U, Q @ c)
 
 
-def _best(fn, repeats: int):
+def _best(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
     times, out = [], None
     for _ in range(repeats):
         s = time.perf_counter()
@@ -194,18 +197,11 @@ def timing(repeats: int = 5, figure: str | None = None) -> None:
             x = rng.standard_normal((L, 1))
             res = {}
             outs = {}
-            for meth in METHODS:
-                reps = repeats if meth in ("fft", "lfilter") else 1
+            for meth in (*METHODS, "auto"):
+                reps = repeats if meth in ("fft", "lfilter", "auto") else 1
                 res[meth], outs[meth] = _best(
-                    lambda rnn=rnn, x=x, meth=meth: rnn_output(
-                        rnn, x, dt, method=meth
-                    ),
-                    reps,
+                    partial(rnn_output, rnn, x, dt, method=meth), reps
                 )
-            res["auto"], outs["auto"] = _best(
-                lambda rnn=rnn, x=x: rnn_output(rnn, x, dt, method="auto"),
-                repeats,
-            )
             ref = outs["naive"]
             rel = max(
                 float(np.max(np.abs(o - ref)) / np.max(np.abs(ref)))

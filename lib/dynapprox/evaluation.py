@@ -339,6 +339,11 @@ def rnn_output(
             raise TypeError(
                 f"model must be a linear RNN with attributes W, U, c; {type(model).__name__} has no {attr!r}"
             )
+    if getattr(model, "dt", None) is not None:
+        raise ValueError(
+            "model is a discrete-time RNN (its dt is set): rnn_output evaluates the "
+            "zero-order hold of a continuous-time one; use model.output(x)"
+        )
     method = check_in("method", method, ("auto",) + METHODS)
     W = np.asarray(model.W, dtype=float)
     U = np.asarray(model.U, dtype=float)

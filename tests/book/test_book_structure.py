@@ -53,8 +53,8 @@ def test_chapter_format(chapter):
     assert re.match(r"\(ch-[a-z0-9-]+\)=\n# ", body), (
         f"{chapter.name}: must start with a (ch-...)= label and a title"
     )
-    assert "seed_everything" in text, (
-        f"{chapter.name}: must seed everything"
+    assert re.search(r"^rng = setup\(", text, re.M), (
+        f"{chapter.name}: must seed everything (rng = setup())"
     )
     assert re.search(r"\{prf:(theorem|proposition|lemma)\}", text), (
         f"{chapter.name}: no theorem"

@@ -93,3 +93,9 @@ def test_auto_falls_back_to_the_loop_for_a_defective_W():
     )
     with pytest.raises(ValueError, match="well-conditioned"):
         ev.rnn_output(rnn, x, 0.1, method="lfilter")
+
+
+def test_rnn_output_refuses_a_discrete_model():
+    model = LinearRNN(0.5 * np.eye(2), np.ones((2, 1)), np.ones(2), dt=1.0)
+    with pytest.raises(ValueError, match="discrete-time"):
+        ev.rnn_output(model, np.ones((4, 1)), 1.0)

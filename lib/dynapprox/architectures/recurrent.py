@@ -13,6 +13,7 @@ from .._validation import (
     check_positive_float,
     check_positive_int,
 )
+from ..linear_rnn import LinearRNN
 
 __all__ = ["LinearRNNSeq", "lag_tail_bound"]
 
@@ -30,6 +31,13 @@ class LinearRNNSeq:
     :math:`\hat y_t = \sum_{j \le t} c^\top A^j B\, x_{t-j}`, computed from the kernel (one
     matrix power per lag) rather than by a loop over the batch. A thin wrapper around a
     ``torch.nn.Module`` (attribute ``module``), float64.
+
+    It is a trainable parameterisation of the book's one linear-RNN type:
+    :meth:`to_linear_rnn` returns the discrete-time :class:`dynapprox.linear_rnn.LinearRNN`
+    :math:`(W, U, c) = (A, B, c)` with :math:`\Delta t = 1`, whose impulse response
+    :math:`g_{j+1} = c^\top A^j B` is this model's lag-:math:`j` weight (the two differ only
+    in when the output is read: :math:`\hat y_t` here is the core model's output one step
+    later, after it has read :math:`x_t`).
 
     Parameters
     ----------
@@ -50,8 +58,8 @@ class LinearRNNSeq:
             check_nonnegative_int("seed", seed)
         )
 
-        class _RNN(torch.nn.Module):
-            def __init__(self):
+        class _RNN(torch.nn.Module):  # type: ignore[name-defined]
+            def __init__(self) -> None:
                 super().__init__()
                 self.A = torch.nn.Parameter(
                     0.5 * torch.eye(m, dtype=torch.float64)
@@ -68,14 +76,14 @@ class LinearRNNSeq:
                     / np.sqrt(m)
                 )
 
-            def kernel(self, L):
+            def kernel(self, L: int) -> Any:
                 v, ks = self.B, []
                 for _ in range(L):
                     ks.append(self.c @ v)
                     v = self.A @ v
                 return torch.stack(ks)
 
-            def forward(self, X):
+            def forward(self, X: Any) -> Any:
                 L = X.shape[1]
                 k = self.kernel(L)
                 lag = torch.arange(L)[:, None] - torch.arange(L)[None, :]
@@ -88,6 +96,20 @@ class LinearRNNSeq:
 
         self.module = _RNN()
         self.m = m
+
+    def to_linear_rnn(self) -> LinearRNN:
+        """The current weights as a discrete-time :class:`~dynapprox.linear_rnn.LinearRNN` (``dt = 1``).
+
+        Its :meth:`~dynapprox.linear_rnn.LinearRNN.impulse_response` ``g`` gives this model's
+        lag weights: ``module.kernel(L)[j] == g[j + 1]``.
+        """
+        mod = self.module
+        return LinearRNN(
+            mod.A.detach().numpy(),
+            mod.B.detach().numpy()[:, None],
+            mod.c.detach().numpy(),
+            dt=1.0,
+        )
 
     @property
     def n_params(self) -> int:

@@ -60,3 +60,21 @@ def test_lag_tail_bound_against_brute_force():
     )
     with pytest.raises(ValueError, match="n must be"):
         arch.lag_tail_bound(one, -1)
+
+
+def test_linear_rnn_seq_is_the_core_discrete_rnn():
+    """module.kernel(L)[j] is the core model's impulse response g[j + 1]; outputs agree one step later."""
+    torch = pytest.importorskip("torch")
+    rnn = arch.LinearRNNSeq(m=4, seed=1)
+    core = rnn.to_linear_rnn()
+    assert core.dt == 1.0 and core.m == 4 and core.d == 1
+    with torch.no_grad():
+        k = rnn.module.kernel(10).numpy()
+    np.testing.assert_allclose(
+        k, core.impulse_response(11)[1:, 0], atol=1e-13
+    )
+    x = np.random.default_rng(0).normal(size=12)
+    with torch.no_grad():
+        seq = rnn.module(torch.tensor(x[None, :, None])).numpy()[0]
+    shifted = core.output(np.append(x, 0.0)[:, None])
+    np.testing.assert_allclose(seq, np.ravel(shifted)[1:], atol=1e-12)
