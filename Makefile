@@ -57,8 +57,8 @@ STRICT_BUILD = $(JB) build . -n -W --keep-going 2>&1 | tee _build/build.log; rc=
 # lib and scripts (mypy, its
 # settings in pyproject.toml); no network, seconds once mypy's cache (.mypy_cache) exists
 # (every step runs; the target fails if one of them failed)
-LINT = rc=0; $(BIN)/ruff check lib scripts tests || rc=1; \
-	$(BIN)/ruff format --check lib scripts tests || rc=1; \
+LINT = rc=0; $(BIN)/ruff check lib scripts tests jupyter-config || rc=1; \
+	$(BIN)/ruff format --check lib scripts tests jupyter-config || rc=1; \
 	$(BIN)/python scripts/lint_chapters.py || rc=1; \
 	$(BIN)/mypy || rc=1; exit $$rc
 UNIT = $(BIN)/python -m pytest tests/lib tests/book -m "not slow and not build and not html" \
