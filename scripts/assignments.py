@@ -702,8 +702,14 @@ _MUTATING_MODULE_CALLS = {
 def _draws_global_random(call: ast.Call) -> bool:
     """A call that draws from (or reseeds) a global random state: NumPy's legacy
     ``np.random.*``, the ``random`` module, PyTorch's default generator, a PyTorch layer
-    (its constructor draws the initial weights), or ``seed_everything``."""
+    (its constructor draws the initial weights), ``seed_everything`` or the chapter's
+    ``setup()`` (:func:`dynapprox.book.setup`), which reseed everything."""
     path = _dotted(call.func)
+    if path and path[-1] in (
+        "seed_everything",
+        "setup",
+    ):  # the chapter's setup line
+        return True
     if len(path) < 2:
         return False
     if (
@@ -720,7 +726,7 @@ def _draws_global_random(call: ast.Call) -> bool:
         if path[-1] in _TORCH_RANDOM or "init" in path[:-1]:
             return True
         return "nn" in path[:-1] and path[-1][:1].isupper()
-    return path[-1] == "seed_everything"
+    return False
 
 
 def _call_mutates(call: ast.Call, modules: set[str]) -> set[str]:
@@ -1139,8 +1145,9 @@ def grading_cells(
 ) -> set[int]:
     """Positions (among the code cells of ``student``) of the cells grading needs.
 
-    Always kept: otter's initialisation and ``grader.check`` cells, the setup cell (the
-    chapter's first code cell) and every answer cell; then the chapter cells that
+    Always kept: otter's initialisation and ``grader.check`` cells, the setup cells (the
+    chapter's code cells up to the one that calls ``setup()``: the install fallback and
+    the setup line with the imports) and every answer cell; then the chapter cells that
     those, the chapter's tests and ``extra_code`` depend on (``grading_slice``).
     """
     import jupytext
@@ -1156,7 +1163,11 @@ def grading_cells(
             always.add(k)
         elif not setup_found:
             always.add(k)
-            setup_found = True
+            setup_found = bool(
+                re.search(
+                    r"^rng = setup\(|seed_everything\(", cell.source, re.M
+                )
+            )
     nb = jupytext.read(chapter)
     _, graded = build_master(chapter)
     tests = [nb.cells[i].source for q in graded for i in q.test_cells]

@@ -148,7 +148,10 @@ def test_wrong_submission_changes_every_answer(tmp_path):
     reduced = make_submission(assignment, chapter, "wrong", reduced=True)
     code = [c for c in reduced.cells if c.cell_type == "code"]
     assert code[0].source.startswith("# Initialize Otter")
-    assert "seed_everything" in code[1].source
+    assert (
+        "dynapprox" in code[1].source and "%pip install" in code[1].source
+    )
+    assert "rng = setup()" in code[2].source
     assert [
         c.source
         for c in code
