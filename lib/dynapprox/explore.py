@@ -29,10 +29,11 @@ Used in chapters 3, 8 and 10 (horizon, memory exponent and width, perturbation r
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,6 +161,21 @@ def control(
     return Control(
         name=name, values=vals, default=default, label=label, fmt=fmt
     )
+
+
+#: Width of a slider's track and readout (em), after its description.
+SLIDER_EM = 22.0
+
+
+def _label_width_em(labels: Iterable[str]) -> float:
+    """A description width (em) that holds the longest label on one line.
+
+    About 0.62 em a character in the widgets' sans-serif font (measured in
+    JupyterLab: "memory exponent omega", 21 characters, took 13.7 em), half
+    an em rounded up, at least 4 em.
+    """
+    longest = max((len(s) for s in labels), default=0)
+    return max(4.0, math.ceil(2 * 0.65 * longest) / 2)
 
 
 def _widget_frontend() -> bool:
@@ -372,14 +388,18 @@ class Explorer:
         import ipywidgets as widgets
         from IPython.display import Image, display
 
+        # one description width for all sliders, so that their tracks start
+        # and end alike (with "initial" each track was as much shorter as its
+        # label was longer: seen in JupyterLab)
+        label_em = _label_width_em(c.label for c in self.controls)
         sliders = {
             c.name: widgets.SelectionSlider(
                 options=[(c.format(v), v) for v in c.values],
                 value=c.default,
                 description=c.label,
                 continuous_update=False,
-                style={"description_width": "initial"},
-                layout=widgets.Layout(width="28em"),
+                style={"description_width": f"{label_em:g}em"},
+                layout=widgets.Layout(width=f"{label_em + SLIDER_EM:g}em"),
             )
             for c in self.controls
         }

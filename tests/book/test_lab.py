@@ -39,6 +39,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import pytest
@@ -81,16 +82,19 @@ def _chromium() -> str:
 
 
 def start_lab(
-    root: pathlib.Path, tmp: pathlib.Path, disable_myst: bool = False
+    root: pathlib.Path,
+    tmp: pathlib.Path,
+    disable_myst: bool = False,
+    pythonpath: pathlib.Path | None = None,
 ) -> Lab:
     """A :class:`Lab`; a second try on another port if the first one did not come up."""
     try:
-        return Lab(root, tmp, disable_myst)
+        return Lab(root, tmp, disable_myst, pythonpath)
     except RuntimeError as first:
         print(
             f"JupyterLab did not start, trying again on another port: {first}"
         )
-        return Lab(root, tmp, disable_myst)
+        return Lab(root, tmp, disable_myst, pythonpath)
 
 
 class Lab:
@@ -101,6 +105,7 @@ class Lab:
         root: pathlib.Path,
         tmp: pathlib.Path,
         disable_myst: bool = False,
+        pythonpath: pathlib.Path | None = None,
     ) -> None:
         if not (BIN / "jupyter-lab").exists():
             skip_or_fail(
@@ -133,6 +138,9 @@ class Lab:
             for k, v in os.environ.items()
             if k not in ("PYTHONPATH", "JUPYTER_CONFIG_DIR")
         }
+        if pythonpath is not None:
+            # the kernels import this package, not the installed one
+            env["PYTHONPATH"] = str(pythonpath)
         env.update(
             {
                 "JUPYTER_CONFIG_PATH": str(config),
@@ -283,6 +291,22 @@ def _open_notebook(page, lab: Lab, path: str) -> dict:
     return page.evaluate(NOTEBOOK_STATE_JS)
 
 
+def _run_all_cells(page) -> dict:
+    """Run all cells (the Run menu); wait until every code cell has an execution count."""
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+    t0 = time.monotonic()
+    while True:
+        state = page.evaluate(NOTEBOOK_STATE_JS)
+        if state["errors"] or (
+            state["done"] == state["code"] and not state["busy"]
+        ):
+            return state
+        if time.monotonic() - t0 > RUN_TIMEOUT:
+            return state
+        page.wait_for_timeout(1000)
+
+
 def _run_chapter_in_lab(stem: str, tmp_path: pathlib.Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -313,19 +337,7 @@ def _run_chapter_in_lab(stem: str, tmp_path: pathlib.Path) -> None:
             assert state["mathErrors"] == 0, (
                 f"{state['mathErrors']} TeX errors (a macro of the book unknown?)"
             )
-            # Run all cells (the Run menu), wait until every code cell has an execution count
-            page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
-            t0 = time.monotonic()
-            while True:
-                state = page.evaluate(NOTEBOOK_STATE_JS)
-                if state["errors"] or (
-                    state["done"] == state["code"] and not state["busy"]
-                ):
-                    break
-                if time.monotonic() - t0 > RUN_TIMEOUT:
-                    break
-                page.wait_for_timeout(1000)
+            state = _run_all_cells(page)
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / f"lab-{stem}.png"))
             assert not state["errors"], (
@@ -524,3 +536,229 @@ def test_macros_cell_is_added_for_jupyterlab_and_never_saved() -> None:
     )
     lab_contents.strip_macros(nb)
     assert nb.cells == before.cells
+
+
+@dataclass(frozen=True)
+class ControlStep:
+    """One step of one slider of a chapter's ``explore(...)`` control."""
+
+    stem: str
+    slider: str  #: the slider's description
+    key: str  #: the key pressed on its handle
+    readouts: tuple[str, str]  #: the slider's readout before and after
+    lines: tuple[
+        str, str
+    ]  #: the start of the printed line before and after
+
+
+#: The chapters with a live control (issue 17), the slider each test moves
+#: and what it must show. Chapter 8 runs on every ``make test``: the quickest
+#: of the three (fastest runs of the build's executions 12 s, against 15 s for
+#: chapter 3 and 14 s for chapter 10; medians 20 s, 22 s and 31 s on the
+#: shared machine); the others with ``BOOK_LAB_ALL=1`` (``make test-lab``).
+CONTROL_STEPS = (
+    ControlStep(
+        "08_riesz_density",
+        "width m",
+        "ArrowRight",
+        ("8", "16"),
+        ("omega = 1, m = 8:", "omega = 1, m = 16:"),
+    ),
+    ControlStep(
+        "03_flow_approximation",
+        "cells k (sets the horizon T)",
+        "ArrowRight",
+        ("8", "16"),
+        ("k = 8 cells:", "k = 16 cells:"),
+    ),
+    ControlStep(
+        "10_curse_of_memory",
+        "width m",
+        "ArrowLeft",
+        ("12", "8"),
+        (
+            "polynomial, m = 12, delta = 1e-03:",
+            "polynomial, m = 8, delta = 1e-03:",
+        ),
+    ),
+)
+
+#: What jupyterlab-myst logs (console.error) for a reference to another
+#: chapter: only the chapter is copied to the Lab's folder (chapter 10 refers
+#: to chapters 8 and 9); not an error of the control.
+MYST_XREF = "Cross reference target was not found"
+
+CONTROLS_JS = r"""
+() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  if (!panel) return null;
+  return [...panel.querySelectorAll('.widget-vbox')].map(box => ({
+    sliders: [...box.querySelectorAll('.widget-hslider')].map(s => {
+      const label = s.querySelector('.widget-label');
+      const track = s.querySelector('.noUi-target');
+      return {
+        label: ((label || {}).textContent || '').trim(),
+        readout: ((s.querySelector('.widget-readout') || {}).textContent || '').trim(),
+        // where the track starts and ends (px): one column for all sliders
+        track: track ? [track.getBoundingClientRect().left,
+                        track.getBoundingClientRect().right] : null,
+        // the description holds its label on one line, not cut
+        labelFits: label ? label.scrollWidth <= label.clientWidth + 1 : false,
+      };
+    }),
+    text: [...box.querySelectorAll('.widget-output .jp-OutputArea-output')]
+      .map(o => o.innerText).join('\n'),
+    images: [...box.querySelectorAll('.widget-output img')].map(i => ({
+      src: i.src, w: i.naturalWidth, h: i.naturalHeight, complete: i.complete,
+    })),
+  }));
+}
+"""
+
+
+def _control_box(page, step: ControlStep) -> dict:
+    boxes = page.evaluate(CONTROLS_JS) or []
+    mine = [
+        b
+        for b in boxes
+        if any(s["label"] == step.slider for s in b["sliders"])
+    ]
+    assert len(mine) == 1, (
+        f"{step.stem}: expected one live control with a slider "
+        f"{step.slider!r}, found {boxes!r:.600}"
+    )
+    return mine[0]
+
+
+def _readout(box: dict, step: ControlStep) -> str:
+    return next(
+        s["readout"] for s in box["sliders"] if s["label"] == step.slider
+    )
+
+
+@pytest.mark.slow  # runs a chapter: among the checks of `make test`, not in `make unit`
+@pytest.mark.xdist_group("jupyterlab")
+@pytest.mark.parametrize(
+    "step", CONTROL_STEPS, ids=[s.stem for s in CONTROL_STEPS]
+)
+def test_live_control_redraws_in_jupyterlab(
+    step: ControlStep, tmp_path
+) -> None:
+    """Issue 17: a chapter's ``explore`` slider, moved in JupyterLab, redraws its figure.
+
+    The chapter runs in a real JupyterLab (ipywidgets' front end,
+    ``@jupyter-widgets/jupyterlab-manager``); the control is live there
+    (``controls_mode``: the server sets ``JPY_SESSION_NAME``). The kernel
+    imports this checkout's package. One step of the slider with the keyboard
+    must change the readout, the printed line and the image data of the
+    figure, with no error output, no JavaScript error and no request to
+    another host; the sliders' tracks are aligned and their labels not cut.
+    """
+    from playwright.sync_api import sync_playwright
+
+    if (
+        step is not CONTROL_STEPS[0]
+        and os.environ.get("BOOK_LAB_ALL") != "1"
+    ):
+        pytest.skip(
+            "the other chapters' controls: `make test-lab` (BOOK_LAB_ALL=1)"
+        )
+    exe = _chromium()
+    src = ROOT / "chapters" / f"{step.stem}.md"
+    root = tmp_path / "root"
+    (root / "chapters").mkdir(parents=True)
+    shutil.copy(src, root / "chapters" / src.name)
+    (before_value, after_value), (before_line, after_line) = (
+        step.readouts,
+        step.lines,
+    )
+    lab = start_lab(root, tmp_path, pythonpath=ROOT / "lib")
+    try:
+        with sync_playwright() as pw:
+            browser, context, blocked = _browser_context(pw, exe)
+            page = context.new_page()
+            console: list[str] = []
+            page.on("pageerror", lambda e: console.append(str(e)))
+            page.on(
+                "console",
+                lambda m: (
+                    console.append(f"console.{m.type}: {m.text}")
+                    if m.type == "error" and MYST_XREF not in m.text
+                    else None
+                ),
+            )
+            state = _open_notebook(page, lab, f"chapters/{src.name}")
+            assert state is not None, (
+                "the chapter did not open as a notebook"
+            )
+            state = _run_all_cells(page)
+            assert not state["errors"], (
+                "error output in JupyterLab:\n"
+                + "\n".join(state["errors"])
+            )
+            assert state["done"] == state["code"], (
+                f"{state['done']} of {state['code']} code cells ran within "
+                f"{RUN_TIMEOUT} s"
+            )
+            page.wait_for_function(
+                f"() => ({CONTROLS_JS})().some(b => b.images.length > 0)",
+                timeout=60_000,
+            )
+            page.locator(
+                ".widget-vbox", has_text=step.slider
+            ).first.scroll_into_view_if_needed()
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            shot = SHOTS / f"lab-control-{step.stem}"
+            page.screenshot(path=f"{shot}-before.png")
+            box = _control_box(page, step)
+            assert _readout(box, step) == before_value, box["sliders"]
+            assert before_line in box["text"], box["text"]
+            assert "move the sliders" not in box["text"], (
+                "the static note under a live control"
+            )
+            tracks = {tuple(s["track"] or ()) for s in box["sliders"]}
+            assert len(tracks) == 1, (
+                f"tracks not aligned: {box['sliders']}"
+            )
+            assert all(s["labelFits"] for s in box["sliders"]), (
+                f"a slider's label is cut: {box['sliders']}"
+            )
+            (img,) = box["images"]
+            assert img["complete"] and img["w"] > 0 and img["h"] > 0, img
+            # one step with the keyboard on the slider's handle
+            page.locator(".widget-hslider", has_text=step.slider).locator(
+                ".noUi-handle"
+            ).focus()
+            page.keyboard.press(step.key)
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 60:
+                after = _control_box(page, step)
+                if after_line in after["text"] and after["images"]:
+                    break
+                page.wait_for_timeout(250)
+            page.wait_for_timeout(500)  # the new image decodes
+            after = _control_box(page, step)
+            page.screenshot(path=f"{shot}-after.png")
+            assert _readout(after, step) == after_value, after["sliders"]
+            assert (
+                after_line in after["text"]
+                and before_line not in after["text"]
+            ), (
+                f"the printed line did not follow the slider: {after['text']!r}"
+            )
+            (new,) = after["images"]
+            assert new["complete"] and new["w"] > 0 and new["h"] > 0, new
+            assert new["src"] != img["src"], "the figure was not redrawn"
+            state = page.evaluate(NOTEBOOK_STATE_JS)
+            assert not state["errors"], (
+                "error output after moving the slider:\n"
+                + "\n".join(state["errors"])
+            )
+            assert not blocked, (
+                f"JupyterLab requested other hosts: {sorted(set(blocked))[:5]}"
+            )
+            assert not console, f"JavaScript errors: {console[:5]}"
+            context.close()
+            browser.close()
+    finally:
+        lab.stop()

@@ -209,3 +209,23 @@ def test_render_can_reuse_the_first_layout():
     assert (
         figs[-1].axes[0].get_position().bounds[3] < first[3]
     )  # solved again: the tall title shrinks the axes
+
+
+def test_sliders_share_one_description_width():
+    # with a width per label, a longer label made a shorter track (seen in
+    # JupyterLab, chapter 8); one width holds the longest label
+    pytest.importorskip("ipywidgets")
+    box = ex.Explorer(_drawer([]), CONTROLS).widget()
+    widths = {
+        (s.style.description_width, s.layout.width)
+        for s in box.sliders.values()
+    }
+    assert len(widths) == 1
+    ((label, total),) = widths
+    longest = max(len(c.label) for c in CONTROLS)
+    assert float(label.removesuffix("em")) >= 0.6 * longest
+    assert (
+        float(total.removesuffix("em"))
+        == float(label.removesuffix("em")) + ex.SLIDER_EM
+    )
+    assert ex._label_width_em([]) == 4.0
