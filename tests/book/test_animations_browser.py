@@ -161,10 +161,16 @@ def _wait(root, predicate, timeout: float = 5.0) -> dict:
 
 
 @pytest.mark.parametrize("entry", ANIMATED or ["(none)"])
-def test_players_play_offline(entry: str, server: str, browser) -> None:  # noqa: F811
+def test_players_play_offline(
+    entry: str,
+    server: str,  # noqa: F811 (the page checks' fixture, imported above)
+    browser,  # noqa: F811
+    stamped,
+) -> None:
     if entry == "(none)":
         pytest.skip("no page of this book records an animation")
     _html(entry)
+    stamped(HTML_DIR / f"{entry}.html", HTML_DIR / "_static")
     external: list[str] = []
     errors: list[str] = []
     context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -268,12 +268,16 @@ def _page_ids(path: pathlib.Path) -> set[str]:
 
 
 @pytest.mark.parametrize("entry", PAGES)
-def test_page_in_browser(entry: str, server: str, browser) -> None:
+def test_page_in_browser(
+    entry: str, server: str, browser, stamped
+) -> None:
     html = HTML_DIR / f"{entry}.html"
     if not html.exists():
         _skip_or_fail(
             f"{entry}.html is not in {HTML_DIR} (a partial build?)"
         )
+    # the page and the theme's assets (figures are content-named files the page names)
+    stamped(html, HTML_DIR / "_static")
     source = source_of(entry)
     url = urljoin(server, f"{entry}.html")
     problems: list[str] = []

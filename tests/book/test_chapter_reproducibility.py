@@ -26,7 +26,7 @@ import pytest
 from nbclient import NotebookClient
 from nbval.plugin import get_sanitize_patterns
 
-from chapters import SANITIZE, run_nbval
+from chapters import ROOT, SANITIZE, run_nbval
 
 CELLS = [
     "import matplotlib.pyplot as plt\nfrom myst_nb import glue",
@@ -36,6 +36,14 @@ CELLS = [
     "print(object())  # a memory address: masked",
     "1 / 7",
 ]
+
+
+#: What the comparison's own checks read (for the warm-run stamps).
+COMPARE_INPUTS = (
+    ROOT / "scripts" / "chapters.py",
+    ROOT / "tests" / "nbval_sanitize.cfg",
+    ROOT / "lib",
+)
 
 
 def _executed_notebook(
@@ -100,7 +108,8 @@ def test_sanitize_rules_mask_what_varies_and_no_number():
 
 
 @pytest.mark.slow
-def test_identical_second_run_passes(tmp_path):
+def test_identical_second_run_passes(tmp_path, stamped):
+    stamped(*COMPARE_INPUTS)
     nb = _executed_notebook(tmp_path)
     outputs = {
         k
@@ -120,7 +129,8 @@ def test_identical_second_run_passes(tmp_path):
 
 
 @pytest.mark.slow
-def test_different_text_fails_and_shows_the_cell(tmp_path):
+def test_different_text_fails_and_shows_the_cell(tmp_path, stamped):
+    stamped(*COMPARE_INPUTS)
     nb_path = _executed_notebook(tmp_path)
     nb = nbformat.read(nb_path, as_version=4)
     # the build's run printed something else in cell 1 (a nondeterministic chapter)

@@ -60,6 +60,18 @@ BIN = pathlib.Path(sys.executable).parent
 #: machine; the next ones took 18 s and 21 s).
 FAST_CHAPTER = "07_sequence_modelling"
 CHAPTERS = code_chapters()
+#: What a JupyterLab check reads besides its chapter (for the warm-run stamps): the
+#: package, the server's configuration and contents manager, the converters, the
+#: ``make lab`` target and the page-check helpers this file imports.
+LAB_INPUTS = (
+    ROOT / "lib",
+    ROOT / "jupyter-config",
+    ROOT / "scripts" / "lab_contents.py",
+    ROOT / "scripts" / "myst_to_jupyter.py",
+    ROOT / "scripts" / "book_reader.py",
+    ROOT / "Makefile",
+    ROOT / "tests" / "book" / "test_browser.py",
+)
 #: Seconds for "Run All Cells" of one chapter (the book's budget is 45 s on 2 idle cores).
 RUN_TIMEOUT = 300
 
@@ -438,7 +450,8 @@ def test_fast_chapter_is_a_chapter() -> None:
 
 @pytest.mark.slow  # runs a chapter: among the checks of `make test`, not in `make unit`
 @pytest.mark.xdist_group("jupyterlab")
-def test_chapter_runs_in_jupyterlab(tmp_path) -> None:
+def test_chapter_runs_in_jupyterlab(tmp_path, stamped) -> None:
+    stamped(ROOT / "chapters" / f"{FAST_CHAPTER}.md", *LAB_INPUTS)
     _run_chapter_in_lab(FAST_CHAPTER, tmp_path)
 
 
@@ -459,7 +472,7 @@ def test_every_chapter_runs_in_jupyterlab(stem: str, tmp_path) -> None:
 
 @pytest.mark.html
 @pytest.mark.xdist_group("jupyterlab")
-def test_converted_notebook_reads_without_myst(tmp_path) -> None:
+def test_converted_notebook_reads_without_myst(tmp_path, stamped) -> None:
     """The downloaded notebook, in JupyterLab without the MyST extension: plain Markdown + LaTeX."""
     from playwright.sync_api import sync_playwright
 
@@ -469,6 +482,7 @@ def test_converted_notebook_reads_without_myst(tmp_path) -> None:
         skip_or_fail(
             f"no downloaded notebook at {download}: run `make book` first"
         )
+    stamped(download, *LAB_INPUTS)
     exe = _chromium()
     root = tmp_path / "root"
     root.mkdir()
@@ -642,7 +656,7 @@ def _readout(box: dict, step: ControlStep) -> str:
     "step", CONTROL_STEPS, ids=[s.stem for s in CONTROL_STEPS]
 )
 def test_live_control_redraws_in_jupyterlab(
-    step: ControlStep, tmp_path
+    step: ControlStep, tmp_path, stamped
 ) -> None:
     """Issue 17: a chapter's ``explore`` slider, moved in JupyterLab, redraws its figure.
 
@@ -663,8 +677,9 @@ def test_live_control_redraws_in_jupyterlab(
         pytest.skip(
             "the other chapters' controls: `make test-lab` (BOOK_LAB_ALL=1)"
         )
-    exe = _chromium()
     src = ROOT / "chapters" / f"{step.stem}.md"
+    stamped(src, *LAB_INPUTS)
+    exe = _chromium()
     root = tmp_path / "root"
     (root / "chapters").mkdir(parents=True)
     shutil.copy(src, root / "chapters" / src.name)

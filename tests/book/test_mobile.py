@@ -116,11 +116,18 @@ async () => {
 
 
 @pytest.mark.parametrize("entry", PAGES)
-def test_page_fits_a_phone(entry: str, site: str, chromium) -> None:
+def test_page_fits_a_phone(
+    entry: str, site: str, chromium, stamped
+) -> None:
     if not (HTML_DIR / f"{entry}.html").exists():
         skip_or_fail(
             f"{entry}.html is not in {HTML_DIR} (a partial build?)"
         )
+    stamped(
+        HTML_DIR / f"{entry}.html",
+        HTML_DIR / "_static",
+        pathlib.Path(tb.__file__),
+    )
     context = _context(
         chromium,
         viewport=PHONE,

@@ -120,3 +120,44 @@ def test_lib_hash_ignores_build_products(tmp_path, monkeypatch):
     assert cache_guard.lib_hash() == before
     (lib / "mod.py").write_text("x = 2\n")
     assert cache_guard.lib_hash() != before
+
+
+def test_warm_stamps_skip_only_unchanged_passing_checks(
+    pytester, monkeypatch
+):
+    """The `stamped` fixture: a passing check is skipped the second time only if its
+    inputs are byte-identical, never when BOOK_STAMPS is not 1, and a failure leaves
+    no stamp."""
+    import shutil
+
+    conftest = (chapters.ROOT / "tests" / "conftest.py").read_text()
+    # the stamps go to the test's own folder, not to the book's _build
+    pytester.makeconftest(
+        conftest.replace(
+            'STAMP_DIR = ROOT / "_build" / ".checks-passed"',
+            'STAMP_DIR = pathlib.Path.cwd() / "stamps"',
+        )
+    )
+    data = pytester.path / "page.html"
+    data.write_text("<p>one</p>")
+    pytester.makepyfile(
+        test_x=f"""
+        import os, pathlib
+        def test_page(stamped):
+            stamped(pathlib.Path({str(data)!r}))
+            assert os.environ.get("FAIL") != "1"
+        """
+    )
+    monkeypatch.setenv("BOOK_STAMPS", "1")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(skipped=1)
+    data.write_text("<p>two</p>")  # an input changed: the check runs again
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    monkeypatch.setenv("BOOK_STAMPS", "0")  # make test-full, CI=true
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    monkeypatch.setenv("BOOK_STAMPS", "1")
+    shutil.rmtree(pytester.path / "stamps")
+    monkeypatch.setenv("FAIL", "1")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(failed=1)
+    monkeypatch.delenv("FAIL")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

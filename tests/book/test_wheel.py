@@ -133,7 +133,7 @@ def _fresh_env(tmp: pathlib.Path, wheel: pathlib.Path) -> pathlib.Path:
 
 @pytest.mark.html
 def test_downloaded_notebook_runs_with_only_the_wheel(
-    wheel: pathlib.Path, tmp_path
+    wheel: pathlib.Path, tmp_path, stamped
 ) -> None:
     download = (
         HTML_DIR / "_notebooks" / "chapters" / f"{FAST_CHAPTER}.ipynb"
@@ -142,6 +142,7 @@ def test_downloaded_notebook_runs_with_only_the_wheel(
         skip_or_fail(
             f"no downloaded notebook at {download}: run `make book` first"
         )
+    stamped(download, ROOT / "lib", ROOT / "pyproject.toml")
     py = _fresh_env(tmp_path, wheel)
     nb = nbformat.read(download, as_version=4)
     nb.cells.append(
