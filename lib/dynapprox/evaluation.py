@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import signal
+from scipy import linalg, signal
 
 from ._validation import (
     check_in,
@@ -104,23 +104,50 @@ def zoh_modes(
         raise ValueError(
             f"W, U, c must have shapes (m, m), (m, d), (m,); got {W.shape}, {U.shape}, {c.shape}"
         )
-    lam, V = np.linalg.eig(W)
-    if np.linalg.cond(V) >= 1e8:
+    z, r, cond = _modes_and_condition(W, U, c, dt)
+    if cond >= COND_MAX:
         raise ValueError(
-            "W must be diagonalisable with well-conditioned eigenvectors (cond(V) < 1e8) for modal evaluation"
+            "W must be diagonalisable with well-conditioned eigenvectors "
+            f"(estimated 1-norm condition number of V below {COND_MAX:g}, got {cond:.3g}) "
+            "for modal evaluation"
         )
+    return z, r
+
+
+#: Largest (estimated, 1-norm) condition number of the eigenvector matrix for which the
+#: modal methods are used; above it :func:`rnn_output` with ``"auto"`` takes the dense loop.
+COND_MAX = 1e8
+
+
+def _modes_and_condition(
+    W: np.ndarray, U: np.ndarray, c: np.ndarray, dt: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Poles and residues of :func:`zoh_modes` (checked arrays) and the condition estimate.
+
+    One eigen-decomposition and one LU factorisation of the eigenvectors ``V``: the LU
+    gives both the solve for the residues and LAPACK's O(m^2) estimate of the 1-norm
+    condition number (``gecon``), instead of an SVD of ``V``.
+    """
+    lam, V = np.linalg.eig(W)
+    lu, piv = linalg.lu_factor(V.astype(complex), check_finite=False)
+    gecon = linalg.get_lapack_funcs("gecon", (lu,))
+    rcond, _ = gecon(lu, np.abs(V).sum(axis=0).max(), norm="1")
+    cond = np.inf if rcond == 0 else 1.0 / rcond
     # B = int_0^dt e^{Ws} ds U: in the eigenbasis (e^{lam dt} - 1)/lam, with the limit dt at lam = 0
     small = np.abs(lam * dt) < 1e-8
     phi = np.where(
         small, dt, (np.exp(lam * dt) - 1.0) / np.where(small, 1.0, lam)
     )
     left = c @ V
-    right = np.linalg.solve(V, U.astype(complex)) * phi[:, None]
+    right = (
+        linalg.lu_solve((lu, piv), U.astype(complex), check_finite=False)
+        * phi[:, None]
+    )
     keep = lam.imag >= 0
     # conjugate eigenvalues come with conjugate residues; count each pair once, twice its real part
     weight = np.where(lam[keep].imag > 0, 2.0, 1.0)
     r = (left[keep] * weight)[:, None] * right[keep]
-    return np.exp(lam[keep] * dt), r
+    return np.exp(lam[keep] * dt), r, float(cond)
 
 
 def zoh_impulse_response(
@@ -151,7 +178,13 @@ def zoh_impulse_response(
     :meth:`dynapprox.linear_rnn.LinearRNN.output`).
     """
     n_t = check_positive_int("n_t", n_t)
-    z, r = zoh_modes(W, U, c, dt)
+    return _impulse_from_modes(*zoh_modes(W, U, c, dt), n_t)
+
+
+def _impulse_from_modes(
+    z: np.ndarray, r: np.ndarray, n_t: int
+) -> np.ndarray:
+    """:math:`g_0 = 0`, :math:`g_j = \\operatorname{Re}\\sum_i r_i z_i^{j-1}` (powers by doubling)."""
     E = np.empty((max(n_t - 1, 1), z.size), dtype=complex)
     E[0] = 1.0
     zk, k = z.copy(), 1
@@ -352,18 +385,18 @@ def rnn_output(
     xs, single = _check_input(x, U.shape[1])
     dt = check_positive_float("dt", dt)
     L, m = xs.shape[1], W.shape[0]
+    modes = None
     if method == "auto":
         method = choose_method(L, m, U.shape[1])
-        if (
-            method != "naive"
-            and np.linalg.cond(np.linalg.eig(W)[1]) >= 1e8
-        ):
-            method = (
-                "naive"  # W (nearly) defective: no reliable modal form
-            )
+        if method != "naive":
+            # the one eigen-decomposition the modal methods need, and its conditioning
+            z, r, cond = _modes_and_condition(W, U, c, dt)
+            modes = (z, r)
+            if cond >= COND_MAX:
+                method = (
+                    "naive"  # W (nearly) defective: no reliable modal form
+                )
     if method == "naive":
-        from scipy import linalg
-
         M = np.zeros((m + U.shape[1],) * 2)
         M[:m, :m], M[:m, m:] = W, U
         E = linalg.expm(M * dt)
@@ -373,12 +406,14 @@ def rnn_output(
         for k in range(L):
             y[:, k] = h @ c
             h = h @ A.T + xs[:, k] @ B.T
-    elif method == "fft":
+        return y[0] if single else y
+    z, r = modes if modes is not None else zoh_modes(W, U, c, dt)
+    if method == "fft":
         from .functionals import apply_kernel
 
-        g = zoh_impulse_response(W, U, c, dt, L)
-        y = apply_kernel(g, xs, 1.0, method="fft")
+        y = apply_kernel(
+            _impulse_from_modes(z, r, L), xs, 1.0, method="fft"
+        )
     else:
-        z, r = zoh_modes(W, U, c, dt)
         y = _lfilter(z, r, xs) if method == "lfilter" else _scan(z, r, xs)
     return y[0] if single else y
