@@ -53,7 +53,10 @@ __all__ = [
     "METHODS",
     "COST",
     "predicted_seconds",
+    "cost_terms",
     "choose_method",
+    "WISDOM",
+    "WISDOM_L",
     "zoh_modes",
     "zoh_impulse_response",
     "rnn_output",
@@ -197,29 +200,94 @@ def _impulse_from_modes(
     return g
 
 
-#: Constants of the cost model of :func:`predicted_seconds`, measured by ``make bench`` on the
-#: book's 2-core machine (one BLAS thread): seconds per operation.
-COST = {
-    "eig": 3.0e-9,  # per m^3, eigen-decomposition of a dense W
-    "expm": 0.4e-9,  # per m^3, the ZOH matrices by scipy.linalg.expm
-    "call": 6.0e-6,  # per scipy.signal.lfilter call
-    "filter": 6.0e-9,  # per sample and filter section
-    "powers": 6.5e-9,  # per sample and mode, the impulse response of the FFT path
-    "fft": 4.3e-8,  # per sample, the zero-padded FFT convolution
-    "step": 3.6e-6,  # per step of the Python loop of the dense recurrence
-    "matvec": 1.3e-10,  # per step and m^2 entry of that loop
-    "fixed": 2.0e-5,  # per evaluation
+#: The cost model of :func:`predicted_seconds`: for each method, seconds per unit of each
+#: term of :func:`cost_terms`. Fitted by ``make bench`` (``scripts/bench_memory.py
+#: --calibrate``: non-negative least squares on the relative error of the measured times)
+#: on the book's 2-core machine, one BLAS thread.
+COST: dict[str, dict[str, float]] = {
+    "lfilter": {
+        "fixed": 5.4e-05,
+        "eig": 1.9e-09,
+        "section": 2.3e-05,
+        "sample": 6.3e-09,
+    },
+    "fft": {
+        "fixed": 2.2e-04,
+        "eig": 2.0e-09,
+        "powers": 5.6e-09,
+        "fft": 1.6e-09,
+    },
+    "naive": {
+        "fixed": 2.9e-05,
+        "expm": 4.5e-10,
+        "step": 3.7e-06,
+        "matvec": 9.9e-11,
+    },
 }
+
+
+def cost_terms(
+    method: str, L: int, m: int, d: int = 1
+) -> dict[str, float]:
+    r"""The terms of the cost model of one method (multiplied by :data:`COST` and summed).
+
+    With :math:`n = \lceil m/2 \rceil` modes (a conjugate pair counted once):
+
+    * ``"lfilter"``: 1, :math:`m^3` (eigen-decomposition), :math:`n d` (one filter call per
+      mode and channel), :math:`n d L` (samples filtered);
+    * ``"fft"``: 1, :math:`m^3`, :math:`n d L` (powers of the poles), :math:`d L \log_2(2L)`
+      (the zero-padded FFT convolution);
+    * ``"naive"``: 1, :math:`(m+d)^3` (``expm``), :math:`L` (Python steps),
+      :math:`L m (m+d)` (the products of the loop).
+
+    Parameters
+    ----------
+    method : str
+        ``"lfilter"``, ``"fft"`` or ``"naive"``.
+    L, m, d : int
+        Input length, width, input channels.
+
+    Returns
+    -------
+    dict
+        The terms, keyed as in ``COST[method]``.
+
+    Used in
+    -------
+    Used by :func:`predicted_seconds` and by ``scripts/bench_memory.py --calibrate``.
+    """
+    method = check_in("method", method, tuple(COST))
+    L = check_positive_int("L", L)
+    m = check_positive_int("m", m)
+    d = check_positive_int("d", d)
+    n = (m + 1) // 2
+    if method == "lfilter":
+        return {
+            "fixed": 1.0,
+            "eig": m**3,
+            "section": n * d,
+            "sample": n * d * L,
+        }
+    if method == "fft":
+        return {
+            "fixed": 1.0,
+            "eig": m**3,
+            "powers": n * d * L,
+            "fft": d * L * np.log2(2 * L),
+        }
+    return {
+        "fixed": 1.0,
+        "expm": (m + d) ** 3,
+        "step": L,
+        "matvec": L * m * (m + d),
+    }
 
 
 def predicted_seconds(L: int, m: int, d: int = 1) -> dict[str, float]:
     r"""Predicted run times of ``"fft"``, ``"lfilter"`` and ``"naive"`` (the cost model of :func:`choose_method`).
 
-    With :math:`n \approx m/2` modes (conjugate pairs counted once) and :math:`d` channels:
-
-    * lfilter: :math:`c_{\mathrm{eig}} m^3 + n d\,(c_{\mathrm{call}} + c_{\mathrm{filter}} L)`;
-    * fft: :math:`c_{\mathrm{eig}} m^3 + c_{\mathrm{powers}} L n d + c_{\mathrm{fft}} L d`;
-    * naive: :math:`c_{\mathrm{expm}} (m+d)^3 + L\,(c_{\mathrm{step}} + c_{\mathrm{matvec}} m (m + d))`.
+    For each method the sum over :func:`cost_terms` of the term times its constant in
+    :data:`COST`.
 
     Parameters
     ----------
@@ -240,30 +308,39 @@ def predicted_seconds(L: int, m: int, d: int = 1) -> dict[str, float]:
     Used by :func:`choose_method` (in :doc:`/chapters/07_sequence_modelling` through
     :meth:`dynapprox.linear_rnn.LinearRNN.output`).
     """
-    L = check_positive_int("L", L)
-    m = check_positive_int("m", m)
-    d = check_positive_int("d", d)
-    c = COST
-    n = (m + 1) // 2
-    eig = c["eig"] * m**3 + c["fixed"]
-    return {
-        "lfilter": eig + n * d * (c["call"] + c["filter"] * L),
-        "fft": eig + c["powers"] * L * n * d + c["fft"] * L * d,
-        "naive": c["expm"] * (m + d) ** 3
-        + c["fixed"]
-        + L * (c["step"] + c["matvec"] * m * (m + d)),
-    }
+    out = {}
+    for method, const in COST.items():
+        terms = cost_terms(method, L, m, d)
+        out[method] = float(sum(const[k] * v for k, v in terms.items()))
+    return out
+
+
+#: The fastest of ``"fft"``, ``"lfilter"`` and ``"naive"`` measured by ``make bench``
+#: (``scripts/bench_memory.py --calibrate``) on the book's 2-core machine, one BLAS
+#: thread, one input channel: ``WISDOM[m][i]`` at width ``m`` and length
+#: ``WISDOM_L[i]`` (a measured table, like FFTW's "wisdom": a linear cost model misses
+#: the cache effects that decide the close cases).
+WISDOM_L = (256, 1024, 4096, 16384, 65536)
+WISDOM: dict[int, tuple[str, ...]] = {
+    8: ("lfilter", "lfilter", "lfilter", "lfilter", "lfilter"),
+    32: ("fft", "fft", "fft", "fft", "lfilter"),
+    64: ("naive", "fft", "fft", "fft", "lfilter"),
+    128: ("naive", "naive", "fft", "fft", "lfilter"),
+    256: ("naive", "naive", "fft", "fft", "lfilter"),
+}
 
 
 def choose_method(L: int, m: int, d: int = 1) -> str:
-    r"""The method :func:`rnn_output` uses by default: the fastest by the cost model.
+    r"""The method :func:`rnn_output` uses by default: the fastest for this length and width.
 
-    The arg-min of :func:`predicted_seconds` over ``"lfilter"``, ``"fft"`` and ``"naive"``.
-    The per-mode filters and the FFT path cost about the same per sample and mode; both
-    need the eigen-decomposition of :math:`W` (:math:`O(m^3)`), so for a wide dense
-    :math:`W` and a short input the plain recurrence (one ``expm``) is the fastest.
-    ``make bench`` measures every method on a grid of :math:`(L, m)` and reports how far
-    this choice is from the fastest.
+    For one input channel, the method measured fastest at the nearest point (in
+    :math:`\log L` and :math:`\log m`) of the grid of :data:`WISDOM`; for several
+    channels, the arg-min of the cost model :func:`predicted_seconds`. The per-mode
+    filters and the FFT path both need the eigen-decomposition of :math:`W`
+    (:math:`O(m^3)`), so for a wide dense :math:`W` and a short input the plain
+    recurrence (one ``expm``) is the fastest; for long inputs the per-mode filters win.
+    ``make bench`` measures every method on the grid and reports how far this choice
+    is from the fastest.
 
     Parameters
     ----------
@@ -284,6 +361,14 @@ def choose_method(L: int, m: int, d: int = 1) -> str:
     Used by :func:`rnn_output` (in :doc:`/chapters/07_sequence_modelling` through
     :meth:`dynapprox.linear_rnn.LinearRNN.output`).
     """
+    L = check_positive_int("L", L)
+    m = check_positive_int("m", m)
+    d = check_positive_int("d", d)
+    if d == 1:
+        widths = np.array(sorted(WISDOM))
+        j = int(np.argmin(np.abs(np.log(widths) - np.log(m))))
+        i = int(np.argmin(np.abs(np.log(np.array(WISDOM_L)) - np.log(L))))
+        return WISDOM[int(widths[j])][i]
     times = predicted_seconds(L, m, d)
     return min(times, key=times.__getitem__)
 

@@ -53,15 +53,27 @@ def test_zero_eigenvalue_limit_in_zoh_modes():
     assert z[0] == 1.0 and r[0, 0] == pytest.approx(0.3)
 
 
-def test_choose_method_is_the_argmin_of_the_cost_model():
-    for L in (256, 4096, 65536):
-        for m in (8, 64, 256):
-            t = ev.predicted_seconds(L, m)
-            assert ev.choose_method(L, m) == min(t, key=t.get)
+def test_choose_method_reads_the_measured_table_for_one_channel():
+    for m, row in ev.WISDOM.items():
+        for L, method in zip(ev.WISDOM_L, row, strict=True):
+            assert ev.choose_method(L, m) == method
+            # nearest grid point in log L and log m
+            assert ev.choose_method(int(L * 1.3), int(m * 1.2)) == method
     # a wide dense W on a short input: the plain recurrence (no eigen-decomposition)
     assert ev.choose_method(256, 256) == "naive"
     # a long input and a small width: per-mode filters
     assert ev.choose_method(65536, 8) == "lfilter"
+
+
+def test_choose_method_is_the_argmin_of_the_cost_model_for_several_channels():
+    for L in (256, 4096, 65536):
+        for m in (8, 64, 256):
+            t = ev.predicted_seconds(L, m, d=3)
+            assert ev.choose_method(L, m, d=3) == min(t, key=t.get)
+            terms = ev.cost_terms("fft", L, m, d=3)
+            assert t["fft"] == pytest.approx(
+                sum(ev.COST["fft"][k] * v for k, v in terms.items())
+            )
 
 
 def test_bad_input_names_the_argument():
