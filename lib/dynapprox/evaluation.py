@@ -315,12 +315,14 @@ def predicted_seconds(L: int, m: int, d: int = 1) -> dict[str, float]:
     return out
 
 
-#: The fastest of ``"fft"``, ``"lfilter"`` and ``"naive"`` measured by ``make bench``
+#: The input lengths of :data:`WISDOM`: the fastest of ``"fft"``, ``"lfilter"`` and
+#: ``"naive"`` measured by ``make bench``
 #: (``scripts/bench_memory.py --calibrate``) on the book's 2-core machine, one BLAS
 #: thread, one input channel: ``WISDOM[m][i]`` at width ``m`` and length
 #: ``WISDOM_L[i]`` (a measured table, like FFTW's "wisdom": a linear cost model misses
 #: the cache effects that decide the close cases).
 WISDOM_L = (256, 1024, 4096, 16384, 65536)
+#: The measured fastest method, by width ``m`` (keys) and input length (``WISDOM_L``).
 WISDOM: dict[int, tuple[str, ...]] = {
     8: ("lfilter", "lfilter", "lfilter", "lfilter", "lfilter"),
     32: ("fft", "fft", "fft", "fft", "lfilter"),
