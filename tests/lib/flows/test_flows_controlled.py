@@ -3,8 +3,6 @@ torch.autograd.gradcheck and bad input."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 import torch
@@ -12,37 +10,7 @@ from scipy.integrate import solve_ivp
 
 from dynapprox import flows
 
-
-@pytest.fixture(autouse=True)
-def _float64_default():
-    """Run every test of this module in float64 and restore the global default afterwards."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
-
-
-def _talk_numpy(t, x):
-    return [
-        -x[1] * math.sin(t),
-        -0.5 * (1 - x[0] ** 2) * x[1] + x[0] * math.cos(t),
-    ]
-
-
-def _solve_ivp_reference(x0: np.ndarray, T: float) -> np.ndarray:
-    return np.array(
-        [
-            solve_ivp(
-                _talk_numpy,
-                (0.0, T),
-                p,
-                method="DOP853",
-                rtol=1e-12,
-                atol=1e-13,
-            ).y[:, -1]
-            for p in x0
-        ]
-    )
+pytestmark = pytest.mark.usefixtures("float64_default")
 
 
 def test_controlled_flow_piecewise_constant_matches_solve_ivp():

@@ -8,43 +8,13 @@ import math
 import numpy as np
 import pytest
 import torch
-from scipy.integrate import solve_ivp
+from flows_reference import solve_ivp_reference
 from scipy.linalg import expm
 
 from dynapprox import flows
 from dynapprox.rates import fit_loglog_rate
 
-
-@pytest.fixture(autouse=True)
-def _float64_default():
-    """Run every test of this module in float64 and restore the global default afterwards."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
-
-
-def _talk_numpy(t, x):
-    return [
-        -x[1] * math.sin(t),
-        -0.5 * (1 - x[0] ** 2) * x[1] + x[0] * math.cos(t),
-    ]
-
-
-def _solve_ivp_reference(x0: np.ndarray, T: float) -> np.ndarray:
-    return np.array(
-        [
-            solve_ivp(
-                _talk_numpy,
-                (0.0, T),
-                p,
-                method="DOP853",
-                rtol=1e-12,
-                atol=1e-13,
-            ).y[:, -1]
-            for p in x0
-        ]
-    )
+pytestmark = pytest.mark.usefixtures("float64_default")
 
 
 def test_rk4_matches_solve_ivp_on_the_talks_nonlinear_field():
@@ -52,7 +22,7 @@ def test_rk4_matches_solve_ivp_on_the_talks_nonlinear_field():
     # on [-1, 1]^2 the trajectories stay bounded up to T = 3 (outside, |x_1| > 1 is anti-damped
     # and some trajectories grow fast); RK4 with h = 0.0075 then has errors ~ 1e-10
     x0 = rng.uniform(-1.0, 1.0, size=(6, 2))
-    ref = _solve_ivp_reference(x0, 3.0)
+    ref = solve_ivp_reference(x0, 3.0)
     out = flows.odeint(
         flows.talk_vector_field,
         torch.tensor(x0),
@@ -132,7 +102,7 @@ def test_backward_integration_inverts_the_flow():
 )
 def test_measured_order_of_convergence(method, order, steps):
     x0 = np.array([[0.8, -0.4], [-1.0, 0.5]])
-    ref = _solve_ivp_reference(x0, 2.0)
+    ref = solve_ivp_reference(x0, 2.0)
     errs = [
         np.max(
             np.abs(

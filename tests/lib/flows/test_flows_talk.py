@@ -2,46 +2,14 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 import torch
-from scipy.integrate import solve_ivp
+from flows_reference import solve_ivp_reference
 
 from dynapprox import flows
 
-
-@pytest.fixture(autouse=True)
-def _float64_default():
-    """Run every test of this module in float64 and restore the global default afterwards."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
-
-
-def _talk_numpy(t, x):
-    return [
-        -x[1] * math.sin(t),
-        -0.5 * (1 - x[0] ** 2) * x[1] + x[0] * math.cos(t),
-    ]
-
-
-def _solve_ivp_reference(x0: np.ndarray, T: float) -> np.ndarray:
-    return np.array(
-        [
-            solve_ivp(
-                _talk_numpy,
-                (0.0, T),
-                p,
-                method="DOP853",
-                rtol=1e-12,
-                atol=1e-13,
-            ).y[:, -1]
-            for p in x0
-        ]
-    )
+pytestmark = pytest.mark.usefixtures("float64_default")
 
 
 def test_talk_example_dataset_labels_are_the_pulled_back_half_plane():
@@ -49,7 +17,7 @@ def test_talk_example_dataset_labels_are_the_pulled_back_half_plane():
         50, T=1.5, margin=(0.05, 0.5), seed=3
     )
     assert x0.shape == (50, 2) and xT.shape == (50, 2) and y.shape == (50,)
-    ref = _solve_ivp_reference(x0.numpy()[:8], 1.5)
+    ref = solve_ivp_reference(x0.numpy()[:8], 1.5)
     assert np.max(np.abs(ref - xT.numpy()[:8])) < 1e-6
     assert torch.all((xT[:, 0].abs() > 0.05) & (xT[:, 0].abs() < 0.5))
     assert torch.equal(y, (xT[:, 0] > 0).double())
