@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 import torch
 
 DT = torch.float64
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    torch.set_num_threads(1)
 
 
 def make_problem(seed=0, n_layers=6, d=3, batch=7):

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import torch
-from control_problems import (  # noqa: F401 (one_thread: the autouse fixture)
+from control_problems import (
     DT,
     make_problem,
-    one_thread,
-    sum_loss,
 )
 
 from dynapprox import control as ctl

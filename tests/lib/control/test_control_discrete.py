@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from control_problems import (  # noqa: F401 (one_thread: the autouse fixture)
+from control_problems import (
     DT,
-    make_problem,
-    one_thread,
-    sum_loss,
 )
 
 from dynapprox import control as ctl

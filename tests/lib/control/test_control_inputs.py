@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from control_problems import (  # noqa: F401 (one_thread: the autouse fixture)
+from control_problems import (
     DT,
     make_problem,
-    one_thread,
     sum_loss,
 )
 

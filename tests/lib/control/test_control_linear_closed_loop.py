@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from control_problems import (  # noqa: F401 (one_thread: the autouse fixture)
-    DT,
-    make_problem,
-    one_thread,
-    sum_loss,
-)
 
 from dynapprox import control as ctl
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from control_problems import (  # noqa: F401 (one_thread: the autouse fixture)
-    DT,
+from control_problems import (
     make_problem,
-    one_thread,
     sum_loss,
 )
 

@@ -6,19 +6,8 @@ import itertools
 
 import numpy as np
 import pytest
-import torch
 
 from dynapprox import invariance as inv
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny tensors: one intra-op thread is faster and avoids spinning on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 # ---------------------------------------------------------------- permutations
 
