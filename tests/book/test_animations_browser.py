@@ -26,13 +26,13 @@ import os
 import pathlib
 import re
 import time
-from urllib.parse import urljoin, urlparse
+from urllib.parse import urljoin
 
 import pytest
 
 from chapters import built_pages, source_of
 from ci import skip_or_fail as _skip_or_fail
-from test_browser import browser, server  # noqa: F401  (fixtures shared with the page checks)
+from test_browser import offline_context
 
 pytestmark = pytest.mark.html
 
@@ -163,8 +163,8 @@ def _wait(root, predicate, timeout: float = 5.0) -> dict:
 @pytest.mark.parametrize("entry", ANIMATED or ["(none)"])
 def test_players_play_offline(
     entry: str,
-    server: str,  # noqa: F811 (the page checks' fixture, imported above)
-    browser,  # noqa: F811
+    server: str,
+    browser,
     stamped,
 ) -> None:
     if entry == "(none)":
@@ -173,18 +173,9 @@ def test_players_play_offline(
     stamped(HTML_DIR / f"{entry}.html", HTML_DIR / "_static")
     external: list[str] = []
     errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-
-    def route(r):
-        if r.request.url.startswith(("data:", "blob:")) or urlparse(
-            r.request.url
-        ).hostname in ("127.0.0.1", "localhost"):
-            r.continue_()
-        else:
-            external.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
+    context = offline_context(
+        browser, external, viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     page.on(
         "console",

@@ -155,6 +155,30 @@ def server():
     httpd.server_close()
 
 
+def offline_context(browser, blocked: list[str] | None = None, **kw):
+    """A browser context that lets through only local and inline requests.
+
+    Every other request is aborted and its URL appended to ``blocked`` (when given):
+    the book must work with no network. ``kw`` goes to ``browser.new_context``.
+    """
+    context = browser.new_context(**kw)
+
+    def route(r):
+        host = urlparse(r.request.url).hostname
+        if r.request.url.startswith(("data:", "blob:")) or host in (
+            "127.0.0.1",
+            "localhost",
+        ):
+            r.continue_()
+        else:
+            if blocked is not None:
+                blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    return context
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:  # keep pytest's output clean
         pass
@@ -285,22 +309,12 @@ def test_page_in_browser(
     failed: list[str] = []
     console: list[str] = []
 
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, color_scheme="light"
+    context = offline_context(
+        browser,
+        external,
+        viewport={"width": 1280, "height": 900},
+        color_scheme="light",
     )
-
-    def route(r):
-        host = urlparse(r.request.url).hostname
-        if r.request.url.startswith(("data:", "blob:")) or host in (
-            "127.0.0.1",
-            "localhost",
-        ):
-            r.continue_()
-        else:
-            external.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
     page = context.new_page()
     page.on(
         "console",

@@ -40,7 +40,6 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
 import pytest
 
@@ -229,24 +228,13 @@ class Lab:
 
 
 def _browser_context(pw, exe: str):
-    from test_browser import CHROMIUM_FLAGS
+    from test_browser import CHROMIUM_FLAGS, offline_context
 
     browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
     blocked: list[str] = []
-
-    def route(r):
-        host = urlparse(r.request.url).hostname
-        if r.request.url.startswith(("data:", "blob:")) or host in (
-            "127.0.0.1",
-            "localhost",
-        ):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
+    context = offline_context(
+        browser, blocked, viewport={"width": 1400, "height": 1000}
+    )
     return browser, context, blocked
 
 

@@ -20,10 +20,7 @@ the whole query first; Sphinx's own weights rank that chapter fourth).
 
 from __future__ import annotations
 
-import functools
-import http.server
 import pathlib
-import threading
 from urllib.parse import quote, urljoin, urlparse
 
 import pytest
@@ -39,54 +36,6 @@ HTML_DIR = tb.HTML_DIR
 SHOTS = tb.SHOTS / "phone"
 PHONE = {"width": 390, "height": 844}
 PAGES = built_pages()
-
-
-@pytest.fixture(scope="module")
-def site():
-    if not (HTML_DIR / "index.html").exists():
-        skip_or_fail(
-            f"no built book at {HTML_DIR}: run `make book` (or set BOOK_HTML_DIR)"
-        )
-    handler = functools.partial(tb._QuietHandler, directory=str(HTML_DIR))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    exe = tb.find_chromium()
-    if exe is None:
-        skip_or_fail(
-            "no Chromium found: install it with `apt-get install -y chromium` (or set CHROMIUM)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=exe, args=tb.CHROMIUM_FLAGS
-        )
-        yield browser
-        browser.close()
-
-
-def _context(browser, **kw):
-    context = browser.new_context(**kw)
-
-    def route(r):
-        host = urlparse(r.request.url).hostname
-        if r.request.url.startswith(("data:", "blob:")) or host in (
-            "127.0.0.1",
-            "localhost",
-        ):
-            r.continue_()
-        else:
-            r.abort()
-
-    context.route("**/*", route)
-    return context
 
 
 FIT_JS = r"""
@@ -117,7 +66,7 @@ async () => {
 
 @pytest.mark.parametrize("entry", PAGES)
 def test_page_fits_a_phone(
-    entry: str, site: str, chromium, stamped
+    entry: str, server: str, browser, stamped
 ) -> None:
     if not (HTML_DIR / f"{entry}.html").exists():
         skip_or_fail(
@@ -128,8 +77,8 @@ def test_page_fits_a_phone(
         HTML_DIR / "_static",
         pathlib.Path(tb.__file__),
     )
-    context = _context(
-        chromium,
+    context = tb.offline_context(
+        browser,
         viewport=PHONE,
         is_mobile=True,
         has_touch=True,
@@ -137,7 +86,7 @@ def test_page_fits_a_phone(
     )
     page = context.new_page()
     try:
-        page.goto(urljoin(site, f"{entry}.html"), wait_until="load")
+        page.goto(urljoin(server, f"{entry}.html"), wait_until="load")
         page.evaluate(tb.WAIT_MATH_JS)
         page.wait_for_timeout(300)
         fit = page.evaluate(FIT_JS)
@@ -172,15 +121,17 @@ SEARCHES = [
     "query,expected", SEARCHES, ids=[q for q, _ in SEARCHES]
 )
 def test_search_finds_the_chapter_of_a_theorem(
-    query: str, expected: str, site: str, chromium
+    query: str, expected: str, server: str, browser
 ) -> None:
     if not (HTML_DIR / "search.html").exists():
         skip_or_fail(f"no search page in {HTML_DIR}")
-    context = _context(chromium, viewport={"width": 1280, "height": 900})
+    context = tb.offline_context(
+        browser, viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     try:
         page.goto(
-            urljoin(site, f"search.html?q={quote(query)}"),
+            urljoin(server, f"search.html?q={quote(query)}"),
             wait_until="load",
         )
         page.wait_for_function(
