@@ -14,11 +14,10 @@
 #                lib/, requirements and sanitize rules is skipped (stamps in
 #                _build/.nbval-compared/); `make test-full`, or CI=true, compares all.
 #   The other checks (assignments, browser, PDF, downloads, structure) read that build;
-#   the same warm rule skips a slow check whose inputs (a page's HTML, a chapter and lib/
-#   for JupyterLab, ...) did not change since it passed (stamps in _build/.checks-passed/);
-#   the assignment self-checks execute only the cells grading needs, in one kernel per
-#   chapter, and (same warm rule) only for chapters whose source, lib/ or expander
-#   changed since their last passing check (stamps in _build/.assignments-checked/).
+#   the same warm rule skips a slow check whose inputs (a page's HTML; a chapter and lib/
+#   for JupyterLab and for the assignments; ...) did not change since it passed (the
+#   `stamped` fixture of tests/conftest.py, stamps in _build/.checks-passed/); the
+#   assignment self-checks execute only the cells grading needs, in one kernel per chapter.
 # Every stage prints its wall-clock and CPU seconds and appends them to _build/timings.txt;
 # the end of `make test` prints how many times each chapter was executed (at most twice,
 # enforced).
@@ -146,7 +145,7 @@ clean:
 	rm -rf _build
 
 clean-cache:
-	rm -rf _build/.jupyter_cache _build/.lib-hash _build/.doctrees _build/.nbval-compared _build/.assignments-checked _build/.checks-passed
+	rm -rf _build/.jupyter_cache _build/.lib-hash _build/.doctrees _build/.nbval-compared _build/.checks-passed
 
 # ------------------------------------------------------------- readers and publishing
 # JupyterLab on the chapters, the package as a wheel, and every step of the GitHub

@@ -15,8 +15,6 @@ without any execution.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import pathlib
 
 import nbformat
@@ -42,33 +40,19 @@ def outdir(tmp_path_factory):
     return tmp_path_factory.mktemp("assignments")
 
 
-STAMPS = ROOT / "_build" / ".assignments-checked"
-
-
-def _key(chapter: pathlib.Path) -> str:
-    """What a chapter's self-check depends on: its source, lib/, requirements, the expander."""
-    from cache_guard import lib_hash
-
-    h = hashlib.sha256(chapter.read_bytes())
-    h.update(lib_hash().encode())
-    h.update((ROOT / "scripts" / "assignments.py").read_bytes())
-    return h.hexdigest()
+#: What an assignment check reads besides its chapter (for the warm-run stamps of
+#: tests/conftest.py): the package and the expander.
+ASSIGNMENT_INPUTS = (ROOT / "lib", ROOT / "scripts" / "assignments.py")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", code_chapters(), ids=lambda p: p.stem)
-def test_assignment_grades_reference_stub_and_wrong(chapter, outdir):
-    # `make test` (BOOK_STAMPS=1) skips a chapter checked before with the same source,
-    # lib/, requirements and expander; `make test-full` and CI=true check every chapter
-    stamp = STAMPS / chapter.stem
-    if (
-        os.environ.get("BOOK_STAMPS") == "1"
-        and stamp.exists()
-        and stamp.read_text().strip() == _key(chapter)
-    ):
-        pytest.skip(
-            f"{chapter.stem}: checked before with the same source, lib/ and expander (stamp)"
-        )
+def test_assignment_grades_reference_stub_and_wrong(
+    chapter, outdir, stamped
+):
+    # `make test` skips a chapter checked before with the same source, lib/, requirements
+    # and expander; `make test-full` and CI=true check every chapter
+    stamped(chapter, *ASSIGNMENT_INPUTS)
     made = generate(outdir, [chapter])
     assert made, f"{chapter.name}: no graded exercise, so no assignment"
     assignment = made[0]
@@ -105,31 +89,19 @@ def test_assignment_grades_reference_stub_and_wrong(chapter, outdir):
         == set(results["wrong"])
         and results["reference"]
     )
-    STAMPS.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(_key(chapter) + "\n")
 
 
 @pytest.mark.slow
-def test_one_kernel_grading_agrees_with_otter_run(tmp_path):
+def test_one_kernel_grading_agrees_with_otter_run(tmp_path, stamped):
     """``otter run`` (the autograder end to end) and the one-kernel self-check give the same scores."""
     chapter = (
         ROOT / "chapters" / "05_optimal_control.md"
     )  # the smallest grading slice
-    stamp = STAMPS / "otter-run-agreement"
-    if (
-        os.environ.get("BOOK_STAMPS") == "1"
-        and stamp.exists()
-        and stamp.read_text().strip() == _key(chapter)
-    ):
-        pytest.skip(
-            "checked before with the same chapter, lib/ and expander (stamp)"
-        )
+    stamped(chapter, *ASSIGNMENT_INPUTS)
     (assignment,) = generate(tmp_path, [chapter])
     fast = selfcheck_one_kernel(assignment, chapter)
     slow = selfcheck(assignment, chapter, modes=("reference", "wrong"))
     assert slow == {m: fast[m] for m in ("reference", "wrong")}
-    STAMPS.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(_key(chapter) + "\n")
 
 
 def test_wrong_submission_changes_every_answer(tmp_path):

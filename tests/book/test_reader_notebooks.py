@@ -503,45 +503,28 @@ def test_student_notebook_is_plain(tmp_path) -> None:
     _check_student(ROOT / "chapters" / "09_rates_memory.md", tmp_path)
 
 
-STUDENT_STAMPS = BUILD_DIR / ".student-notebooks-checked"
-
-
-def _student_key(src: pathlib.Path) -> str:
-    """What a student notebook depends on: the chapter, the converters, the build's numbers."""
-    import hashlib
-
-    h = hashlib.sha256(src.read_bytes())
-    for dep in ("myst_to_jupyter.py", "book_reader.py", "assignments.py"):
-        h.update((ROOT / "scripts" / dep).read_bytes())
-    for dep in (
+@pytest.mark.html
+@pytest.mark.slow
+@pytest.mark.parametrize("src", CHAPTERS, ids=lambda p: p.stem)
+def test_every_student_notebook_is_plain(
+    src: pathlib.Path, tmp_path, stamped
+) -> None:
+    # otter assign takes 10-20 s a chapter: `make test` skips a chapter checked before
+    # against the same chapter, converters and build numbers (tests/conftest.py)
+    stamped(
+        src,
+        *(
+            ROOT / "scripts" / dep
+            for dep in (
+                "myst_to_jupyter.py",
+                "book_reader.py",
+                "assignments.py",
+            )
+        ),
         BUILD_DIR / "reader.json",
         BUILD_DIR
         / "jupyter_execute"
         / f"{src.relative_to(ROOT).with_suffix('')}.glue.json",
         ROOT / "_config.yml",
-    ):
-        h.update(dep.read_bytes() if dep.exists() else b"-")
-    return h.hexdigest()
-
-
-@pytest.mark.html
-@pytest.mark.slow
-@pytest.mark.parametrize("src", CHAPTERS, ids=lambda p: p.stem)
-def test_every_student_notebook_is_plain(
-    src: pathlib.Path, tmp_path
-) -> None:
-    # otter assign takes 10-20 s a chapter: as for the assignment self-checks, `make test`
-    # (BOOK_STAMPS=1) skips a chapter checked before against the same chapter, converters
-    # and build; `make test-full` and CI=true check every chapter
-    stamp = STUDENT_STAMPS / src.stem
-    if (
-        os.environ.get("BOOK_STAMPS") == "1"
-        and stamp.exists()
-        and stamp.read_text().strip() == _student_key(src)
-    ):
-        pytest.skip(
-            f"{src.stem}: checked before against the same chapter, converters and build (stamp)"
-        )
+    )
     _check_student(src, tmp_path)
-    STUDENT_STAMPS.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(_student_key(src) + "\n")
