@@ -79,7 +79,8 @@ CHECKS = export BOOK_BUILD_DONE=1 BOOK_STAMPS=$(if $(NBVAL_FLAGS),0,1); \
 	if [ $$rcpdf -eq 0 ]; then tail -n 1 _build/test-pdf.log; else cat _build/test-pdf.log; fi; \
 	[ $$rc -eq 0 ] && [ $$rcpdf -eq 0 ]
 
-.PHONY: help venv book build test test-full lint unit nbval checks assignments pdf bench clean clean-cache
+.PHONY: help venv book build test test-full lint unit nbval checks assignments pdf bench screenshots clean \
+	clean-cache
 
 help:
 	@echo "make lint         ruff (lint + format check) over lib, scripts, tests and the chapters' code; mypy"
@@ -90,6 +91,7 @@ help:
 	@echo "make assignments  student notebooks and autograders into _build/assignments"
 	@echo "make pdf          the whole book as one PDF via LaTeX (_build/latex/book.pdf)"
 	@echo "make bench        the memory benchmark table (scripts/bench_memory.py)"
+	@echo "make screenshots  whole-page screenshots of every built page into _build/screenshots"
 	@echo "make clean        remove _build (keeps .venv)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -137,6 +139,13 @@ pdf: venv
 
 bench: venv
 	$(BIN)/python scripts/bench_memory.py
+
+# the page checks of the built HTML again, each page photographed top to bottom (`make test`
+# takes the first screen only: a whole chapter takes about 3 s to rasterise)
+screenshots: build
+	BOOK_FULL_SCREENSHOTS=1 BOOK_STAMPS=0 $(BIN)/python -m pytest \
+	    tests/book/test_browser.py -k test_page_in_browser -q -n $(JOBS) -p no:cacheprovider
+	@echo "screenshots written to _build/screenshots"
 
 assignments: venv
 	$(BIN)/python scripts/assignments.py generate _build/assignments

@@ -10,7 +10,8 @@ chapter (``assignments.selfcheck_one_kernel``: the slice runs once, then each
 submission's answers are graded by otter's checker with the tests of the chapter's
 autograder zip); one chapter is also graded end to end with ``otter run``, which must
 give the same scores. The slicing itself is tested on small synthetic notebooks below,
-without any execution.
+without any execution. Each chapter's assignment is generated once a run and shared
+with the student-notebook checks (``assignment_of``, tests/book/conftest.py).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import pytest
 from assignments import (
     GLOBAL_RNG,
     cell_names,
-    generate,
     grading_slice,
     make_submission,
     reduce_to_grading,
@@ -35,11 +35,6 @@ from chapters import code_chapters
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def outdir(tmp_path_factory):
-    return tmp_path_factory.mktemp("assignments")
-
-
 #: What an assignment check reads besides its chapter (for the warm-run stamps of
 #: tests/conftest.py): the package and the expander.
 ASSIGNMENT_INPUTS = (ROOT / "lib", ROOT / "scripts" / "assignments.py")
@@ -48,14 +43,17 @@ ASSIGNMENT_INPUTS = (ROOT / "lib", ROOT / "scripts" / "assignments.py")
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", code_chapters(), ids=lambda p: p.stem)
 def test_assignment_grades_reference_stub_and_wrong(
-    chapter, outdir, stamped
+    chapter, assignment_of, stamped
 ):
     # `make test` skips a chapter checked before with the same source, lib/, requirements
     # and expander; `make test-full` and CI=true check every chapter
     stamped(chapter, *ASSIGNMENT_INPUTS)
-    made = generate(outdir, [chapter])
-    assert made, f"{chapter.name}: no graded exercise, so no assignment"
-    assignment = made[0]
+    assignment = assignment_of(
+        chapter
+    )  # made once a run (tests/book/conftest.py)
+    assert assignment, (
+        f"{chapter.name}: no graded exercise, so no assignment"
+    )
     student = nbformat.read(
         assignment / "dist" / "student" / f"{chapter.stem}.ipynb",
         as_version=4,
@@ -92,21 +90,21 @@ def test_assignment_grades_reference_stub_and_wrong(
 
 
 @pytest.mark.slow
-def test_one_kernel_grading_agrees_with_otter_run(tmp_path, stamped):
+def test_one_kernel_grading_agrees_with_otter_run(assignment_of, stamped):
     """``otter run`` (the autograder end to end) and the one-kernel self-check give the same scores."""
     chapter = (
         ROOT / "chapters" / "05_optimal_control.md"
     )  # the smallest grading slice
     stamped(chapter, *ASSIGNMENT_INPUTS)
-    (assignment,) = generate(tmp_path, [chapter])
+    assignment = assignment_of(chapter)
     fast = selfcheck_one_kernel(assignment, chapter)
     slow = selfcheck(assignment, chapter, modes=("reference", "wrong"))
     assert slow == {m: fast[m] for m in ("reference", "wrong")}
 
 
-def test_wrong_submission_changes_every_answer(tmp_path):
+def test_wrong_submission_changes_every_answer(assignment_of):
     chapter = ROOT / "chapters" / "01_approximation.md"
-    (assignment,) = generate(tmp_path, [chapter])
+    assignment = assignment_of(chapter)
     wrong = make_submission(assignment, chapter, "wrong")
     answers = [
         c

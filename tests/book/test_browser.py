@@ -19,8 +19,10 @@ blocked and recorded. Each page must:
 * (chapters that are notebooks) offer the ``.ipynb`` download, which must exist and
   be a notebook.
 
-A screenshot of every page (light) and of its first figure in dark mode goes to
-``_build/screenshots/`` (``$BOOK_SCREENSHOT_DIR``): look at them.
+A screenshot of the first screen of every page (light) and of its first figure in dark
+mode goes to ``_build/screenshots/`` (``$BOOK_SCREENSHOT_DIR``): look at them. The whole
+page, top to bottom, is taken with ``BOOK_FULL_SCREENSHOTS=1`` (``make screenshots``): a
+chapter is up to 30 000 px tall and rasterising it takes about 3 s, most of the check.
 
 Inputs: ``$BOOK_HTML_DIR`` (default ``_build/html``, run ``make book`` first),
 ``$BOOK_TOC`` (default ``_toc.yml``: the pages to open) and ``$CHROMIUM`` (default:
@@ -55,6 +57,11 @@ HTML_DIR = pathlib.Path(
 SHOTS = pathlib.Path(
     os.environ.get("BOOK_SCREENSHOT_DIR", ROOT / "_build" / "screenshots")
 ).resolve()
+#: whole-page screenshots (``make screenshots``) instead of the first screen
+FULL_SCREENSHOTS = os.environ.get("BOOK_FULL_SCREENSHOTS", "") not in (
+    "",
+    "0",
+)
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -431,10 +438,13 @@ def test_page_in_browser(
                         f"notebook download {href} is not an nbformat-4 notebook"
                     )
 
-        # Screenshots (look at them); dark mode keeps figures on their white canvas
+        # Screenshots (look at them): the first screen, or the whole page with
+        # BOOK_FULL_SCREENSHOTS=1; dark mode keeps figures on their white canvas
         SHOTS.mkdir(parents=True, exist_ok=True)
         name = entry.replace("/", "__")
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        page.screenshot(
+            path=str(SHOTS / f"{name}.png"), full_page=FULL_SCREENSHOTS
+        )
         page.evaluate(
             "() => { document.documentElement.dataset.theme = 'dark'; document.documentElement.dataset.mode = 'dark'; }"
         )

@@ -432,36 +432,18 @@ def test_reader_data_matches_the_pages() -> None:
 
 
 def _student_notebook(
-    src: pathlib.Path, tmp: pathlib.Path
+    src: pathlib.Path, assignment_of
 ) -> pathlib.Path | None:
-    """The student notebook of ``src``: from ``make assignments`` when it is newer than the build, else generated."""
-    from assignments import generate
-
-    built = (
-        BUILD_DIR
-        / "assignments"
-        / src.stem
-        / "dist"
-        / "student"
-        / f"{src.stem}.ipynb"
-    )
-    if (
-        built.exists()
-        and built.stat().st_mtime
-        >= (BUILD_DIR / "reader.json").stat().st_mtime
-    ):
-        return built
-    made = generate(tmp, [src])
+    """The student notebook of ``src``, generated once a run (``assignment_of``)."""
+    made = assignment_of(src)
     return (
-        made[0] / "dist" / "student" / f"{src.stem}.ipynb"
-        if made
-        else None
+        made / "dist" / "student" / f"{src.stem}.ipynb" if made else None
     )
 
 
-def _check_student(src: pathlib.Path, tmp: pathlib.Path) -> None:
+def _check_student(src: pathlib.Path, assignment_of) -> None:
     _require_build()
-    path = _student_notebook(src, tmp)
+    path = _student_notebook(src, assignment_of)
     if path is None:
         pytest.skip(f"{src.stem} has no graded exercise")
     nb = nbformat.read(path, as_version=4)
@@ -497,20 +479,21 @@ def _check_student(src: pathlib.Path, tmp: pathlib.Path) -> None:
 
 
 @pytest.mark.html
-def test_student_notebook_is_plain(tmp_path) -> None:
+def test_student_notebook_is_plain(assignment_of) -> None:
     # one chapter with graded exercises and glued numbers in its prose (otter assign takes
-    # about 10 s a chapter; every chapter under the slow mark below)
-    _check_student(ROOT / "chapters" / "09_rates_memory.md", tmp_path)
+    # about 6 s a chapter; every chapter under the slow mark below)
+    _check_student(ROOT / "chapters" / "09_rates_memory.md", assignment_of)
 
 
 @pytest.mark.html
 @pytest.mark.slow
 @pytest.mark.parametrize("src", CHAPTERS, ids=lambda p: p.stem)
 def test_every_student_notebook_is_plain(
-    src: pathlib.Path, tmp_path, stamped
+    src: pathlib.Path, assignment_of, stamped
 ) -> None:
-    # otter assign takes 10-20 s a chapter: `make test` skips a chapter checked before
-    # against the same chapter, converters and build numbers (tests/conftest.py)
+    # the assignment is generated once a run, for this check and the self-check of
+    # test_assignments.py; `make test` skips a chapter checked before against the same
+    # chapter, converters and build numbers (tests/conftest.py)
     stamped(
         src,
         *(
@@ -527,4 +510,4 @@ def test_every_student_notebook_is_plain(
         / f"{src.relative_to(ROOT).with_suffix('')}.glue.json",
         ROOT / "_config.yml",
     )
-    _check_student(src, tmp_path)
+    _check_student(src, assignment_of)
