@@ -18,6 +18,8 @@
 #   for JupyterLab and for the assignments; ...) did not change since it passed (the
 #   `stamped` fixture of tests/conftest.py, stamps in _build/.checks-passed/); the
 #   assignment self-checks execute only the cells grading needs, in one kernel per chapter.
+# In `make test` the strict build and the comparison run side by side, as do lint and the
+# unit tests (see TEST_STAGES).
 # Every stage prints its wall-clock and CPU seconds and appends them to _build/timings.txt;
 # the end of `make test` prints how many times each chapter was executed (at most twice,
 # enforced).
@@ -65,8 +67,13 @@ LINT = rc=0; $(BIN)/ruff check lib scripts tests jupyter-config || rc=1; \
 UNIT = $(BIN)/python -m pytest tests/lib tests/book -m "not slow and not build and not html" \
 	-q -n $(JOBS) --dist load
 COMPARE = $(BIN)/python scripts/chapters.py compare --jobs $(JOBS) $(NBVAL_FLAGS)
-TEST_STAGES = $(MAKE) --no-print-directory lint && $(MAKE) --no-print-directory unit && $(MAKE) --no-print-directory build && \
-	$(MAKE) --no-print-directory nbval && $(MAKE) --no-print-directory checks; rc=$$?; \
+# Stages that use different cores run side by side (make -j2, each target's output shown
+# whole when it ends): lint (one core) beside the unit tests, and the strict build (Sphinx,
+# one core; it reads the executed notebooks from the cache) beside the nbval comparison
+# (which reads the same cache, not the build's HTML).
+SIDE_BY_SIDE = $(MAKE) --no-print-directory -j2 --output-sync=target
+TEST_STAGES = $(SIDE_BY_SIDE) lint unit && $(MAKE) --no-print-directory execute && \
+	$(SIDE_BY_SIDE) sphinx nbval && $(MAKE) --no-print-directory checks; rc=$$?; \
 	echo "Executions of each chapter in this run (build, then nbval):"; \
 	$(BIN)/python scripts/chapters.py ledger && exit $$rc
 # the PDF (single-threaded LaTeX) is built and checked by its own pytest, alongside the
@@ -79,8 +86,8 @@ CHECKS = export BOOK_BUILD_DONE=1 BOOK_STAMPS=$(if $(NBVAL_FLAGS),0,1); \
 	if [ $$rcpdf -eq 0 ]; then tail -n 1 _build/test-pdf.log; else cat _build/test-pdf.log; fi; \
 	[ $$rc -eq 0 ] && [ $$rcpdf -eq 0 ]
 
-.PHONY: help venv book build test test-full lint unit nbval checks assignments pdf bench screenshots clean \
-	clean-cache
+.PHONY: help venv book build execute sphinx test test-full lint unit nbval checks assignments pdf bench \
+	screenshots clean clean-cache
 
 help:
 	@echo "make lint         ruff (lint + format check) over lib, scripts, tests and the chapters' code; mypy"
@@ -103,7 +110,13 @@ venv: $(STAMP)
 
 # the chapters' one execution (two at a time), then the strict build from the cache
 build: venv
+	@$(MAKE) --no-print-directory execute
+	@$(MAKE) --no-print-directory sphinx
+
+execute: venv
 	@$(call timed,execute,$(EXECUTE))
+
+sphinx: venv
 	@$(call timed,sphinx,$(STRICT_BUILD))
 
 book: build
