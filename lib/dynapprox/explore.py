@@ -42,6 +42,9 @@ from ._validation import check_callable
 __all__ = ["Control", "control", "controls_mode", "Explorer", "explore"]
 
 MODES = ("static", "live")
+#: Columns of a line of :meth:`Explorer.note`: what a printed line may take on the
+#: book's pages (``scripts/lint_chapters.py``, ``PAGE_WIDTH``).
+NOTE_WIDTH = 77
 
 
 @dataclass(frozen=True)
@@ -353,15 +356,26 @@ class Explorer:
         return out.getvalue(), buf.getvalue()
 
     def note(self) -> str:
-        """The line printed under the static figure: the values shown and those offered."""
-        parts = [
-            f"{c.label} = {c.format(c.default)} (live: {', '.join(c.format(v) for v in c.values)})"
-            for c in self.controls
-        ]
-        return (
-            "Shown: "
-            + "; ".join(parts)
-            + ". Run the notebook in Jupyter to move the sliders."
+        """The text printed under the static figure: the values shown and those offered.
+
+        One control a line, each line at most :data:`NOTE_WIDTH` columns (the width of
+        a printed line on the page), then the invitation to move the sliders.
+        """
+        import textwrap
+
+        lines: list[str] = []
+        for k, c in enumerate(self.controls):
+            values = ", ".join(c.format(v) for v in c.values)
+            end = "." if k == len(self.controls) - 1 else ";"
+            lines += textwrap.wrap(
+                f"{c.label} = {c.format(c.default)} (live: {values}){end}",
+                width=NOTE_WIDTH,
+                initial_indent="Shown: " if k == 0 else " " * 7,
+                subsequent_indent=" " * 9,
+                break_on_hyphens=False,
+            )
+        return "\n".join(
+            [*lines, "Run the notebook in Jupyter to move the sliders."]
         )
 
     def show_static(self) -> None:

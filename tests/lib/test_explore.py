@@ -138,9 +138,25 @@ def test_static_view_prints_the_same_text_and_leaves_no_figure(capsys):
     assert texts[0] == texts[1]
     assert "omega = 1, m = 8: error 0.125" in texts[0]
     assert (
-        "Shown: memory exponent omega = 1 (live: 0.5, 1, 2); width m = 8 (live: 4, 8, 16)."
-        in texts[0]
+        "Shown: memory exponent omega = 1 (live: 0.5, 1, 2);\n"
+        "       width m = 8 (live: 4, 8, 16).\n"
+        "Run the notebook in Jupyter to move the sliders.\n"
+    ) in texts[0]
+
+
+def test_note_lines_fit_a_printed_line():
+    many = ex.control(
+        "omega",
+        [0.5 * k for k in range(1, 40)],
+        default=1.0,
+        label="a rather long control label",
     )
+    note = ex.Explorer(_drawer([]), (many,)).note()
+    lines = note.splitlines()
+    assert len(lines) > 2 and max(map(len, lines)) <= ex.NOTE_WIDTH
+    assert lines[0].startswith("Shown: a rather long control label = 1")
+    assert all(ln.startswith(" " * 9) for ln in lines[1:-1])
+    assert lines[-1] == "Run the notebook in Jupyter to move the sliders."
 
 
 def test_live_view_redraws_when_a_slider_moves():
