@@ -19,6 +19,9 @@ of the page checks (``tests/book/test_browser.py``, 1280 px): a code cell holds 
 monospace characters, an expanded ``hide-input`` cell 75 (hence ``line-length = 75``),
 one inside a solution block 69; the PDF's code lines hold 86
 (``tests/book/test_code_width.py`` checks every code line against these widths).
+The text a cell prints is shown in a box of the same width: :func:`wide_outputs` lists the
+output lines of an executed chapter wider than :data:`PAGE_WIDTH` (:data:`BLOCK_WIDTH` in a
+solution block), which ``tests/book/test_code_width.py`` checks after the build.
 ``--fix`` applies ruff's safe fixes and formatter to the cells and writes them back into
 the chapters (nothing else of a chapter changes); then it checks as above. Exits with
 ruff's status (0 when every chapter is clean).
@@ -36,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from typing import Any
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -44,6 +48,8 @@ from chapters import code_chapters  # noqa: E402
 
 #: The columns of a code cell inside a gated exercise or solution block (HTML, 1280 px).
 BLOCK_WIDTH = 69
+#: The columns of a code cell's box on the page (HTML, 1280 px); its text output too.
+PAGE_WIDTH = 77
 #: Tags of cells whose code the HTML page does not show (hide-input shows it on a click).
 HIDDEN = frozenset({"remove-cell", "remove-input"})
 
@@ -155,6 +161,50 @@ def too_wide(path: pathlib.Path) -> list[str]:
                     f"{path.name}:{cell.lineno + k}: {len(line)} > {limit} "
                     f"columns ({where}): {line.strip()[:50]}"
                 )
+    return out
+
+
+def _shown_text(output: dict) -> str:
+    """The text of one output as the page shows it ("" for a figure, HTML or glue)."""
+    if output.get("output_type") == "stream":
+        return str(output.get("text", ""))
+    data = output.get("data", {})
+    if output.get("metadata", {}).get("scrapbook") or any(
+        k.startswith("image/") or k == "text/html" for k in data
+    ):
+        return ""  # a glued value, a figure or a table: not shown as text
+    return str(data.get("text/plain", ""))
+
+
+def wide_outputs(path: pathlib.Path, executed: Any) -> list[str]:
+    """The text output lines of an executed chapter wider than their box, as messages.
+
+    ``executed`` is the chapter's notebook with its outputs (the build's, from the
+    execution cache: ``chapters.executed_notebook``). The page shows a code cell's
+    stream and plain-text outputs in a box as wide as the cell: :data:`PAGE_WIDTH`
+    columns, :data:`BLOCK_WIDTH` inside a solution block; a longer line is cut off
+    and the reader scrolls sideways. Cells whose output the page does not show
+    (``remove-cell``, ``remove-output``) do not count.
+    """
+    cells = code_cells(path)
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    if len(code) != len(cells):
+        raise ValueError(
+            f"{path.name}: {len(cells)} code cells in the source, {len(code)} in "
+            "the executed notebook (an executed notebook of another version?)"
+        )
+    out = []
+    for cell, nb_cell in zip(cells, code, strict=True):
+        if {"remove-cell", "remove-output"} & set(cell.tags):
+            continue
+        limit = BLOCK_WIDTH if cell.in_block else PAGE_WIDTH
+        for output in nb_cell.get("outputs", []):
+            for line in _shown_text(output).splitlines():
+                if len(line) > limit:
+                    out.append(
+                        f"{path.name}:{cell.lineno}: output {len(line)} > "
+                        f"{limit} columns: {line.strip()[:50]}"
+                    )
     return out
 
 
