@@ -358,7 +358,7 @@ class Explorer:
     def note(self) -> str:
         """The text printed under the static figure: the values shown and those offered.
 
-        One control a line, each line at most :data:`NOTE_WIDTH` columns (the width of
+        One control a line, each line at most ``NOTE_WIDTH`` columns (the width of
         a printed line on the page), then the invitation to move the sliders.
         """
         import textwrap
