@@ -398,7 +398,7 @@ def generate(
             )
         # the student notebook in plain Jupyter Markdown + LaTeX, like the downloads (book_reader.py)
         book_reader.convert_student_notebook(
-            base / "dist" / "student" / f"{chapter.stem}.ipynb", chapter
+            student_notebook(base, chapter), chapter
         )
         made.append(base)
         print(
@@ -414,6 +414,13 @@ def autograder_zip(assignment: pathlib.Path) -> pathlib.Path:
             f"expected one autograder zip in {assignment}/dist/autograder, found {len(zips)}"
         )
     return zips[0]
+
+
+def student_notebook(
+    assignment: pathlib.Path, chapter: pathlib.Path
+) -> pathlib.Path:
+    """The student notebook ``otter assign`` wrote for ``chapter`` in ``assignment``."""
+    return assignment / "dist" / "student" / f"{chapter.stem}.ipynb"
 
 
 def grade_one(assignment: pathlib.Path, submission: pathlib.Path) -> dict:
@@ -1225,7 +1232,7 @@ def make_submission(
             f"mode must be 'stub', 'reference' or 'wrong', got {mode!r}"
         )
     student = nbformat.read(
-        assignment / "dist" / "student" / f"{chapter.stem}.ipynb",
+        student_notebook(assignment, chapter),
         as_version=4,
     )
     if mode != "stub":

@@ -29,6 +29,7 @@ from assignments import (
     reduce_to_grading,
     selfcheck,
     selfcheck_one_kernel,
+    student_notebook,
 )
 from chapters import code_chapters
 
@@ -55,7 +56,7 @@ def test_assignment_grades_reference_stub_and_wrong(
         f"{chapter.name}: no graded exercise, so no assignment"
     )
     student = nbformat.read(
-        assignment / "dist" / "student" / f"{chapter.stem}.ipynb",
+        student_notebook(assignment, chapter),
         as_version=4,
     )
     text = "\n".join(c.source for c in student.cells)

@@ -36,6 +36,13 @@ def test_no_code_line_is_wider_than_its_cell(
     assert not long, "code lines cut off in the HTML:\n" + "\n".join(long)
 
 
+def _chapter(tmp_path: pathlib.Path, text: str) -> pathlib.Path:
+    """A small MyST chapter file with ``text`` (dedented)."""
+    chapter = tmp_path / "chapter.md"
+    chapter.write_text(textwrap.dedent(text))
+    return chapter
+
+
 @pytest.mark.html  # after the build: its executed notebooks, nothing runs
 @pytest.mark.parametrize("chapter", code_chapters(), ids=lambda p: p.stem)
 def test_no_printed_line_is_wider_than_its_box(
@@ -56,10 +63,9 @@ def test_wide_outputs_reads_what_the_page_shows(
 ) -> None:
     import nbformat
 
-    chapter = tmp_path / "chapter.md"
-    chapter.write_text(
-        textwrap.dedent(
-            """\
+    chapter = _chapter(
+        tmp_path,
+        """\
             ```{code-cell} ipython3
             print("x")
             ```
@@ -69,8 +75,7 @@ def test_wide_outputs_reads_what_the_page_shows(
 
             print("y")
             ```
-            """
-        )
+            """,
     )
     wide = "w" * (PAGE_WIDTH + 1)
     v4 = nbformat.v4
@@ -123,10 +128,9 @@ def test_widths_fit_the_measured_cells() -> None:
 def test_code_cells_are_read_with_their_options_and_blocks(
     tmp_path: pathlib.Path,
 ) -> None:
-    chapter = tmp_path / "chapter.md"
-    chapter.write_text(
-        textwrap.dedent(
-            """\
+    chapter = _chapter(
+        tmp_path,
+        """\
             # Title
 
             ```{code-cell} ipython3
@@ -153,8 +157,7 @@ def test_code_cells_are_read_with_their_options_and_blocks(
             ```{code-cell} ipython3
             y = "```"
             ```
-            """
-        )
+            """,
     )
     cells = code_cells(chapter)
     assert [c.source for c in cells] == [

@@ -369,14 +369,21 @@ def _run_chapter_in_lab(stem: str, tmp_path: pathlib.Path) -> None:
             _assert_same_chapter(
                 original, saved.read_text(encoding="utf-8"), stem
             )
-            assert not blocked, (
-                f"JupyterLab requested other hosts: {sorted(set(blocked))[:5]}"
-            )
-            assert not console, f"JavaScript exceptions: {console[:5]}"
+            _assert_offline_and_quiet(blocked, console)
             context.close()
             browser.close()
     finally:
         lab.stop()
+
+
+def _assert_offline_and_quiet(
+    blocked: list[str], console: list[str] | None = None
+) -> None:
+    """No request left 127.0.0.1 and (when recorded) no JavaScript error."""
+    assert not blocked, (
+        f"JupyterLab requested other hosts: {sorted(set(blocked))[:5]}"
+    )
+    assert not console, f"JavaScript errors: {console[:5]}"
 
 
 def _assert_same_chapter(original: str, after: str, stem: str) -> None:
@@ -509,9 +516,7 @@ def test_converted_notebook_reads_without_myst(tmp_path, stamped) -> None:
                 "no numbered theorem in the converted notebook"
             )
             assert "References" in text
-            assert not blocked, (
-                f"JupyterLab requested other hosts: {sorted(set(blocked))[:5]}"
-            )
+            _assert_offline_and_quiet(blocked)
             context.close()
             browser.close()
     finally:
@@ -757,10 +762,7 @@ def test_live_control_redraws_in_jupyterlab(
                 "error output after moving the slider:\n"
                 + "\n".join(state["errors"])
             )
-            assert not blocked, (
-                f"JupyterLab requested other hosts: {sorted(set(blocked))[:5]}"
-            )
-            assert not console, f"JavaScript errors: {console[:5]}"
+            _assert_offline_and_quiet(blocked, console)
             context.close()
             browser.close()
     finally:

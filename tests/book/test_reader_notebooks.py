@@ -26,6 +26,7 @@ import yaml
 
 import book_reader
 import myst_to_jupyter as m
+from assignments import student_notebook
 from chapters import code_chapters
 from ci import skip_or_fail
 
@@ -431,21 +432,14 @@ def test_reader_data_matches_the_pages() -> None:
     assert checked >= 10
 
 
-def _student_notebook(
-    src: pathlib.Path, assignment_of
-) -> pathlib.Path | None:
-    """The student notebook of ``src``, generated once a run (``assignment_of``)."""
-    made = assignment_of(src)
-    return (
-        made / "dist" / "student" / f"{src.stem}.ipynb" if made else None
-    )
-
-
 def _check_student(src: pathlib.Path, assignment_of) -> None:
     _require_build()
-    path = _student_notebook(src, assignment_of)
-    if path is None:
+    made = assignment_of(
+        src
+    )  # generated once a run (tests/book/conftest.py)
+    if made is None:
         pytest.skip(f"{src.stem} has no graded exercise")
+    path = student_notebook(made, src)
     nb = nbformat.read(path, as_version=4)
     text = "\n\n".join(
         c.source for c in nb.cells if c.cell_type == "markdown"

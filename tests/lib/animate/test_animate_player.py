@@ -21,23 +21,15 @@ from dynapprox.animate.player import Animation
 
 
 def test_html_player_is_offline_deterministic_and_complete():
-    fig, update = moving_dot()
-    a = record_animation(
-        fig,
-        update,
-        N,
-        alt='dot "moving" <right>',
-        labels=[f"t = {i}" for i in range(N)],
-        still=2,
-    )
-    fig, update = moving_dot()
-    b = record_animation(
-        fig,
-        update,
-        N,
-        alt='dot "moving" <right>',
-        labels=[f"t = {i}" for i in range(N)],
-        still=2,
+    a, b = (
+        record_animation(
+            *moving_dot(),
+            N,
+            alt='dot "moving" <right>',
+            labels=[f"t = {i}" for i in range(N)],
+            still=2,
+        )
+        for _ in range(2)
     )
     html = a.to_html()
     assert (

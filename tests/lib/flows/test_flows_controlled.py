@@ -105,23 +105,17 @@ def test_flow_of_a_one_dimensional_field_is_increasing():
 
 def test_continuous_resnet_terminals_lift_and_determinism():
     x = torch.linspace(-1, 1, 7)[:, None]
-    m1 = flows.ContinuousResNet(
-        2,
-        3,
-        width=4,
-        terminal="projection",
-        out_dim=1,
-        input_dim=1,
-        seed=11,
-    )
-    m2 = flows.ContinuousResNet(
-        2,
-        3,
-        width=4,
-        terminal="projection",
-        out_dim=1,
-        input_dim=1,
-        seed=11,
+    m1, m2 = (
+        flows.ContinuousResNet(
+            2,
+            3,
+            width=4,
+            terminal="projection",
+            out_dim=1,
+            input_dim=1,
+            seed=11,
+        )
+        for _ in range(2)
     )
     assert torch.equal(m1(x), m2(x)) and m1(x).shape == (7, 1)
     z = m1.flow(x)

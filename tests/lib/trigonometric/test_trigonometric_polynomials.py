@@ -13,32 +13,22 @@ def smooth(x):
     return np.exp(np.sin(x)) + 0.5 * np.cos(3 * x)
 
 
+def _fourier_coefficient(wave, k: int) -> float:
+    """(1/pi) * integral over the circle of smooth(t) wave(k t), by adaptive quadrature."""
+    integral = integrate.quad(
+        lambda t: smooth(t) * wave(k * t), 0, 2 * np.pi, limit=200
+    )[0]
+    return integral / np.pi
+
+
 def test_fourier_truncation_matches_quadrature():
     m = 6
     coef = trig.fourier_truncation(smooth, m, n_grid=512)
     for k in range(m):
-        a = (
-            integrate.quad(
-                lambda t, k=k: smooth(t) * np.cos(k * t),
-                0,
-                2 * np.pi,
-                limit=200,
-            )[0]
-            / np.pi
-        )
-        if k == 0:
-            a /= 2
+        a = _fourier_coefficient(np.cos, k) / (2 if k == 0 else 1)
         assert coef[k] == pytest.approx(a, abs=1e-12)
     for k in range(1, m):
-        b = (
-            integrate.quad(
-                lambda t, k=k: smooth(t) * np.sin(k * t),
-                0,
-                2 * np.pi,
-                limit=200,
-            )[0]
-            / np.pi
-        )
+        b = _fourier_coefficient(np.sin, k)
         assert coef[m - 1 + k] == pytest.approx(b, abs=1e-12)
 
 
